@@ -1,0 +1,84 @@
+package arena
+
+import "github.com/skirmishgg/skirmish/game"
+
+// projectile is a shot in flight.
+type projectile struct {
+	id     uint32
+	owner  uint32 // the shooter's player id, which scores the kill
+	x, y   float64
+	vx, vy float64
+	age    float64 // seconds since it was fired
+}
+
+// moveProjectiles advances every projectile, applies its hit if it meets a
+// living player on the way, and removes it once it hit, expired or left the
+// world. Removal compacts in place, which keeps the slice in id order.
+func (w *world) moveProjectiles(dt float64) {
+	kept := w.projectiles[:0]
+	for _, pr := range w.projectiles {
+		mx, my := pr.vx*dt, pr.vy*dt
+		if target := w.hitTarget(&pr, mx, my); target != nil {
+			w.hit(target, pr.owner)
+			continue
+		}
+		pr.x += mx
+		pr.y += my
+		pr.age += dt
+		if pr.age >= projectileLifetime-timeEpsilon || !inWorld(pr.x, pr.y) {
+			continue
+		}
+		kept = append(kept, pr)
+	}
+	w.projectiles = kept
+}
+
+// hitTarget returns the first living player, other than the shooter, that
+// pr touches while moving by (mx, my), or nil. Sweeping the whole move
+// rather than testing the end point keeps fast shots from passing through
+// players at low tick rates.
+func (w *world) hitTarget(pr *projectile, mx, my float64) *player {
+	var target *player
+	first := 2.0 // beyond the move, which spans [0, 1]
+	for i := range w.players {
+		p := &w.players[i]
+		if !p.alive() || p.id == pr.owner {
+			continue
+		}
+		t, ok := sweepCircle(pr.x, pr.y, mx, my, p.x, p.y, playerRadius+projectileRadius)
+		if ok && t < first {
+			target, first = p, t
+		}
+	}
+	return target
+}
+
+// hit applies one projectile's damage to p and, if it kills, scores for the
+// shooter if still in the game.
+func (w *world) hit(p *player, shooter uint32) {
+	p.hp -= projectileDamage
+	if p.hp > 0 {
+		return
+	}
+	p.kill()
+	if s := w.findPlayer(shooter); s != nil {
+		s.score += killScore
+	}
+}
+
+// inWorld reports whether (x, y) is inside the world.
+func inWorld(x, y float64) bool {
+	return x >= 0 && x <= worldWidth && y >= 0 && y <= worldHeight
+}
+
+// entity is pr as snapshots carry it.
+func (pr *projectile) entity() game.Entity {
+	return game.Entity{
+		ID:   pr.id,
+		Kind: game.KindProjectile,
+		X:    game.Quantize(pr.x),
+		Y:    game.Quantize(pr.y),
+		VX:   game.Quantize(pr.vx),
+		VY:   game.Quantize(pr.vy),
+	}
+}

@@ -1,0 +1,10 @@
+package game
+
+// InsertRoomForTest registers r in h under its id, as if h had opened it.
+// Tests use it to reproduce a room that has closed but that its OnClose has
+// not yet removed from the hub.
+func InsertRoomForTest(h *Hub, r *Room) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.rooms[r.ID()] = r
+}

@@ -1,0 +1,238 @@
+package game
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Hub defaults.
+const (
+	DefaultRoomIdleTimeout = 30 * time.Second
+	maxRoomIDLen           = 32
+	roomCodeLen            = 6
+	roomCodeAlphabet       = "abcdefghjkmnpqrstuvwxyz23456789" // no look-alikes
+)
+
+// Errors returned by Hub.Join.
+var (
+	ErrUnknownMode  = errors.New("unknown game mode")
+	ErrBadRoomID    = errors.New("room id must be 1 to 32 letters, digits, '-' or '_'")
+	ErrModeMismatch = errors.New("room runs another game mode")
+	ErrHubClosed    = errors.New("server is shutting down")
+)
+
+// ModeSpec registers a game mode with the hub.
+type ModeSpec struct {
+	New NewModeFunc
+	// Capacity is the number of players a room of this mode holds;
+	// DefaultCapacity when 0.
+	Capacity int
+}
+
+// HubConfig configures a Hub. Zero values pick the defaults.
+type HubConfig struct {
+	Modes       map[string]ModeSpec
+	DefaultMode string // mode of a Join that names none
+	TickRate    int    // DefaultTickRate when 0
+	// IdleTimeout closes rooms that stay empty this long;
+	// DefaultRoomIdleTimeout when 0.
+	IdleTimeout time.Duration
+	Broadcaster Broadcaster
+	Logger      *slog.Logger
+}
+
+// HubStats are the hub's gauges.
+type HubStats struct {
+	Rooms         int
+	Players       int
+	Overruns      uint64
+	Skipped       uint64
+	InputsDropped uint64
+}
+
+// Hub owns the rooms of a server: it finds or creates the room a player
+// asks for and runs each room's loop in its own goroutine until the room
+// closes itself (empty too long) or the hub closes.
+type Hub struct {
+	cfg HubConfig
+	log *slog.Logger
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// NewHub creates a hub.
+func NewHub(cfg HubConfig) *Hub {
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultRoomIdleTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Hub{cfg: cfg, log: cfg.Logger, rooms: make(map[string]*Room)}
+}
+
+// Join places a player in a room and returns the room and the player's id.
+// An empty roomID quick-matches into a public room of the mode with space,
+// creating one when all are full; a named room is created on first use.
+// An empty mode means the default mode (or, for an existing named room,
+// whatever it runs).
+func (h *Hub) Join(peer Peer, name, mode, roomID string) (*Room, uint32, error) {
+	if roomID != "" && !validRoomID(roomID) {
+		return nil, 0, ErrBadRoomID
+	}
+	// A room found may close between lookup and Join; try again then.
+	for range 3 {
+		r, err := h.room(mode, roomID)
+		if err != nil {
+			return nil, 0, err
+		}
+		id, err := r.Join(peer, name)
+		if errors.Is(err, ErrRoomClosed) {
+			continue
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		return r, id, nil
+	}
+	return nil, 0, ErrRoomClosed
+}
+
+// room finds or creates the room for a join.
+func (h *Hub) room(mode, roomID string) (*Room, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrHubClosed
+	}
+	if roomID != "" {
+		if r, ok := h.rooms[roomID]; ok {
+			if mode != "" && r.ModeName() != mode {
+				return nil, fmt.Errorf("%w: room %q runs %q", ErrModeMismatch, roomID, r.ModeName())
+			}
+			return r, nil
+		}
+	}
+	if mode == "" {
+		mode = h.cfg.DefaultMode
+	}
+	spec, ok := h.cfg.Modes[mode]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownMode, mode)
+	}
+	public := roomID == ""
+	if public {
+		// Quick-match: the fullest public room of the mode that has space,
+		// so that players meet instead of spreading out.
+		var best *Room
+		for _, r := range h.rooms {
+			if !r.public || r.ModeName() != mode {
+				continue
+			}
+			n := int(r.players.Load())
+			if n < r.Capacity() && (best == nil || n > int(best.players.Load())) {
+				best = r
+			}
+		}
+		if best != nil {
+			return best, nil
+		}
+		roomID = h.newRoomID()
+	}
+	r := NewRoom(RoomConfig{
+		ID:          roomID,
+		Mode:        spec.New,
+		TickRate:    h.cfg.TickRate,
+		Capacity:    spec.Capacity,
+		Seed:        NewSeed(),
+		Broadcaster: h.cfg.Broadcaster,
+		IdleTimeout: h.cfg.IdleTimeout,
+		OnClose:     h.remove,
+		Logger:      h.log,
+	})
+	r.public = public
+	h.rooms[roomID] = r
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		r.Run()
+	}()
+	h.log.Info("room opened", "room", roomID, "mode", mode)
+	return r, nil
+}
+
+func (h *Hub) remove(r *Room) {
+	h.mu.Lock()
+	if h.rooms[r.ID()] == r {
+		delete(h.rooms, r.ID())
+	}
+	h.mu.Unlock()
+	h.log.Info("room closed", "room", r.ID(), "ticks", r.Stats().Ticks)
+}
+
+// newRoomID returns an unused short room code. h.mu must be held.
+func (h *Hub) newRoomID() string {
+	b := make([]byte, roomCodeLen)
+	for {
+		for i := range b {
+			b[i] = roomCodeAlphabet[rand.IntN(len(roomCodeAlphabet))]
+		}
+		if _, taken := h.rooms[string(b)]; !taken {
+			return string(b)
+		}
+	}
+}
+
+func validRoomID(id string) bool {
+	if len(id) == 0 || len(id) > maxRoomIDLen {
+		return false
+	}
+	for _, c := range []byte(id) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Stats sums the rooms' counters.
+func (h *Hub) Stats() HubStats {
+	h.mu.Lock()
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	s := HubStats{Rooms: len(rooms)}
+	for _, r := range rooms {
+		rs := r.Stats()
+		s.Players += rs.Players
+		s.Overruns += rs.Overruns
+		s.Skipped += rs.Skipped
+		s.InputsDropped += rs.InputsDropped
+	}
+	return s
+}
+
+// Close stops every room and waits for their loops to end.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	for _, r := range rooms {
+		r.Close()
+	}
+	h.wg.Wait()
+}

@@ -1,0 +1,25 @@
+package game
+
+// Peer is the room's handle on one member's connection. The server
+// implements it; the room never learns more about connections than this.
+// Both methods must not block: a peer that cannot keep up is the server's
+// problem (it drops or disconnects), never the room's.
+type Peer interface {
+	// Send delivers one encoded ServerMessage to this peer.
+	Send(msg []byte)
+}
+
+// Receiver is one addressee of a broadcast: its peer and the input_ack to
+// append for it.
+type Receiver struct {
+	Peer     Peer
+	InputAck uint32
+}
+
+// Broadcaster delivers a room's snapshots. msg is an encoded ServerMessage
+// without input_ack; each receiver gets msg followed by its own input_ack
+// field. The broadcaster must not keep msg after Broadcast returns: the room
+// reuses it for the next tick.
+type Broadcaster interface {
+	Broadcast(msg []byte, to []Receiver)
+}

@@ -1,0 +1,424 @@
+package game
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+)
+
+// Room limits and defaults.
+const (
+	DefaultTickRate = 30
+	MaxTickRate     = 120
+	DefaultCapacity = 16
+	// MaxQueuedInputs bounds each player's input queue between two ticks.
+	// A client sends about one input per tick; a burst after a network
+	// stall beyond this drops the oldest inputs, which the newest supersede.
+	MaxQueuedInputs = 16
+)
+
+// Errors returned by Room.Join.
+var (
+	ErrRoomFull   = errors.New("room is full")
+	ErrRoomClosed = errors.New("room is closed")
+)
+
+// RoomConfig describes a room. Zero values pick the defaults.
+type RoomConfig struct {
+	ID       string
+	Mode     NewModeFunc
+	TickRate int // ticks per second; DefaultTickRate when 0
+	Capacity int // players; DefaultCapacity when 0
+	Seed     uint64
+	// Broadcaster delivers snapshots to the members.
+	Broadcaster Broadcaster
+	// IdleTimeout closes the room once it has been empty this long; zero
+	// keeps it open until Close.
+	IdleTimeout time.Duration
+	// OnClose is called once, from the room's goroutine, when the loop ends.
+	OnClose func(*Room)
+	Logger  *slog.Logger
+}
+
+// RoomStats are counters of a room, safe to read at any time.
+type RoomStats struct {
+	Ticks         uint64
+	Overruns      uint64 // ticks that ran late, back to back with another
+	Skipped       uint64 // ticks dropped because the loop was too far behind
+	InputsDropped uint64 // inputs dropped because a player's queue was full
+	Players       int
+}
+
+// member is one player of the room. The fields under "inbox" are guarded by
+// Room.mu (written by the server's goroutines); the rest belong to the loop.
+type member struct {
+	id   uint32
+	name string
+	peer Peer
+
+	// inbox
+	queue [MaxQueuedInputs]Input
+	n     int
+
+	// loop
+	lastSeq uint32
+	batch   [MaxQueuedInputs]Input
+}
+
+type commandKind int
+
+const (
+	cmdJoin commandKind = iota
+	cmdLeave
+)
+
+type command struct {
+	kind commandKind
+	m    *member
+}
+
+// Room is one match: a mode, its members and the fixed-tick loop that runs
+// them. The server calls Join, Input and Leave from any goroutine; they only
+// queue work, which the loop applies at the start of the next tick.
+type Room struct {
+	cfg    RoomConfig
+	mode   Mode
+	ids    IDs
+	period time.Duration
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	byID     map[uint32]*member // joined and not left
+	commands []command          // bounded: at most one join and one leave per member
+	closed   bool
+	dropped  uint64
+
+	// Owned by the loop goroutine.
+	tick       uint32
+	members    []*member // ascending id
+	entities   []Entity
+	receivers  []Receiver
+	enc        SnapshotEncoder
+	msg        []byte
+	emptySince time.Time
+	countBuf   []int
+	public     bool // listed for quick-match; set before Run
+
+	ticks, overruns, skipped atomic.Uint64
+	players                  atomic.Int32
+	lastTick                 atomic.Uint32
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// NewRoom creates a room. Call Run (usually in its own goroutine) to start
+// its loop, or Step to drive it by hand in tests.
+func NewRoom(cfg RoomConfig) *Room {
+	if cfg.TickRate <= 0 {
+		cfg.TickRate = DefaultTickRate
+	}
+	cfg.TickRate = min(cfg.TickRate, MaxTickRate)
+	if cfg.Capacity <= 0 {
+		cfg.Capacity = DefaultCapacity
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	r := &Room{
+		cfg:    cfg,
+		period: time.Second / time.Duration(cfg.TickRate),
+		byID:   make(map[uint32]*member),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	r.log = cfg.Logger.With("room", cfg.ID)
+	r.mode = cfg.Mode(ModeConfig{Seed: cfg.Seed, IDs: &r.ids})
+	return r
+}
+
+// ID is the room's id.
+func (r *Room) ID() string { return r.cfg.ID }
+
+// ModeName is the name of the room's game mode.
+func (r *Room) ModeName() string { return r.mode.Name() }
+
+// TickRate is the room's ticks per second.
+func (r *Room) TickRate() int { return r.cfg.TickRate }
+
+// Capacity is the most players the room holds.
+func (r *Room) Capacity() int { return r.cfg.Capacity }
+
+// Stats returns the room's counters.
+func (r *Room) Stats() RoomStats {
+	r.mu.Lock()
+	dropped := r.dropped
+	r.mu.Unlock()
+	return RoomStats{
+		Ticks:         r.ticks.Load(),
+		Overruns:      r.overruns.Load(),
+		Skipped:       r.skipped.Load(),
+		InputsDropped: dropped,
+		Players:       int(r.players.Load()),
+	}
+}
+
+// Join adds a player whose messages go to peer. The player appears in the
+// world, and receives Welcome, at the next tick. It returns the player's
+// entity id.
+func (r *Room) Join(peer Peer, name string) (uint32, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return 0, ErrRoomClosed
+	}
+	if len(r.byID) >= r.cfg.Capacity {
+		return 0, ErrRoomFull
+	}
+	m := &member{id: r.ids.Next(), name: name, peer: peer}
+	r.byID[m.id] = m
+	r.commands = append(r.commands, command{cmdJoin, m})
+	r.players.Store(int32(len(r.byID)))
+	return m.id, nil
+}
+
+// Leave removes a player; unknown ids are ignored.
+func (r *Room) Leave(id uint32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.byID[id]
+	if !ok {
+		return
+	}
+	delete(r.byID, id)
+	r.commands = append(r.commands, command{cmdLeave, m})
+	r.players.Store(int32(len(r.byID)))
+}
+
+// Input queues one input of a player for the next tick. It reports false
+// when the player is not in the room.
+func (r *Room) Input(id uint32, in Input) bool {
+	in.DX = ClampAxis(in.DX)
+	in.DY = ClampAxis(in.DY)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.byID[id]
+	if !ok {
+		return false
+	}
+	if m.n == len(m.queue) {
+		// Keep the newest: drop the oldest.
+		copy(m.queue[:], m.queue[1:])
+		m.n--
+		r.dropped++
+	}
+	m.queue[m.n] = in
+	m.n++
+	return true
+}
+
+// Run runs the room's loop until Close is called or the room stays empty
+// for its IdleTimeout. It must be called at most once.
+func (r *Room) Run() {
+	defer close(r.done)
+	defer func() {
+		if r.cfg.OnClose != nil {
+			r.cfg.OnClose(r)
+		}
+	}()
+	s := schedule{start: time.Now(), period: r.period, maxCatchUp: DefaultMaxCatchUp}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-timer.C:
+		}
+		now := time.Now()
+		run, skipped := s.due(now)
+		if run > 1 {
+			r.overruns.Add(uint64(run - 1))
+		}
+		if skipped > 0 {
+			r.skipped.Add(uint64(skipped))
+		}
+		for range run {
+			r.Step()
+		}
+		if r.idle(now) {
+			return
+		}
+		timer.Reset(time.Until(s.wakeAt()))
+	}
+}
+
+// idle closes the room for new joins and reports true once it has been
+// empty for its IdleTimeout.
+func (r *Room) idle(now time.Time) bool {
+	if r.cfg.IdleTimeout <= 0 {
+		return false
+	}
+	if len(r.members) > 0 {
+		r.emptySince = time.Time{}
+		return false
+	}
+	if r.emptySince.IsZero() {
+		r.emptySince = now
+		return false
+	}
+	if now.Sub(r.emptySince) < r.cfg.IdleTimeout {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.byID) > 0 || len(r.commands) > 0 {
+		return false // someone is about to join
+	}
+	r.closed = true
+	return true
+}
+
+// Close stops the loop and waits for it to end. The room refuses joins
+// afterwards.
+func (r *Room) Close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.closeOnce.Do(func() { close(r.stop) })
+	<-r.done
+}
+
+// Done is closed when the loop has ended.
+func (r *Room) Done() <-chan struct{} { return r.done }
+
+// Step runs one tick: apply queued joins, leaves and inputs, advance the
+// world, and broadcast the snapshot.
+func (r *Room) Step() {
+	r.tick++
+	r.ticks.Add(1)
+	r.lastTick.Store(r.tick)
+	r.applyCommands()
+	r.applyInputs()
+	r.mode.Step(r.period.Seconds())
+	r.broadcast()
+}
+
+// Tick is the number of the last tick run. It is safe to call from any
+// goroutine.
+func (r *Room) Tick() uint32 { return r.lastTick.Load() }
+
+func (r *Room) applyCommands() {
+	r.mu.Lock()
+	cmds := r.commands
+	r.commands = nil
+	r.mu.Unlock()
+	if len(cmds) == 0 {
+		return
+	}
+	var joined []*member
+	for _, c := range cmds {
+		switch c.kind {
+		case cmdJoin:
+			r.mode.AddPlayer(c.m.id, c.m.name)
+			i, _ := slices.BinarySearchFunc(r.members, c.m.id, func(m *member, id uint32) int { return int(m.id) - int(id) })
+			r.members = slices.Insert(r.members, i, c.m)
+			joined = append(joined, c.m)
+		case cmdLeave:
+			r.mode.RemovePlayer(c.m.id)
+			r.members = slices.DeleteFunc(r.members, func(m *member) bool { return m == c.m })
+			joined = slices.DeleteFunc(joined, func(m *member) bool { return m == c.m })
+		}
+	}
+	for _, m := range joined {
+		m.peer.Send(r.welcome(m))
+	}
+	roster := r.roster()
+	for _, m := range r.members {
+		m.peer.Send(roster)
+	}
+}
+
+func (r *Room) welcome(m *member) []byte {
+	w, h := r.mode.WorldSize()
+	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Welcome{Welcome: &skirmishv1.Welcome{
+		PlayerId:      m.id,
+		Room:          r.cfg.ID,
+		Mode:          r.mode.Name(),
+		TickRate:      uint32(r.cfg.TickRate),
+		Tick:          r.tick,
+		WorldWidth:    uint32(w),
+		WorldHeight:   uint32(h),
+		PositionScale: PositionScale,
+	}}})
+	if err != nil {
+		panic(fmt.Sprintf("marshal welcome: %v", err)) // cannot fail for this message
+	}
+	return msg
+}
+
+func (r *Room) roster() []byte {
+	ro := &skirmishv1.Roster{Players: make([]*skirmishv1.RosterEntry, 0, len(r.members))}
+	for _, m := range r.members {
+		ro.Players = append(ro.Players, &skirmishv1.RosterEntry{Id: m.id, Name: m.name})
+	}
+	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Roster{Roster: ro}})
+	if err != nil {
+		panic(fmt.Sprintf("marshal roster: %v", err))
+	}
+	return msg
+}
+
+// applyInputs moves every member's queued inputs into the loop under one
+// lock, then hands them to the mode without holding it.
+func (r *Room) applyInputs() {
+	r.mu.Lock()
+	counts := r.counts()
+	for i, m := range r.members {
+		counts[i] = copy(m.batch[:], m.queue[:m.n])
+		m.n = 0
+	}
+	r.mu.Unlock()
+	for i, m := range r.members {
+		for _, in := range m.batch[:counts[i]] {
+			r.mode.ApplyInput(m.id, in)
+			if in.Seq > m.lastSeq {
+				m.lastSeq = in.Seq
+			}
+		}
+	}
+}
+
+// counts returns a reused slice of len(r.members).
+func (r *Room) counts() []int {
+	if cap(r.countBuf) < len(r.members) {
+		r.countBuf = make([]int, len(r.members), 2*len(r.members))
+	}
+	return r.countBuf[:len(r.members)]
+}
+
+func (r *Room) broadcast() {
+	if len(r.members) == 0 || r.cfg.Broadcaster == nil {
+		return
+	}
+	r.entities = r.mode.AppendEntities(r.entities[:0])
+	r.msg = r.enc.Encode(r.msg[:0], r.tick, 0, nil, r.entities)
+	r.receivers = r.receivers[:0]
+	for _, m := range r.members {
+		r.receivers = append(r.receivers, Receiver{Peer: m.peer, InputAck: m.lastSeq})
+	}
+	r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
+}
+
+// NewSeed returns a random seed for a room.
+func NewSeed() uint64 { return rand.Uint64() }

@@ -1,0 +1,79 @@
+package game
+
+import (
+	"fmt"
+	"slices"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+)
+
+// ApplySnapshot reconstructs the world a snapshot describes, as a client
+// does: base is the world of s.BaseTick (ignored for a full snapshot). It
+// appends the result to dst in ascending id order. Bots and tests use it;
+// it is the reference for the rules documented in the .proto.
+func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot) ([]Entity, error) {
+	if s.BaseTick == 0 {
+		base = nil
+	}
+	n := len(s.Id)
+	cols := [][]int32{s.Kind, s.X, s.Y, s.Vx, s.Vy, s.Angle, s.Hp, s.Score}
+	for i, c := range cols {
+		if len(c) != 0 && len(c) != n {
+			return dst, fmt.Errorf("snapshot %d: column %d has %d values for %d ids", s.Tick, columns[i].field, len(c), n)
+		}
+	}
+	start := len(dst)
+	bi := 0
+	removed := s.Removed
+	var id uint32
+	for k := 0; k < n; k++ {
+		id += s.Id[k]
+		if k > 0 && s.Id[k] == 0 {
+			return dst, fmt.Errorf("snapshot %d: ids not ascending at %d", s.Tick, k)
+		}
+		// Carry over unchanged base entities that come before id.
+		for bi < len(base) && base[bi].ID < id {
+			dst, removed = keep(dst, base[bi], removed)
+			bi++
+		}
+		var e Entity
+		if bi < len(base) && base[bi].ID == id {
+			e = base[bi]
+			bi++
+		}
+		e.ID = id
+		at := func(c []int32) int32 {
+			if len(c) == 0 {
+				return 0
+			}
+			return c[k]
+		}
+		e.Kind += at(s.Kind)
+		e.X += at(s.X)
+		e.Y += at(s.Y)
+		e.VX += at(s.Vx)
+		e.VY += at(s.Vy)
+		e.Angle += at(s.Angle)
+		e.HP += at(s.Hp)
+		e.Score += at(s.Score)
+		dst = append(dst, e)
+	}
+	for ; bi < len(base); bi++ {
+		dst, removed = keep(dst, base[bi], removed)
+	}
+	if !slices.IsSortedFunc(dst[start:], func(a, b Entity) int { return int(a.ID) - int(b.ID) }) {
+		return dst, fmt.Errorf("snapshot %d: entities out of order", s.Tick)
+	}
+	return dst, nil
+}
+
+// keep appends e unless its id is the next one in removed (ascending).
+func keep(dst []Entity, e Entity, removed []uint32) ([]Entity, []uint32) {
+	for len(removed) > 0 && removed[0] < e.ID {
+		removed = removed[1:]
+	}
+	if len(removed) > 0 && removed[0] == e.ID {
+		return dst, removed[1:]
+	}
+	return append(dst, e), removed
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+
+	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
+)
+
+var (
+	headEnd               = []byte("\r\n\r\n")
+	errResponseIncomplete = errors.New("socket did not take the whole handshake response")
+)
+
+// readHead reads the HTTP request head on readiness. A peer that sends
+// half a head holds no worker: the bytes wait in c.head (bounded) and the
+// handshake timer closes the connection if the rest never comes.
+func (c *Conn) readHead(buf []byte) (more bool) {
+	for range maxReadsPerWakeup {
+		n, err := c.read(buf)
+		if n > 0 {
+			c.head = append(c.head, buf[:n]...)
+			if end := bytes.Index(c.head, headEnd); end >= 0 {
+				c.route(end + len(headEnd))
+				return false
+			}
+			if len(c.head) > maxHeadBytes {
+				c.srv.stats.handshakeErrors.Add(1)
+				c.rejectHTTP("431 Request Header Fields Too Large")
+				return false
+			}
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return false
+		case err != nil || n == 0:
+			c.finalClose()
+			return false
+		}
+	}
+	return true
+}
+
+// route sends a complete request head to the WebSocket upgrade or, for any
+// other path, to net/http together with the bytes read so far.
+func (c *Conn) route(end int) {
+	if requestPath(c.head) != c.srv.cfg.WSPath {
+		c.srv.handOff(c)
+		return
+	}
+	head, extra := c.head[:end], c.head[end:]
+	_, err := c.srv.upgrader.Upgrade(&handshakeIO{r: bytes.NewReader(head), c: c})
+	if err != nil {
+		// The upgrader has written the HTTP error response.
+		c.srv.stats.handshakeErrors.Add(1)
+		c.srv.log.Debug("websocket upgrade refused", "remote", c.remote, "err", err)
+		c.mu.Lock()
+		c.state = stateClosing
+		c.flushLocked()
+		c.armTimer(c.srv.cfg.CloseTimeout)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Lock()
+	if c.state == stateHandshake {
+		c.state = stateOpen
+		c.stopTimerLocked()
+	}
+	c.mu.Unlock()
+	c.head = nil
+	c.srv.stats.upgraded.Add(1)
+	if len(extra) > 0 {
+		// Frames sent right behind the request, without waiting for 101.
+		used := c.processFrames(extra)
+		c.keepPartial(extra[used:])
+	}
+}
+
+// rejectHTTP answers a bad request head and closes.
+func (c *Conn) rejectHTTP(status string) {
+	c.mu.Lock()
+	if c.state == stateHandshake {
+		c.writeLocked([]byte("HTTP/1.1 " + status + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
+		c.state = stateClosing
+		c.flushLocked()
+		c.armTimer(c.srv.cfg.CloseTimeout)
+	}
+	c.mu.Unlock()
+}
+
+// requestPath returns the path of the request line, without the query.
+func requestPath(head []byte) string {
+	line, _, _ := bytes.Cut(head, []byte("\r\n"))
+	_, rest, ok := bytes.Cut(line, []byte(" "))
+	if !ok {
+		return ""
+	}
+	target, _, _ := bytes.Cut(rest, []byte(" "))
+	path, _, _ := bytes.Cut(target, []byte("?"))
+	return string(path)
+}
+
+// handshakeIO lets ws.Upgrader read the head we already have and write
+// its response straight to the socket. A fresh socket's send buffer always
+// holds the ~200-byte response, so the write never has to wait.
+type handshakeIO struct {
+	r *bytes.Reader
+	c *Conn
+}
+
+func (h *handshakeIO) Read(p []byte) (int, error) { return h.r.Read(p) }
+
+func (h *handshakeIO) Write(p []byte) (int, error) {
+	h.c.mu.Lock()
+	defer h.c.mu.Unlock()
+	if h.c.state != stateHandshake {
+		return 0, io.ErrClosedPipe
+	}
+	n := h.c.writeLocked(p)
+	if n < len(p) {
+		return max(n, 0), errResponseIncomplete
+	}
+	return n, nil
+}
+
+// upgrader returns the server's WebSocket upgrader.
+func newUpgrader() ws.Upgrader {
+	return ws.Upgrader{
+		ReadBufferSize:  maxHeadBytes,
+		WriteBufferSize: 512,
+	}
+}

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/mailru/easygo/netpoll"
+)
+
+// connEvents is what every connection is registered for. Edge-triggered:
+// one event per arrival, so a reader must drain until EAGAIN. EPOLLOUT
+// costs nothing until a write has filled the socket buffer, and then tells
+// us when the peer has made room.
+const connEvents = netpoll.EPOLLIN | netpoll.EPOLLOUT | netpoll.EPOLLRDHUP | netpoll.EPOLLET
+
+// poller owns the epoll instance and the workers that serve its readiness
+// events. The epoll goroutine (inside easygo) only marks a connection
+// ready and queues it; a worker does the reading and writing.
+type poller struct {
+	ep    *netpoll.Epoll
+	queue chan *Conn // bounded: a connection is in it at most once
+	wg    sync.WaitGroup
+	stop  chan struct{}
+}
+
+func newPoller(maxConns, workers int, onError func(error)) (*poller, error) {
+	ep, err := netpoll.EpollCreate(&netpoll.EpollConfig{OnWaitError: onError})
+	if err != nil {
+		return nil, fmt.Errorf("create epoll: %w", err)
+	}
+	p := &poller{
+		ep: ep,
+		// A connection is queued only when its ready counter goes from 0
+		// to 1, and every queued connection is open, so the queue never
+		// holds more than maxConns (+ listeners' spare) entries and the
+		// epoll goroutine never blocks on it.
+		queue: make(chan *Conn, maxConns+64),
+		stop:  make(chan struct{}),
+	}
+	for range workers {
+		p.wg.Add(1)
+		go p.work()
+	}
+	return p, nil
+}
+
+// add registers c's fd.
+func (p *poller) add(c *Conn) error {
+	if err := p.ep.Add(c.fd, connEvents, c.onEvent); err != nil {
+		return fmt.Errorf("epoll add fd %d: %w", c.fd, err)
+	}
+	return nil
+}
+
+// del unregisters an fd; it must come before the fd is closed.
+func (p *poller) del(fd int) {
+	_ = p.ep.Del(fd) // ErrNotRegistered when the epoll is closed: nothing to undo
+}
+
+// schedule queues c for a worker.
+func (p *poller) schedule(c *Conn) {
+	select {
+	case p.queue <- c:
+	case <-p.stop:
+	}
+}
+
+func (p *poller) work() {
+	defer p.wg.Done()
+	buf := make([]byte, readBufferSize)
+	for {
+		select {
+		case <-p.stop:
+			return
+		case c := <-p.queue:
+			c.serve(buf)
+		}
+	}
+}
+
+// close stops the workers and the epoll goroutine.
+func (p *poller) close() {
+	close(p.stop)
+	p.wg.Wait()
+	_ = p.ep.Close()
+}

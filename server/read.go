@@ -1,0 +1,150 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
+)
+
+// readFrames reads until EAGAIN (or the wakeup budget) and handles every
+// complete frame. An incomplete frame is kept, bounded by MaxMessageBytes,
+// until the rest arrives or FrameTimeout passes.
+func (c *Conn) readFrames(buf []byte) (more bool) {
+	for range maxReadsPerWakeup {
+		k := copy(buf, c.partial)
+		c.partial = nil
+		n, err := c.read(buf[k:])
+		if n > 0 || k > 0 {
+			used := c.processFrames(buf[:k+n])
+			c.keepPartial(buf[used : k+n])
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return false
+		case err != nil || n == 0:
+			// End of stream or a broken socket: the peer is gone.
+			c.finalClose()
+			return false
+		}
+		if !c.isOpen() {
+			return false
+		}
+	}
+	return true
+}
+
+// keepPartial keeps the bytes of an incomplete frame for the next read and
+// watches its deadline.
+func (c *Conn) keepPartial(p []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen {
+		return
+	}
+	if len(p) == 0 {
+		if !c.partialSince.IsZero() {
+			c.partialSince = time.Time{}
+			c.stopTimerLocked()
+		}
+		return
+	}
+	c.partial = append([]byte(nil), p...)
+	if c.partialSince.IsZero() {
+		c.partialSince = time.Now()
+		c.armTimer(c.srv.cfg.FrameTimeout)
+	}
+}
+
+func (c *Conn) isOpen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateOpen
+}
+
+// processFrames handles the complete frames at the start of b and returns
+// how many bytes they took. It stops early when the connection closes.
+func (c *Conn) processFrames(b []byte) int {
+	used := 0
+	max := int64(c.srv.cfg.MaxMessageBytes)
+	for {
+		h, hn, ok := parseHeader(b[used:])
+		if !ok {
+			return used
+		}
+		state := ws.StateServerSide
+		if c.fragmented {
+			state |= ws.StateFragmented
+		}
+		if err := ws.CheckHeader(h, state); err != nil {
+			c.srv.stats.protocolErrors.Add(1)
+			c.closeWith(ws.StatusProtocolError, err.Error())
+			return len(b)
+		}
+		if h.Length > max || (h.OpCode == ws.OpContinuation && int64(len(c.msg))+h.Length > max) {
+			c.closeWith(ws.StatusMessageTooBig, "message larger than max_message_bytes")
+			return len(b)
+		}
+		end := used + hn + int(h.Length)
+		if end > len(b) {
+			return used // wait for the rest of the payload
+		}
+		payload := b[used+hn : end]
+		ws.Cipher(payload, h.Mask, 0)
+		used = end
+		c.srv.stats.framesIn.Add(1)
+		if !c.handleFrame(h, payload) {
+			return len(b)
+		}
+	}
+}
+
+// handleFrame acts on one frame. It reports false when the connection is
+// closing and further frames must be ignored.
+func (c *Conn) handleFrame(h ws.Header, payload []byte) bool {
+	switch h.OpCode {
+	case ws.OpBinary:
+		if !h.Fin {
+			c.fragmented = true
+			c.msg = append(c.msg[:0], payload...)
+			return true
+		}
+		return c.onMessage(payload)
+	case ws.OpContinuation:
+		c.msg = append(c.msg, payload...)
+		if !h.Fin {
+			return true
+		}
+		msg := c.msg
+		c.msg, c.fragmented = nil, false
+		return c.onMessage(msg)
+	case ws.OpText:
+		c.closeWith(ws.StatusUnsupportedData, "text frames are not supported: send binary protobuf")
+		return false
+	case ws.OpPing:
+		c.writeFrame(controlFrame(ws.OpPong, payload))
+		return true
+	case ws.OpPong:
+		return true
+	case ws.OpClose:
+		code, reason := ws.ParseCloseFrameData(payload)
+		if len(payload) == 1 {
+			c.closeWith(ws.StatusProtocolError, "close frame payload of 1 byte")
+			return false
+		}
+		if !code.Empty() {
+			if err := ws.CheckCloseFrameData(code, reason); err != nil {
+				c.closeWith(ws.StatusProtocolError, err.Error())
+				return false
+			}
+		}
+		// Echo the peer's code, as RFC 6455 §5.5.1 asks.
+		if code.Empty() {
+			code = ws.StatusNormalClosure
+		}
+		c.closeWith(code, "")
+		return false
+	}
+	c.closeWith(ws.StatusProtocolError, "unknown opcode")
+	return false
+}

@@ -1,0 +1,411 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/game/arena"
+	"github.com/skirmishgg/skirmish/game/movers"
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/server"
+)
+
+// testServer is a real server on a loopback port.
+type testServer struct {
+	srv  *server.Server
+	hub  *game.Hub
+	addr string
+}
+
+func startServer(t *testing.T, cfg server.Config) *testServer {
+	t.Helper()
+	hub := game.NewHub(game.HubConfig{
+		Modes: map[string]game.ModeSpec{
+			arena.Name:  {New: arena.New, Capacity: 16},
+			movers.Name: {New: movers.New, Capacity: 512},
+		},
+		DefaultMode: arena.Name,
+		Broadcaster: server.Broadcaster{},
+	})
+	cfg.Hub = hub
+	cfg.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "page %s", r.URL.Path)
+	})
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	ts := &testServer{srv: srv, hub: hub, addr: ln.Addr().String()}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		hub.Close()
+	})
+	return ts
+}
+
+// client is a test WebSocket client built on the generated code.
+type client struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dial(t *testing.T, addr string) *client {
+	t.Helper()
+	conn, br, _, err := ws.Dial(context.Background(), "ws://"+addr+"/ws")
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if br == nil {
+		br = bufio.NewReader(conn)
+	}
+	return &client{t: t, conn: conn, r: br}
+}
+
+func (c *client) send(m *skirmishv1.ClientMessage) {
+	c.t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := wsutil.WriteClientBinary(c.conn, b); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// recv reads the next server message within d.
+func (c *client) recv(d time.Duration) (*skirmishv1.ServerMessage, error) {
+	_ = c.conn.SetReadDeadline(time.Now().Add(d))
+	rd := wsutil.Reader{Source: c.r, State: ws.StateClientSide, CheckUTF8: true,
+		OnIntermediate: wsutil.ControlFrameHandler(c.conn, ws.StateClientSide)}
+	for {
+		h, err := rd.NextFrame()
+		if err != nil {
+			return nil, err
+		}
+		if h.OpCode.IsControl() {
+			if err := rd.OnIntermediate(h, &rd); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b, err := io.ReadAll(&rd)
+		if err != nil {
+			return nil, err
+		}
+		var m skirmishv1.ServerMessage
+		if err := proto.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("unmarshal: %w", err)
+		}
+		return &m, nil
+	}
+}
+
+// until reads messages until pred is true or d passes.
+func (c *client) until(d time.Duration, what string, pred func(*skirmishv1.ServerMessage) bool) *skirmishv1.ServerMessage {
+	c.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		m, err := c.recv(time.Until(deadline))
+		if err != nil {
+			c.t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if pred(m) {
+			return m
+		}
+	}
+	c.t.Fatalf("no %s within %v", what, d)
+	return nil
+}
+
+// closeCode reads until the server closes and returns its close code.
+func (c *client) closeCode(d time.Duration) ws.StatusCode {
+	c.t.Helper()
+	for {
+		_, err := c.recv(d)
+		var ce wsutil.ClosedError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		if err != nil {
+			c.t.Fatalf("expected a close frame, got %v", err)
+		}
+	}
+}
+
+func (c *client) hello() {
+	c.t.Helper()
+	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: 1, Client: "test"}}})
+	c.until(2*time.Second, "server hello", func(m *skirmishv1.ServerMessage) bool { return m.GetHello() != nil })
+}
+
+func (c *client) join(name, mode, room string) *skirmishv1.Welcome {
+	c.t.Helper()
+	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{Name: name, Mode: mode, Room: room}}})
+	m := c.until(2*time.Second, "welcome", func(m *skirmishv1.ServerMessage) bool {
+		if e := m.GetError(); e != nil {
+			c.t.Fatalf("join refused: %v", e)
+		}
+		return m.GetWelcome() != nil
+	})
+	return m.GetWelcome()
+}
+
+func (c *client) input(seq uint32, dx, dy float32) {
+	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Input{Input: &skirmishv1.Input{Seq: seq, Dx: dx, Dy: dy}}})
+}
+
+// entityX returns the x of entity id in a snapshot world, reconstructing
+// full snapshots only (the server sends full snapshots to these clients).
+func entityX(t *testing.T, s *skirmishv1.Snapshot, id uint32) (int32, bool) {
+	t.Helper()
+	if s == nil {
+		return 0, false
+	}
+	world, err := game.ApplySnapshot(nil, nil, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range world {
+		if e.ID == id {
+			return e.X, true
+		}
+	}
+	return 0, false
+}
+
+func TestTwoClientsSeeEachOtherMove(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	a, b := dial(t, ts.addr), dial(t, ts.addr)
+	a.hello()
+	b.hello()
+	wa := a.join("alice", "arena", "duel")
+	wb := b.join("bob", "", "duel")
+	if wa.Room != "duel" || wb.Room != "duel" || wa.PlayerId == wb.PlayerId {
+		t.Fatalf("welcomes: %v / %v", wa, wb)
+	}
+	first := b.until(2*time.Second, "snapshot with alice", func(m *skirmishv1.ServerMessage) bool {
+		_, ok := entityX(t, m.GetSnapshot(), wa.PlayerId)
+		return m.GetSnapshot() != nil && ok
+	})
+	x0, _ := entityX(t, first.GetSnapshot(), wa.PlayerId)
+	if x0 > 1500*game.PositionScale {
+		t.Skipf("alice spawned at the right wall (x=%d); cannot show rightward movement", x0)
+	}
+	for seq := uint32(1); seq <= 5; seq++ {
+		a.input(seq, 1, 0)
+	}
+	// Within a few ticks bob sees alice further right.
+	b.until(time.Second, "alice moving right", func(m *skirmishv1.ServerMessage) bool {
+		x, ok := entityX(t, m.GetSnapshot(), wa.PlayerId)
+		return m.GetSnapshot() != nil && ok && x > x0
+	})
+	// Alice's own snapshots acknowledge her inputs.
+	a.until(time.Second, "input_ack 5", func(m *skirmishv1.ServerMessage) bool {
+		return m.GetSnapshot() != nil && m.InputAck == 5
+	})
+}
+
+func TestBadClientClosedOthersContinue(t *testing.T) {
+	cases := []struct {
+		name  string
+		frame []byte // raw bytes the bad client sends after joining
+		code  ws.StatusCode
+	}{
+		{"undecodable protobuf", maskedFrame(ws.OpBinary, true, []byte{0xff, 0xff, 0xff}), ws.StatusInvalidFramePayloadData},
+		{"unmasked frame", ws.MustCompileFrame(ws.NewBinaryFrame([]byte{1, 2})), ws.StatusProtocolError},
+		{"text frame", maskedFrame(ws.OpText, true, []byte("hi")), ws.StatusUnsupportedData},
+		{"oversized frame", maskedFrame(ws.OpBinary, true, make([]byte, server.DefaultMaxMessageBytes+1)), ws.StatusMessageTooBig},
+		{"reserved opcode", maskedFrame(ws.OpCode(3), true, nil), ws.StatusProtocolError},
+		{"fragmented control frame", maskedFrame(ws.OpPing, false, nil), ws.StatusProtocolError},
+		{"fragments over the limit", append(maskedFrame(ws.OpBinary, false, make([]byte, 3000)), maskedFrame(ws.OpContinuation, true, make([]byte, 3000))...), ws.StatusMessageTooBig},
+	}
+	ts := startServer(t, server.Config{})
+	good := dial(t, ts.addr)
+	good.hello()
+	good.join("good", "movers", "mixed")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := dial(t, ts.addr)
+			bad.t = t
+			bad.hello()
+			bad.join("bad", "movers", "mixed")
+			if _, err := bad.conn.Write(tc.frame); err != nil {
+				t.Fatal(err)
+			}
+			if got := bad.closeCode(2 * time.Second); got != tc.code {
+				t.Fatalf("close code %d, want %d", got, tc.code)
+			}
+			// The good client still gets snapshots after the bad one left.
+			tick := func() uint32 {
+				return good.until(time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
+			}
+			t1 := tick()
+			if t2 := tick(); t2 <= t1 {
+				t.Fatalf("good client's ticks did not advance: %d then %d", t1, t2)
+			}
+		})
+	}
+}
+
+// maskedFrame builds a client frame.
+func maskedFrame(op ws.OpCode, fin bool, payload []byte) []byte {
+	f := ws.NewFrame(op, fin, append([]byte(nil), payload...))
+	f = ws.MaskFrameInPlace(f)
+	b, err := ws.CompileFrame(f)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestFragmentedMessageReassembled(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	c := dial(t, ts.addr)
+	hello, _ := proto.Marshal(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: 1, Client: "fragments"}}})
+	raw := maskedFrame(ws.OpBinary, false, hello[:3])
+	raw = append(raw, maskedFrame(ws.OpPing, true, []byte("p"))...) // control frames may interleave
+	raw = append(raw, maskedFrame(ws.OpContinuation, true, hello[3:])...)
+	if _, err := c.conn.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	c.until(2*time.Second, "server hello", func(m *skirmishv1.ServerMessage) bool { return m.GetHello() != nil })
+}
+
+func TestPingPongAndCloseHandshake(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	c := dial(t, ts.addr)
+	c.hello()
+	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Ping{Ping: &skirmishv1.Ping{ClientTimeUs: 42}}})
+	m := c.until(2*time.Second, "pong", func(m *skirmishv1.ServerMessage) bool { return m.GetPong() != nil })
+	if m.GetPong().ClientTimeUs != 42 {
+		t.Fatalf("pong echoes %d, want 42", m.GetPong().ClientTimeUs)
+	}
+	if _, err := c.conn.Write(maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(4000, "bye"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.closeCode(2 * time.Second); got != 4000 {
+		t.Fatalf("close echo code %d, want 4000", got)
+	}
+}
+
+func TestInputBeforeJoinGetsError(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	c := dial(t, ts.addr)
+	c.hello()
+	c.input(1, 1, 0)
+	m := c.until(2*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil })
+	if m.GetError().Code != skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST {
+		t.Fatalf("error %v", m.GetError())
+	}
+	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{Mode: "chess"}}})
+	m = c.until(2*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil })
+	if m.GetError().Code != skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE {
+		t.Fatalf("error %v", m.GetError())
+	}
+}
+
+func TestMessageBeforeHelloClosed(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	c := dial(t, ts.addr)
+	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{}}})
+	if got := c.closeCode(2 * time.Second); got != ws.StatusPolicyViolation {
+		t.Fatalf("close code %d, want 1008", got)
+	}
+}
+
+func TestStalledPeersClosedAtDeadline(t *testing.T) {
+	ts := startServer(t, server.Config{HandshakeTimeout: 200 * time.Millisecond, FrameTimeout: 200 * time.Millisecond})
+	// Half an upgrade request.
+	half, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	if _, err := half.Write([]byte("GET /ws HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	// Half a frame.
+	c := dial(t, ts.addr)
+	c.hello()
+	frame := maskedFrame(ws.OpBinary, true, make([]byte, 100))
+	if _, err := c.conn.Write(frame[:20]); err != nil {
+		t.Fatal(err)
+	}
+	// Meanwhile a legitimate client is served.
+	ok := dial(t, ts.addr)
+	ok.hello()
+
+	_ = half.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := half.Read(make([]byte, 1)); err == nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+		t.Fatalf("half upgrade: want the server to close, got %v", err)
+	}
+	if got := c.closeCode(3 * time.Second); got != ws.StatusPolicyViolation {
+		t.Fatalf("half frame close code %d, want 1008", got)
+	}
+	st := ts.srv.Stats()
+	if st.HandshakeTimeouts != 1 || st.FrameTimeouts != 1 {
+		t.Fatalf("stats: handshake timeouts %d, frame timeouts %d; want 1 and 1", st.HandshakeTimeouts, st.FrameTimeouts)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestPageAndSocketShareOnePort(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	resp, err := http.Get("http://" + ts.addr + "/index.html?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "page /index.html" {
+		t.Fatalf("page: %d %q", resp.StatusCode, body)
+	}
+	resp, err = http.Get("http://" + ts.addr + "/debug/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"goroutines"`) {
+		t.Fatalf("stats: %s", body)
+	}
+	// A plain GET of /ws is not an upgrade: 400 from the upgrader.
+	resp, err = http.Get("http://" + ts.addr + "/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 4 {
+		t.Fatalf("plain GET /ws: status %d, want 4xx", resp.StatusCode)
+	}
+	c := dial(t, ts.addr)
+	c.hello()
+}

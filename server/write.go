@@ -1,0 +1,210 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
+
+	"github.com/skirmishgg/skirmish/game"
+)
+
+// Send implements game.Peer: it frames msg and queues it behind anything
+// pending. Such messages (welcome, roster, errors, pongs) are never
+// dropped; only snapshots are replaced by newer ones.
+func (c *Conn) Send(msg []byte) {
+	c.writeFrame(binaryFrame(msg))
+}
+
+// writeFrame writes a complete frame, or queues what the socket does not
+// take.
+func (c *Conn) writeFrame(f []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen {
+		return
+	}
+	if len(c.rest) == 0 && c.next == nil {
+		n := c.writeLocked(f)
+		if n < 0 {
+			return
+		}
+		f = f[n:]
+		if len(f) == 0 {
+			return
+		}
+	}
+	if len(c.rest)+len(f) > c.srv.cfg.MaxPendingBytes {
+		c.srv.stats.slowClosed.Add(1)
+		c.abortLocked()
+		return
+	}
+	c.queueLocked(f)
+}
+
+// writeSnapshot writes a shared snapshot frame followed by this receiver's
+// input_ack field. If earlier bytes are still waiting, the snapshot
+// replaces any older unsent one instead: a client only needs the newest.
+func (c *Conn) writeSnapshot(frame []byte, ack [game.InputAckSize]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateOpen {
+		return
+	}
+	if len(c.rest) > 0 || c.next != nil {
+		if c.next != nil {
+			c.srv.stats.snapshotsReplaced.Add(1)
+		}
+		c.next, c.nextAck = frame, ack
+		if time.Since(c.stallSince) > c.srv.cfg.WriteStall {
+			c.srv.stats.slowClosed.Add(1)
+			c.abortLocked()
+		}
+		return
+	}
+	iov := [2][]byte{frame, ack[:]}
+	n := c.writevLocked(iov[:])
+	if n < 0 {
+		return
+	}
+	c.srv.stats.snapshotsSent.Add(1)
+	if n == len(frame)+len(ack) {
+		return
+	}
+	// Short write: keep only the rest of this frame.
+	if n < len(frame) {
+		c.queueLocked(frame[n:])
+		c.rest = append(c.rest, ack[:]...)
+	} else {
+		c.queueLocked(ack[n-len(frame):])
+	}
+}
+
+// queueLocked appends to rest, copying, and starts the stall clock.
+func (c *Conn) queueLocked(p []byte) {
+	if len(c.rest) == 0 && c.next == nil {
+		c.stallSince = time.Now()
+	}
+	c.rest = append(c.rest, p...)
+}
+
+// flushLocked writes what is pending: rest first, then the newest
+// snapshot. In the closing state, once everything is out, it half-closes
+// the socket so the peer sees our close frame and then end of stream.
+func (c *Conn) flushLocked() {
+	if c.state != stateOpen && c.state != stateClosing {
+		return
+	}
+	if len(c.rest) > 0 {
+		n := c.writeLocked(c.rest)
+		if n < 0 {
+			return
+		}
+		if n < len(c.rest) {
+			c.rest = c.rest[:copy(c.rest, c.rest[n:])]
+			return
+		}
+		c.rest = nil // release the buffer: most connections never need one
+	}
+	if c.next != nil {
+		frame, ack := c.next, c.nextAck
+		c.next = nil
+		iov := [2][]byte{frame, ack[:]}
+		n := c.writevLocked(iov[:])
+		if n < 0 {
+			return
+		}
+		c.srv.stats.snapshotsSent.Add(1)
+		switch {
+		case n < len(frame):
+			c.rest = append(append(c.rest, frame[n:]...), ack[:]...)
+			return
+		case n < len(frame)+len(ack):
+			c.rest = append(c.rest, ack[n-len(frame):]...)
+			return
+		}
+	}
+	c.stallSince = time.Time{}
+	if c.state == stateClosing {
+		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+	}
+}
+
+// writeLocked writes p without blocking and returns how much the socket
+// took, or -1 if the connection failed (it is then being closed).
+func (c *Conn) writeLocked(p []byte) int {
+	for {
+		n, err := unix.Write(c.fd, p)
+		switch err {
+		case nil:
+			c.srv.stats.bytesOut.Add(uint64(n))
+			return n
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0
+		}
+		c.failLocked()
+		return -1
+	}
+}
+
+// writevLocked is writeLocked for several buffers in one system call.
+func (c *Conn) writevLocked(iov [][]byte) int {
+	for {
+		n, err := unix.Writev(c.fd, iov)
+		switch err {
+		case nil:
+			c.srv.stats.bytesOut.Add(uint64(n))
+			return n
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0
+		}
+		c.failLocked()
+		return -1
+	}
+}
+
+// failLocked handles a write error (the peer is gone): the fd is closed
+// by a worker once its readiness event reports it; here writes just stop.
+func (c *Conn) failLocked() {
+	c.rest, c.next = nil, nil
+	if c.state == stateOpen {
+		c.state = stateClosing
+		c.armTimer(0)
+	}
+}
+
+// abortLocked gives up on a peer that does not read: no close frame can
+// reach it through a full socket buffer, so the socket is closed soon.
+func (c *Conn) abortLocked() {
+	c.srv.log.Info("closing slow connection", "remote", c.remote, "pending", len(c.rest))
+	c.failLocked()
+	c.closeCode = uint16(ws.StatusPolicyViolation)
+	c.srv.stats.closed(ws.StatusPolicyViolation)
+}
+
+// Broadcaster implements game.Broadcaster for connections of this
+// package: it frames a room's snapshot once and writes the same bytes to
+// every receiver, each followed by its own input_ack.
+type Broadcaster struct{}
+
+// Broadcast frames msg once and writes it to every receiver.
+func (Broadcaster) Broadcast(msg []byte, to []game.Receiver) {
+	// One allocation per room per tick: a receiver whose socket is full
+	// keeps a reference to the frame as its newest pending snapshot.
+	frame := make([]byte, 0, ws.MaxHeaderSize+len(msg))
+	frame = appendFrameHeader(frame, ws.OpBinary, len(msg)+game.InputAckSize)
+	frame = append(frame, msg...)
+	var ack [game.InputAckSize]byte
+	for _, r := range to {
+		c, ok := r.Peer.(*Conn)
+		if !ok {
+			continue
+		}
+		game.AppendInputAck(ack[:0], r.InputAck)
+		c.writeSnapshot(frame, ack)
+	}
+}
