@@ -87,14 +87,21 @@ func (h *Hub) Join(peer Peer, name, mode, roomID string) (*Room, uint32, error) 
 	if roomID != "" && !validRoomID(roomID) {
 		return nil, 0, ErrBadRoomID
 	}
-	// A room found may close between lookup and Join; try again then.
-	for range 3 {
+	// Find the room and join it under h.mu: concurrent quick-matches then
+	// see each other's players and never race for a room's last place.
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for {
 		r, err := h.room(mode, roomID)
 		if err != nil {
 			return nil, 0, err
 		}
 		id, err := r.Join(peer, name)
 		if errors.Is(err, ErrRoomClosed) {
+			// The room closed itself (idle) but its OnClose has not removed
+			// it yet: forget it now, so the next round opens a fresh one.
+			// Each round removes a room, so the loop ends.
+			delete(h.rooms, r.ID())
 			continue
 		}
 		if err != nil {
@@ -102,13 +109,10 @@ func (h *Hub) Join(peer Peer, name, mode, roomID string) (*Room, uint32, error) 
 		}
 		return r, id, nil
 	}
-	return nil, 0, ErrRoomClosed
 }
 
-// room finds or creates the room for a join.
+// room finds or creates the room for a join. h.mu must be held.
 func (h *Hub) room(mode, roomID string) (*Room, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if h.closed {
 		return nil, ErrHubClosed
 	}

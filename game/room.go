@@ -116,6 +116,7 @@ type Room struct {
 	ticks, overruns, skipped atomic.Uint64
 	players                  atomic.Int32
 	lastTick                 atomic.Uint32
+	started                  atomic.Bool // Run was called
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -230,6 +231,7 @@ func (r *Room) Input(id uint32, in Input) bool {
 // Run runs the room's loop until Close is called or the room stays empty
 // for its IdleTimeout. It must be called at most once.
 func (r *Room) Run() {
+	r.started.Store(true)
 	defer close(r.done)
 	defer func() {
 		if r.cfg.OnClose != nil {
@@ -296,7 +298,9 @@ func (r *Room) Close() {
 	r.closed = true
 	r.mu.Unlock()
 	r.closeOnce.Do(func() { close(r.stop) })
-	<-r.done
+	if r.started.Load() {
+		<-r.done
+	}
 }
 
 // Done is closed when the loop has ended.

@@ -9,6 +9,7 @@ package game_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"slices"
@@ -627,7 +628,7 @@ func TestRoomWithoutBroadcaster(t *testing.T) {
 func parkAtOrigin(t *testing.T, r *testRoom, id uint32, seq uint32) {
 	t.Helper()
 	r.Input(id, game.Input{Seq: seq, DX: -1, DY: -1})
-	for range 310 { // 1000 units at 100/30 per tick is 300 ticks
+	for range 10*r.TickRate() + 10 { // 1000 units at 100 units/s
 		r.step(t)
 	}
 	r.Input(id, game.Input{Seq: seq + 1})
@@ -637,31 +638,38 @@ func parkAtOrigin(t *testing.T, r *testRoom, id uint32, seq uint32) {
 	}
 }
 
+// TestRoomMoversInputMovesPlayerPerTick: with movers, dx=1 moves a player
+// by 100/TickRate world units per tick (100/30 at the default rate), which
+// snapshots carry as X quantized by PositionScale.
 func TestRoomMoversInputMovesPlayerPerTick(t *testing.T) {
-	r := newRoom(t, movers.New, game.RoomConfig{TickRate: 30, Seed: 5})
-	id := r.join(t, &fakePeer{name: "a"})
-	r.step(t)
-	parkAtOrigin(t, r, id, 1)
+	for _, rate := range []int{game.DefaultTickRate, 60} {
+		t.Run(fmt.Sprint(rate, "Hz"), func(t *testing.T) {
+			r := newRoom(t, movers.New, game.RoomConfig{TickRate: rate, Seed: 5})
+			id := r.join(t, &fakePeer{name: "a"})
+			r.step(t)
+			parkAtOrigin(t, r, id, 1)
 
-	if !r.Input(id, game.Input{Seq: 3, DX: 1}) {
-		t.Fatal("Input returned false for a member")
-	}
-	// Queued, not applied: the world does not change before the tick.
-	if e := mustEntity(t, r.entities(), id); e.X != 0 || e.VX != 0 {
-		t.Fatalf("input took effect before the tick: %+v", e)
-	}
-	for k := 1; k <= 30; k++ {
-		bc := r.step(t)
-		_, world := snapshot(t, bc)
-		e := mustEntity(t, world, id)
-		wantX := game.Quantize(float64(k) * 100 / 30)
-		if e.X != wantX || e.Y != 0 || e.VX != game.Quantize(100) || e.VY != 0 {
-			t.Fatalf("tick %d after dx=1: entity %+v, want X %d (=%d·100/30 units ×%d) Y 0 VX %d VY 0",
-				k, e, wantX, k, game.PositionScale, game.Quantize(100))
-		}
-		if bc.to[0].InputAck != 3 {
-			t.Fatalf("tick %d: InputAck %d, want 3", k, bc.to[0].InputAck)
-		}
+			if !r.Input(id, game.Input{Seq: 3, DX: 1}) {
+				t.Fatal("Input returned false for a member")
+			}
+			// Queued, not applied: the world does not change before the tick.
+			if e := mustEntity(t, r.entities(), id); e.X != 0 || e.VX != 0 {
+				t.Fatalf("input took effect before the tick: %+v", e)
+			}
+			for k := 1; k <= rate; k++ {
+				bc := r.step(t)
+				_, world := snapshot(t, bc)
+				e := mustEntity(t, world, id)
+				wantX := game.Quantize(float64(k) * 100 / float64(rate))
+				if e.X != wantX || e.Y != 0 || e.VX != game.Quantize(100) || e.VY != 0 {
+					t.Fatalf("tick %d after dx=1: entity %+v, want X %d (=%d·100/%d units ×%d) Y 0 VX %d VY 0",
+						k, e, wantX, k, rate, game.PositionScale, game.Quantize(100))
+				}
+				if bc.to[0].InputAck != 3 {
+					t.Fatalf("tick %d: InputAck %d, want 3", k, bc.to[0].InputAck)
+				}
+			}
+		})
 	}
 }
 

@@ -66,6 +66,7 @@ type Conn struct {
 	rest       []byte
 	next       []byte
 	nextAck    [game.InputAckSize]byte
+	ackBuf     [game.InputAckSize]byte // the suffix being written
 	stallSince time.Time
 	closeCode  uint16 // close code we sent, for stats
 

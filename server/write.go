@@ -62,7 +62,10 @@ func (c *Conn) writeSnapshot(frame []byte, ack [game.InputAckSize]byte) {
 		}
 		return
 	}
-	iov := [2][]byte{frame, ack[:]}
+	// The suffix is written from the Conn's own array: slicing the
+	// argument would move it to the heap on every call.
+	c.ackBuf = ack
+	iov := [2][]byte{frame, c.ackBuf[:]}
 	n := c.writevLocked(iov[:])
 	if n < 0 {
 		return
@@ -74,9 +77,9 @@ func (c *Conn) writeSnapshot(frame []byte, ack [game.InputAckSize]byte) {
 	// Short write: keep only the rest of this frame.
 	if n < len(frame) {
 		c.queueLocked(frame[n:])
-		c.rest = append(c.rest, ack[:]...)
+		c.rest = append(c.rest, c.ackBuf[:]...)
 	} else {
-		c.queueLocked(ack[n-len(frame):])
+		c.queueLocked(c.ackBuf[n-len(frame):])
 	}
 }
 
@@ -107,9 +110,10 @@ func (c *Conn) flushLocked() {
 		c.rest = nil // release the buffer: most connections never need one
 	}
 	if c.next != nil {
-		frame, ack := c.next, c.nextAck
-		c.next = nil
-		iov := [2][]byte{frame, ack[:]}
+		frame := c.next
+		c.next, c.ackBuf = nil, c.nextAck
+		ack := c.ackBuf[:]
+		iov := [2][]byte{frame, ack}
 		n := c.writevLocked(iov[:])
 		if n < 0 {
 			return
@@ -117,7 +121,7 @@ func (c *Conn) flushLocked() {
 		c.srv.stats.snapshotsSent.Add(1)
 		switch {
 		case n < len(frame):
-			c.rest = append(append(c.rest, frame[n:]...), ack[:]...)
+			c.rest = append(append(c.rest, frame[n:]...), ack...)
 			return
 		case n < len(frame)+len(ack):
 			c.rest = append(c.rest, ack[n-len(frame):]...)
