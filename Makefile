@@ -1,0 +1,68 @@
+# Skirmish. `make run` and `make test` do all the set-up they need.
+SHELL := /bin/bash
+GO    ?= go
+ADDR  ?= :8080
+WEB   := client-web
+BIN   := bin
+BUF   := $(WEB)/node_modules/.bin/buf
+# npm ci writes this file; it is newer than the lock file once installed.
+NPM_STAMP := $(WEB)/node_modules/.package-lock.json
+
+.PHONY: run build test check gotest webtest proto web bench fuzz clean
+
+## run: build everything and start the server with the web client embedded
+run: build
+	$(BIN)/skirmish -addr $(ADDR)
+
+## build: the server and the bench bots into bin/
+build: web
+	$(GO) build -o $(BIN)/skirmish ./server/cmd/skirmish
+	@if [ -d bench/cmd/skirmish-bots ]; then $(GO) build -o $(BIN)/skirmish-bots ./bench/cmd/skirmish-bots; fi
+
+## web: bundle the browser client into client-web/dist (embedded by go:embed)
+web: $(NPM_STAMP)
+	cd $(WEB) && npm run --silent build
+
+$(NPM_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## proto: regenerate Go and TypeScript code from proto/
+proto: $(NPM_STAMP)
+	$(BUF) lint
+	$(BUF) generate
+
+## test: every check and test (formatting, vet, lint, stale generated code,
+## Go tests with the race detector, fuzz smoke runs, browser tests)
+test: check gotest fuzz webtest
+
+check: $(NPM_STAMP)
+	@fmt=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
+	  if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
+	$(GO) vet ./...
+	$(BUF) lint
+	bash .ci/check-generated
+
+gotest:
+	$(GO) test -race -count=1 ./...
+
+## fuzz: a short bounded run of every fuzz target (seed corpora are committed)
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$target"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+webtest: build
+	cd $(WEB) && npm run --silent typecheck
+	cd $(WEB) && SKIRMISH_BIN=$(abspath $(BIN)/skirmish) npm test
+
+## bench: start a server and measure it with the bots (see README, Performance)
+bench: build
+	$(BIN)/skirmish-bots suite -server $(BIN)/skirmish -json bench/results/latest.json
+
+clean:
+	rm -rf $(BIN) test-output

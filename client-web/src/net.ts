@@ -1,0 +1,126 @@
+// The WebSocket connection: framing, the protocol handshake, and pings.
+//
+// Every frame is binary and holds exactly one protobuf message
+// (ClientMessage up, ServerMessage down). This module knows nothing about
+// rooms or snapshots; it hands every other ServerMessage to its owner.
+
+import { create, fromBinary, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  ClientMessageSchema,
+  ServerMessageSchema,
+  type ServerHello,
+  type ServerMessage,
+} from "./gen/skirmish/v1/skirmish_pb";
+
+export const PROTOCOL_VERSION = 1;
+export const CLIENT_NAME = "skirmish-web/0.1";
+const PING_INTERVAL_MS = 1000;
+
+/** The oneof of a ClientMessage, e.g. {case: "join", value: {name: "ann"}}. */
+export type ClientPayload = MessageInitShape<typeof ClientMessageSchema>["msg"];
+
+/** The socket URL for a page served at `loc`: the server mounts it at /ws on
+ * the same host and port as the page. */
+export function socketUrl(loc: { protocol: string; host: string }): string {
+  return `${loc.protocol === "https:" ? "wss:" : "ws:"}//${loc.host}/ws`;
+}
+
+export function encodeClientMessage(msg: ClientPayload): Uint8Array<ArrayBuffer> {
+  // toBinary always allocates a plain ArrayBuffer; its declared type merely
+  // allows a SharedArrayBuffer, which WebSocket.send does not accept.
+  return toBinary(ClientMessageSchema, create(ClientMessageSchema, { msg })) as Uint8Array<ArrayBuffer>;
+}
+
+export function decodeServerMessage(bytes: Uint8Array): ServerMessage {
+  return fromBinary(ServerMessageSchema, bytes);
+}
+
+export interface ConnectionHandlers {
+  /** The handshake finished; Join may be sent from now on. */
+  onHello(hello: ServerHello): void;
+  /** Any server message other than hello and pong. */
+  onMessage(msg: ServerMessage): void;
+  /** A Pong arrived; rttMs is updated. */
+  onPong(rttMs: number): void;
+  /** The connection is gone; called once. */
+  onClose(code: number, reason: string): void;
+}
+
+export class Connection {
+  /** Round-trip time of the newest Ping/Pong, ms; null until the first Pong. */
+  rttMs: number | null = null;
+
+  private readonly ws: WebSocket;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(url: string, private readonly handlers: ConnectionHandlers) {
+    this.ws = new WebSocket(url);
+    // ArrayBuffer, not Blob: decoding then stays synchronous, so messages
+    // are handled in the order they arrived.
+    this.ws.binaryType = "arraybuffer";
+    this.ws.onopen = () => {
+      this.send({ case: "hello", value: { protocolVersion: PROTOCOL_VERSION, client: CLIENT_NAME } });
+    };
+    this.ws.onmessage = (ev: MessageEvent) => this.receive(ev.data);
+    // An "error" event is always followed by "close", which carries the code.
+    this.ws.onclose = (ev: CloseEvent) => {
+      clearInterval(this.pingTimer);
+      this.handlers.onClose(ev.code, ev.reason);
+    };
+  }
+
+  /** Sends one message; silently dropped unless the socket is open (inputs
+   * racing a close are worthless anyway). */
+  send(msg: ClientPayload): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(encodeClientMessage(msg));
+  }
+
+  close(): void {
+    this.ws.close(1000, "client closed");
+  }
+
+  private receive(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) {
+      console.warn("skirmish: ignoring non-binary frame");
+      return;
+    }
+    let msg: ServerMessage;
+    try {
+      msg = decodeServerMessage(new Uint8Array(data));
+    } catch (err) {
+      console.warn("skirmish: undecodable frame dropped", err);
+      return;
+    }
+    switch (msg.msg.case) {
+      case "hello":
+        if (msg.msg.value.protocolVersion !== PROTOCOL_VERSION) {
+          // The server refuses versions it does not speak (Error + close), so
+          // this is only worth a note.
+          console.warn(`skirmish: server speaks protocol ${msg.msg.value.protocolVersion}`);
+        }
+        this.startPinging();
+        this.handlers.onHello(msg.msg.value);
+        return;
+      case "pong":
+        this.rttMs = nowUs() / 1000 - Number(msg.msg.value.clientTimeUs) / 1000;
+        this.handlers.onPong(this.rttMs);
+        return;
+      default:
+        this.handlers.onMessage(msg);
+    }
+  }
+
+  private startPinging(): void {
+    clearInterval(this.pingTimer);
+    const ping = () => this.send({ case: "ping", value: { clientTimeUs: BigInt(nowUs()) } });
+    ping(); // measure at once rather than a second from now
+    this.pingTimer = setInterval(ping, PING_INTERVAL_MS);
+  }
+}
+
+/** Monotonic microseconds: immune to wall-clock jumps, and the server only
+ * echoes the value back. */
+function nowUs(): number {
+  return Math.round(performance.now() * 1000);
+}

@@ -1,0 +1,62 @@
+// What to draw this frame: the session's state composed at one instant.
+//
+// Others come from the interpolator (drawn in the past), our own player
+// from ownplayer.ts (drawn in the present). Keeping that choice here means
+// render.ts draws whatever it is given and prediction can be added without
+// touching it.
+
+import { EntityKind } from "./gen/skirmish/v1/skirmish_pb";
+import type { RenderEntity } from "./interp";
+import { ownPlayerView } from "./ownplayer";
+import type { Session } from "./session";
+
+export interface Scene {
+  worldWidth: number;
+  worldHeight: number;
+  entities: RenderEntity[];
+  /** Our own entity as drawn (also in `entities`); null while absent. */
+  own: RenderEntity | null;
+  names: ReadonlyMap<number, string>;
+  /**
+   * The full health bar. The protocol does not say what maximum HP is, so
+   * we take the highest HP any player has shown so far in this room:
+   * players spawn with full health, so that is right within a tick of
+   * joining.
+   */
+  maxHp: number;
+}
+
+export class SceneBuilder {
+  private maxHp = 1;
+  private roomId: string | null = null;
+
+  /** The scene at local time nowMs, or null when not in a room. */
+  build(session: Session, nowMs: number): Scene | null {
+    const room = session.room;
+    if (!room || !session.interpolator || !session.latest) return null;
+    if (room.room !== this.roomId) {
+      this.roomId = room.room;
+      this.maxHp = 1;
+    }
+    const entities = session.interpolator.sample(nowMs);
+    let own: RenderEntity | null = null;
+    const latestOwn = session.ownEntity;
+    if (latestOwn) {
+      own = ownPlayerView(latestOwn, session.latest.receivedAtMs, nowMs, room.tickRate, room.positionScale);
+      const i = entities.findIndex((e) => e.id === room.playerId);
+      if (i >= 0) entities[i] = own;
+      else entities.push(own);
+    }
+    for (const e of session.latest.world.entities.values()) {
+      if (e.kind === EntityKind.PLAYER && e.hp > this.maxHp) this.maxHp = e.hp;
+    }
+    return {
+      worldWidth: room.worldWidth,
+      worldHeight: room.worldHeight,
+      entities,
+      own,
+      names: session.names,
+      maxHp: this.maxHp,
+    };
+  }
+}
