@@ -1,0 +1,308 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mailru/easygo/netpoll"
+	"golang.org/x/sys/unix"
+)
+
+// botState is where a bot is in the session.
+type botState int32
+
+const (
+	stDialing   botState = iota
+	stHandshake          // Hello sent
+	stLobby              // ServerHello received, not in a room
+	stJoining            // Join sent
+	stJoined             // Welcome received
+	stClosed
+)
+
+// rttRingSize is how many inputs a bot remembers the send time of (4 s at
+// 30 Hz); an ack older than that counts as lost.
+const rttRingSize = 128
+
+// maxPending bounds the bytes a bot keeps when its socket is full.
+const maxPending = 16 << 10
+
+// Bot is one simulated client: a socket and a little state; no goroutine.
+// Readers (one worker at a time, see readiness) own the read side; the
+// write side is under mu because the sender and the workers both write.
+type Bot struct {
+	rd readiness
+	e  *Engine
+	g  int // global index
+	fd int
+
+	state     atomic.Int32 // botState
+	slow      atomic.Bool  // stopped reading (slow scenario)
+	slowSince atomic.Int64
+	closeReq  atomic.Bool // someone asked a worker to close it
+	lastTick  atomic.Uint32
+	helloAt   atomic.Int64
+	joinAt    atomic.Int64
+	joinedAt  atomic.Int64 // 0 while not in a room
+	closedAt  atomic.Int64
+	settled   atomic.Bool // counted as ok or failed already
+	failedWhy atomic.Pointer[string]
+	joins     atomic.Int32 // churn: joins done on this connection
+
+	// Read side: one worker at a time.
+	fr        frameReader
+	inPending bool // fr holds bytes from the upgrade: parse before reading
+	lastSnap  int64
+	lastAck   uint32
+
+	// Write side.
+	mu       sync.Mutex
+	closed   bool
+	pending  []byte
+	ring     []uint64 // seq<<32 | send time in µs (mod 2^32), by seq % size
+	writeErr error
+
+	// Sender-owned.
+	seq    uint32
+	dx, dy float32
+}
+
+func (b *Bot) readiness() *readiness { return &b.rd }
+
+func (b *Bot) getState() botState { return botState(b.state.Load()) }
+
+// serve is called by one worker at a time after an epoll event (or a wake).
+func (b *Bot) serve(w *worker) {
+	bw := b.e.workers[w.id]
+	ev := b.rd.takeEvents()
+	if b.getState() == stClosed {
+		return
+	}
+	if b.closeReq.Load() {
+		b.close(bw, closeLocal, nil)
+		return
+	}
+	if ev&netpoll.EPOLLOUT != 0 {
+		b.flush()
+	}
+	if err := b.takeWriteErr(); err != nil {
+		b.close(bw, closeLost, fmt.Errorf("write: %w", err))
+		return
+	}
+	if b.slow.Load() {
+		// A slow bot never reads; it only notices that the server gave up.
+		if ev&(netpoll.EPOLLHUP|netpoll.EPOLLERR|netpoll.EPOLLRDHUP) != 0 {
+			b.close(bw, closeSlow, nil)
+		}
+		return
+	}
+	if b.inPending {
+		b.inPending = false
+		if !b.feed(bw, nil, b.e.now()) {
+			return
+		}
+	}
+	hup := ev&(netpoll.EPOLLRDHUP|netpoll.EPOLLHUP|netpoll.EPOLLERR) != 0
+	for {
+		n, err := unix.Read(b.fd, w.buf)
+		if n > 0 {
+			if !b.feed(bw, w.buf[:n], b.e.now()) {
+				return
+			}
+			if n < len(w.buf) && !hup && shortReadDrains {
+				return // drained: see shortReadDrains
+			}
+			continue
+		}
+		switch {
+		case err == nil:
+			b.close(bw, closeLost, errors.New("connection closed by the server (EOF)"))
+			return
+		case errors.Is(err, unix.EAGAIN):
+			return
+		case errors.Is(err, unix.EINTR):
+		default:
+			b.close(bw, closeLost, fmt.Errorf("read: %w", err))
+			return
+		}
+	}
+}
+
+// shortReadDrains documents why a reader may stop after a short read
+// instead of reading again until EAGAIN: on a TCP socket a read that
+// returns less than asked has taken everything queued (the kernel also
+// processes the socket backlog before returning), and with edge-triggered
+// epoll every later arrival raises a new event, which wakes the item again
+// (runAgain) even while it is being served. Data is never stranded, and a
+// third of the bots' syscalls are saved. After a hang-up event the reader
+// still reads until EOF.
+const shortReadDrains = true
+
+// feed parses data; false when the bot got closed meanwhile.
+func (b *Bot) feed(bw *botWorker, data []byte, now int64) bool {
+	bw.cur, bw.now = b, now
+	wire, payload, err := b.fr.feed(data, b.e.spec.MaxFrame, bw)
+	bw.cur = nil
+	if b.e.inWindow(now) && !b.slow.Load() {
+		bw.stats.RecvWire += int64(wire)
+		bw.stats.RecvPayload += int64(payload)
+	}
+	if b.getState() == stClosed {
+		return false
+	}
+	if err != nil {
+		bw.stats.ProtocolErrors++
+		b.close(bw, closeLost, fmt.Errorf("server frames: %w", err))
+		return false
+	}
+	return true
+}
+
+// write sends frame now (non-blocking). What the socket does not take is
+// kept (bounded) and flushed on EPOLLOUT. It reports whether the frame was
+// accepted; a frame is never cut, so the stream stays valid.
+func (b *Bot) write(frame []byte) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.writeLocked(frame)
+}
+
+func (b *Bot) writeLocked(frame []byte) bool {
+	if b.closed || b.writeErr != nil {
+		return false
+	}
+	if len(b.pending) > 0 {
+		if len(b.pending)+len(frame) > maxPending {
+			return false
+		}
+		b.pending = append(b.pending, frame...)
+		b.flushLocked()
+		return true
+	}
+	n, err := writeFd(b.fd, frame)
+	if n < len(frame) && err == nil {
+		b.pending = append(b.pending[:0], frame[n:]...)
+	}
+	if err != nil {
+		b.failWrite(err)
+	}
+	return true
+}
+
+func (b *Bot) flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.closed {
+		b.flushLocked()
+	}
+}
+
+func (b *Bot) flushLocked() {
+	if len(b.pending) == 0 || b.writeErr != nil {
+		return
+	}
+	n, err := writeFd(b.fd, b.pending)
+	rest := copy(b.pending, b.pending[n:])
+	b.pending = b.pending[:rest]
+	if rest == 0 && cap(b.pending) > 4096 {
+		b.pending = nil
+	}
+	if err != nil {
+		b.failWrite(err)
+	}
+}
+
+// failWrite records a write error (mu held) and asks a worker to close.
+func (b *Bot) failWrite(err error) {
+	b.writeErr = err
+	b.pending = nil
+	b.e.r.wake(b)
+}
+
+func (b *Bot) takeWriteErr() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.writeErr
+}
+
+// writeFd writes what the socket takes now: n < len(p) with a nil error
+// means the socket is full.
+func writeFd(fd int, p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		n, err := unix.Write(fd, p[done:])
+		if n > 0 {
+			done += n
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, unix.EINTR):
+		case errors.Is(err, unix.EAGAIN):
+			return done, nil
+		default:
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// recordSend remembers when input seq was created, for the RTT.
+func (b *Bot) recordSend(seq uint32, nowUs uint32) {
+	b.mu.Lock()
+	if b.ring == nil {
+		b.ring = make([]uint64, rttRingSize)
+	}
+	b.ring[seq%rttRingSize] = uint64(seq)<<32 | uint64(nowUs)
+	b.mu.Unlock()
+}
+
+// sentAt returns when input seq was created, if still remembered.
+func (b *Bot) sentAt(seq uint32) (us uint32, ok bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ring == nil {
+		return 0, false
+	}
+	v := b.ring[seq%rttRingSize]
+	if uint32(v>>32) != seq || v == 0 && seq != 0 {
+		return 0, false
+	}
+	return uint32(v), true
+}
+
+// closeKind says who ended a connection.
+type closeKind int
+
+const (
+	closeLocal  closeKind = iota // we did (end of run, churn)
+	closeServer                  // the server sent a close frame
+	closeLost                    // EOF, reset or a protocol error
+	closeSlow                    // a slow bot noticed the server gave up on it
+)
+
+// close ends the connection: Del from the epoll, then close the fd. Only
+// the worker serving b, or the engine after the workers stopped, calls it.
+func (b *Bot) close(bw *botWorker, kind closeKind, cause error) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	b.pending = nil
+	b.mu.Unlock()
+	prev := b.getState()
+	b.state.Store(int32(stClosed))
+	now := b.e.now()
+	b.closedAt.Store(now)
+	if err := b.e.r.del(b.fd); err != nil {
+		logf("bot %d: %v", b.g, err)
+	}
+	if err := unix.Close(b.fd); err != nil {
+		logf("bot %d: close fd %d: %v", b.g, b.fd, err)
+	}
+	b.e.open.Add(-1)
+	b.e.onClosed(bw, b, prev, kind, cause, now)
+}

@@ -1,0 +1,156 @@
+package bench
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gobwas/ws"
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// botWorker is the bots' per-worker context: its own Stats (merged on
+// Collect), its own encoder, and a reused message for full decodes. It is
+// the frameSink of the bot being served.
+type botWorker struct {
+	e     *Engine
+	stats Stats
+	enc   encoder
+	msg   skirmishv1.ServerMessage
+	cur   *Bot  // bot being fed
+	now   int64 // time of the read being parsed
+}
+
+func (bw *botWorker) onMessage(op ws.OpCode, p []byte) {
+	b := bw.cur
+	if b == nil || b.getState() == stClosed {
+		return
+	}
+	switch op {
+	case ws.OpBinary:
+		bw.onServerMessage(b, p)
+	case ws.OpText:
+		bw.stats.ProtocolErrors++
+		count(&bw.stats.FailReasons, "server sent a text frame")
+	case ws.OpPing:
+		bw.e.send(b, bw.enc.Control(ws.OpPong, p))
+	case ws.OpPong:
+	case ws.OpClose:
+		code, reason := ws.ParseCloseFrameData(p)
+		count(&bw.stats.CloseCodes, closeCodeName(code))
+		reply := code
+		if code.Empty() || code.IsProtocolReserved() {
+			reply = ws.StatusNormalClosure
+		}
+		b.write(bw.enc.Close(reply, ""))
+		b.close(bw, closeServer, fmt.Errorf("server closed the connection: %d %q", code, reason))
+	}
+}
+
+func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
+	s, err := scanServerMessage(p)
+	if err != nil {
+		bw.stats.ProtocolErrors++
+		return
+	}
+	now := bw.now
+	switch s.kind {
+	case fieldServerSnapshot:
+		bw.onSnapshot(b, p, s, now)
+	case fieldServerHello:
+		if !bw.decode(p) {
+			return
+		}
+		if !b.state.CompareAndSwap(int32(stHandshake), int32(stLobby)) {
+			bw.stats.ProtocolErrors++
+			return
+		}
+		bw.stats.Handshake.Record((now - b.helloAt.Load()) / 1000)
+		bw.stats.Connected++
+		bw.e.connected.Add(1)
+		bw.e.onLobby(bw, b, &bw.enc, now)
+	case fieldServerWelcome:
+		if !bw.decode(p) {
+			return
+		}
+		if !b.state.CompareAndSwap(int32(stJoining), int32(stJoined)) {
+			bw.stats.ProtocolErrors++
+			return
+		}
+		bw.stats.Join.Record((now - b.joinAt.Load()) / 1000)
+		bw.stats.Joined++
+		bw.stats.TickRate = max(bw.stats.TickRate, bw.msg.GetWelcome().GetTickRate())
+		b.lastSnap = 0
+		b.lastAck = 0
+		b.joinedAt.Store(now)
+		b.joins.Add(1)
+		bw.e.joined.Add(1)
+		bw.e.onJoined(bw, b, now)
+	case fieldServerError:
+		if !bw.decode(p) {
+			return
+		}
+		code := bw.msg.GetError().GetCode()
+		count(&bw.stats.ErrorCodes, code.String())
+		switch b.getState() {
+		case stHandshake:
+			b.fail(bw, "handshake refused: "+code.String())
+		case stJoining:
+			b.state.Store(int32(stLobby))
+			bw.stats.JoinFailed++
+			b.fail(bw, "join refused: "+code.String())
+		}
+	case fieldServerPong, fieldServerRoster:
+	default:
+		bw.stats.ProtocolErrors++
+	}
+}
+
+func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
+	if bw.e.spec.Validate {
+		if err := proto.Unmarshal(p, &bw.msg); err != nil {
+			bw.stats.ProtocolErrors++
+		}
+	}
+	if s.tick > b.lastTick.Load() {
+		b.lastTick.Store(s.tick)
+	}
+	in := bw.e.inWindow(now)
+	if in {
+		bw.stats.Snapshots++
+		bw.stats.SnapshotSize.Record(int64(len(p)))
+		if b.lastSnap != 0 {
+			bw.stats.Gap.Record((now - b.lastSnap) / 1000)
+		}
+	}
+	b.lastSnap = now
+	// input_ack 0 is ambiguous (seq 0 applied, or nothing yet): the RTT is
+	// sampled from the first advance above it.
+	if s.hasAck && s.ack > b.lastAck {
+		if in {
+			if at, ok := b.sentAt(s.ack); ok {
+				bw.stats.RTT.Record(int64(uint32(now/1000) - at))
+			} else {
+				bw.stats.AcksLost++
+			}
+		}
+		b.lastAck = s.ack
+	}
+}
+
+// decode fully decodes a (rare) non-snapshot message into bw.msg.
+func (bw *botWorker) decode(p []byte) bool {
+	if err := proto.Unmarshal(p, &bw.msg); err != nil {
+		bw.stats.ProtocolErrors++
+		return false
+	}
+	return true
+}
+
+// closeCodeName renders a close status code for the report.
+func closeCodeName(c ws.StatusCode) string {
+	if c.Empty() {
+		return "none"
+	}
+	return strconv.Itoa(int(c))
+}

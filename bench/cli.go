@@ -1,0 +1,294 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"runtime"
+	"strings"
+	"time"
+)
+
+const usage = `skirmish-bots: load generator for the Skirmish game server.
+
+usage: skirmish-bots <command> [flags]
+
+commands:
+  idle      connect -n bots that finish the handshake and stay silent
+  play      -rooms R × -players P bots in movers rooms, one input per tick each
+  slow      like play, but -fraction of the bots stop reading when the window opens
+  churn     connect, join, hold, leave, disconnect, at -rate connections per second
+  baseline  the play load against a raw broadcast server (the CPU floor); with
+            -url and -server-pid it also runs play against that server and
+            reports the ratio
+  abuse     malformed, oversized, unmasked, fragmented and text frames, half
+            upgrades and half frames; reports how the server answered each
+  suite     what 'make bench' runs: starts -server on a random port, runs idle,
+            play and baseline, writes -json (default bench/results/latest.json)
+
+Run 'skirmish-bots <command> -h' for the flags of a command.
+`
+
+// Main is the command line; it returns the process exit status.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) < 1 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "idle", "play", "slow", "churn", "baseline":
+		err = runLoadCommand(ctx, cmd, rest, stdout, stderr)
+	case "abuse":
+		err = runAbuseCommand(ctx, rest, stdout, stderr)
+	case "suite":
+		err = runSuiteCommand(ctx, rest, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "skirmish-bots: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "skirmish-bots %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+var errUsage = errors.New("usage")
+
+// commonFlags registers the flags every load command shares.
+type commonFlags struct {
+	url, srcAddrs, jsonPath  string
+	latency, warmup, window  time.Duration
+	connectTimeout           time.Duration
+	serverPID, perProcess    int
+	dialConcurrency, workers int
+	connectRate              float64
+	quiet                    bool
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "url", "ws://127.0.0.1:8080/ws", "server WebSocket URL")
+	fs.DurationVar(&c.latency, "latency", 0, "hold every frame a bot sends for this long (simulated network delay)")
+	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "time between all bots connected and the measurement window")
+	fs.DurationVar(&c.window, "window", 10*time.Second, "measurement window")
+	fs.DurationVar(&c.connectTimeout, "connect-timeout", 60*time.Second, "give up waiting for the bots to connect after this")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "pid of a local server: sample its CPU and RSS from /proc")
+	fs.IntVar(&c.perProcess, "per-process", 15000, "bots per process; more spawn child processes (fd limit)")
+	fs.IntVar(&c.dialConcurrency, "dial-concurrency", 32, "goroutines dialing and upgrading in parallel")
+	fs.Float64Var(&c.connectRate, "connect-rate", 0, "new connections per second (0: as fast as possible)")
+	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), "reader goroutines per process")
+	fs.StringVar(&c.srcAddrs, "src-addrs", "", "comma-separated local addresses to dial from, 25000 bots each (default: 127.0.0.x as needed)")
+	fs.StringVar(&c.jsonPath, "json", "", "write the figures as JSON to this file")
+	fs.BoolVar(&c.quiet, "quiet", false, "no live progress line")
+}
+
+func (c *commonFlags) options(stderr io.Writer) (Options, error) {
+	o := Options{
+		URL: c.url, Latency: c.latency, Warmup: c.warmup, Window: c.window,
+		ConnectTimeout: c.connectTimeout, ServerPID: c.serverPID, PerProcess: c.perProcess,
+		DialConcurrency: c.dialConcurrency, ConnectRate: c.connectRate, Workers: c.workers,
+	}
+	if !c.quiet {
+		o.Progress = stderr
+	}
+	if c.srcAddrs != "" {
+		for _, s := range strings.Split(c.srcAddrs, ",") {
+			a, err := netip.ParseAddr(strings.TrimSpace(s))
+			if err != nil {
+				return o, fmt.Errorf("-src-addrs: %w", err)
+			}
+			o.SourceAddrs = append(o.SourceAddrs, a)
+		}
+	}
+	if c.window <= 0 {
+		return o, fmt.Errorf("-window must be positive")
+	}
+	return o, nil
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected arguments: %v\n", fs.Args())
+		return errUsage
+	}
+	return nil
+}
+
+func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c commonFlags
+	c.register(fs)
+	n := fs.Int("n", 1000, "idle: number of bots")
+	rooms := fs.Int("rooms", 20, "play/slow/baseline: rooms")
+	players := fs.Int("players", 50, "play/slow/baseline/churn: players per room")
+	validate := fs.Bool("validate", false, "decode every snapshot with the generated code (costs bot CPU)")
+	fraction := fs.Float64("fraction", 0.1, "slow: fraction of the bots that stop reading")
+	rcvbuf := fs.Int("rcvbuf", 8192, "slow: SO_RCVBUF of the slow bots (0: kernel default, autotuned; then the kernel buffers absorb minutes of snapshots)")
+	snapBytes := fs.Int("snapshot-bytes", 0, "baseline: snapshot payload bytes as bots see them (0: computed for -players)")
+	rate := fs.Float64("rate", 100, "churn: new connections per second")
+	duration := fs.Duration("duration", 10*time.Second, "churn: how long new connections keep coming")
+	hold := fs.Duration("hold", 500*time.Millisecond, "churn: time in the room per join")
+	cycles := fs.Int("cycles", 2, "churn: join/leave cycles per connection")
+	settle := fs.Duration("settle", time.Second, "churn: wait this long after the bots left before reading the server's goroutines again")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	urlSet := false
+	fs.Visit(func(f *flag.Flag) { urlSet = urlSet || f.Name == "url" })
+	o, err := c.options(stderr)
+	if err != nil {
+		return err
+	}
+	rep := NewReport(cmd)
+	pc := PlayConfig{Rooms: *rooms, Players: *players, Validate: *validate}
+	if pc.Rooms <= 0 || pc.Players <= 0 {
+		return fmt.Errorf("-rooms and -players must be positive")
+	}
+	switch cmd {
+	case "idle":
+		f, _, err := RunIdle(ctx, o, *n)
+		if err != nil {
+			return err
+		}
+		rep.Add("idle", f)
+	case "play":
+		f, _, err := RunPlay(ctx, o, pc, "play")
+		if err != nil {
+			return err
+		}
+		rep.Add("play", f)
+	case "slow":
+		pc.SlowFraction = *fraction
+		pc.SlowRcvBuf = *rcvbuf
+		f, _, err := RunPlay(ctx, o, pc, "slow")
+		if err != nil {
+			return err
+		}
+		rep.Add("slow", f)
+	case "churn":
+		f, _, err := RunChurn(ctx, o, ChurnConfig{Rate: *rate, Duration: *duration, Hold: *hold, Cycles: *cycles, Players: *players, Settle: *settle})
+		if err != nil {
+			return err
+		}
+		rep.Add("churn", f)
+	case "baseline":
+		br := BaselineRun{Play: pc, SnapshotBytes: *snapBytes}
+		var play *Figures
+		if urlSet {
+			if play, _, err = RunPlay(ctx, o, pc, "play"); err != nil {
+				return err
+			}
+			rep.Add("play", play)
+			if br.SnapshotBytes == 0 {
+				br.SnapshotBytes = int(play.Float("snapshot_bytes_mean") + 0.5)
+			}
+		}
+		bo := o
+		bo.ServerPID = 0
+		base, _, err := RunBaseline(ctx, bo, br)
+		if err != nil {
+			return err
+		}
+		rep.Add("baseline", base)
+		if play != nil {
+			CompareToBaseline(play, base)
+		}
+	}
+	return finish(rep, c.jsonPath, stdout)
+}
+
+func finish(rep *Report, jsonPath string, stdout io.Writer) error {
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	if jsonPath != "" {
+		if err := rep.WriteJSON(jsonPath); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runAbuseCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("abuse", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := fs.String("url", "ws://127.0.0.1:8080/ws", "server WebSocket URL")
+	hang := fs.Duration("hang", 15*time.Second, "how long to wait for the server to give up on half frames and half upgrades")
+	quick := fs.Duration("quick", 3*time.Second, "how long to watch the answer to the other cases")
+	only := fs.String("only", "", "comma-separated case names (default: all)")
+	jsonPath := fs.String("json", "", "write the results as JSON to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg := AbuseConfig{URL: *url, Hang: *hang, Quick: *quick}
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
+	}
+	results, err := RunAbuse(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	rep := NewReport("abuse")
+	rep.Abuse = results
+	return finish(rep, *jsonPath, stdout)
+}
+
+func runSuiteCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("suite", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c commonFlags
+	c.register(fs)
+	server := fs.String("server", "", "path to a built server binary (required)")
+	idleN := fs.Int("idle-n", 10000, "idle bots")
+	idleWarmup := fs.Duration("idle-warmup", time.Second, "idle: warmup")
+	idleWindow := fs.Duration("idle-window", 3*time.Second, "idle: window")
+	rooms := fs.Int("rooms", 20, "play: rooms")
+	players := fs.Int("players", 50, "play: players per room")
+	oneServer := fs.Bool("one-server", false, "run every scenario against one server process (default: a fresh one each)")
+	fs.Lookup("json").DefValue = "bench/results/latest.json"
+	c.jsonPath = "bench/results/latest.json"
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *server == "" {
+		fmt.Fprintln(stderr, "suite: -server is required")
+		return errUsage
+	}
+	o, err := c.options(stderr)
+	if err != nil {
+		return err
+	}
+	rep, runErr := RunSuite(ctx, SuiteConfig{
+		ServerPath: *server, IdleN: *idleN,
+		Play:       PlayConfig{Rooms: *rooms, Players: *players},
+		IdleWarmup: *idleWarmup, IdleWindow: *idleWindow, Options: o, OneServer: *oneServer,
+	})
+	if rep == nil {
+		return runErr
+	}
+	if err := finish(rep, c.jsonPath, stdout); err != nil {
+		return errors.Join(runErr, err)
+	}
+	return runErr
+}

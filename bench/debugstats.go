@@ -1,0 +1,56 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// DebugStats is what the bench reads from the server's /debug/stats.
+type DebugStats struct {
+	Goroutines  int64 `json:"goroutines"`
+	Connections int64 `json:"connections"`
+}
+
+// debugClient keeps no idle connections (and so no lingering goroutines).
+var debugClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+// statsURLFor derives http://HOST:PORT/debug/stats from the ws:// URL.
+func statsURLFor(wsURL string) (string, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return "", fmt.Errorf("stats url: %w", err)
+	}
+	return (&url.URL{Scheme: "http", Host: u.Host, Path: "/debug/stats"}).String(), nil
+}
+
+// FetchDebugStats GETs the server's /debug/stats.
+func FetchDebugStats(ctx context.Context, statsURL string) (DebugStats, error) {
+	var d DebugStats
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, statsURL, nil)
+	if err != nil {
+		return d, fmt.Errorf("debug stats: %w", err)
+	}
+	resp, err := debugClient.Do(req)
+	if err != nil {
+		return d, fmt.Errorf("debug stats: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return d, fmt.Errorf("debug stats: read: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return d, fmt.Errorf("debug stats: HTTP %d", resp.StatusCode)
+	}
+	if err := json.Unmarshal(body, &d); err != nil {
+		return d, fmt.Errorf("debug stats: %w", err)
+	}
+	return d, nil
+}

@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
+)
+
+// dialLoop is one goroutine of the bounded dial pool: it takes the next bot
+// index, waits for its turn when a connect rate is set, connects, upgrades
+// (blocking, with a deadline) and hands the socket to the reactor.
+func (e *Engine) dialLoop() {
+	defer e.dialWG.Done()
+	var enc encoder
+	var pace *time.Timer
+	defer func() {
+		if pace != nil {
+			pace.Stop()
+		}
+	}()
+	for {
+		i := int(e.nextDial.Add(1) - 1)
+		if i >= e.spec.Count {
+			return
+		}
+		if e.spec.ConnectRate > 0 {
+			due := time.Duration(float64(i) / e.spec.ConnectRate * float64(time.Second))
+			if wait := due - time.Since(e.start); wait > 0 {
+				if pace == nil {
+					pace = time.NewTimer(wait)
+				} else {
+					pace.Reset(wait)
+				}
+				select {
+				case <-e.dialStop:
+					return
+				case <-pace.C:
+				}
+			}
+		}
+		select {
+		case <-e.dialStop:
+			return
+		default:
+		}
+		e.dialOne(i, &enc)
+	}
+}
+
+func (e *Engine) dialOne(i int, enc *encoder) {
+	g := e.spec.First + i
+	b := &Bot{e: e, g: g, fd: -1}
+	t0 := e.now()
+	deadline := time.Now().Add(e.spec.DialTimeout)
+	rcvbuf := 0
+	if isSlow(g, e.spec.SlowFraction) {
+		rcvbuf = e.spec.SlowRcvBuf
+	}
+	fd, err := dialRaw(e.remote, e.spec.sourceOf(g), rcvbuf, deadline)
+	if err != nil {
+		b.fail(nil, "connect: "+shortErr(err))
+		return
+	}
+	br, _, err := ws.Dialer{}.Upgrade(&fdConn{fd: fd, deadline: deadline}, e.u)
+	if err != nil {
+		unix.Close(fd)
+		b.fail(nil, "upgrade: "+shortErr(err))
+		return
+	}
+	if br != nil {
+		// The server spoke right after the 101: keep those bytes for the
+		// reader.
+		if extra, perr := br.Peek(br.Buffered()); perr == nil && len(extra) > 0 {
+			b.fr.partial = append([]byte(nil), extra...)
+			b.inPending = true
+		}
+		ws.PutReader(br)
+	}
+	b.fd = fd
+	connected := e.now()
+	e.withLow(nil, func(s *Stats) { s.Connect.Record((connected - t0) / 1000) })
+	b.state.Store(int32(stHandshake))
+	e.dialed.Add(1)
+	e.open.Add(1)
+	if err := e.r.add(fd, b); err != nil {
+		unix.Close(fd)
+		e.open.Add(-1)
+		b.state.Store(int32(stClosed))
+		b.fail(nil, "register: "+shortErr(err))
+		return
+	}
+	e.bots[i].Store(b)
+	if b.inPending {
+		e.r.wake(b)
+	}
+	frame, err := enc.Hello()
+	if err != nil {
+		logf("bot %d: %v", g, err)
+		return
+	}
+	b.helloAt.Store(e.now())
+	e.send(b, frame)
+}
+
+// shortErr turns an error into a short, countable reason: errno names,
+// "timeout", HTTP statuses; otherwise the message, cut.
+func shortErr(err error) string {
+	var errno unix.Errno
+	var status ws.StatusError
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &errno):
+		if name := unix.ErrnoName(errno); name != "" {
+			return name
+		}
+		return errno.Error()
+	case errors.As(err, &status):
+		return "HTTP " + strconv.Itoa(int(status))
+	}
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && len(s)-i > 8 {
+		s = s[i+2:]
+	}
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
+}

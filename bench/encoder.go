@@ -1,0 +1,86 @@
+package bench
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+
+	"github.com/gobwas/ws"
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+)
+
+// encoder builds masked client frames from the generated message types,
+// reusing its messages and its buffer: one per goroutine, nothing allocated
+// per frame. A returned frame is valid until the next call.
+type encoder struct {
+	buf []byte
+
+	msg    skirmishv1.ClientMessage
+	hello  skirmishv1.Hello
+	join   skirmishv1.Join
+	input  skirmishv1.Input
+	ping   skirmishv1.Ping
+	leave  skirmishv1.Leave
+	wHello skirmishv1.ClientMessage_Hello
+	wJoin  skirmishv1.ClientMessage_Join
+	wInput skirmishv1.ClientMessage_Input
+	wPing  skirmishv1.ClientMessage_Ping
+	wLeave skirmishv1.ClientMessage_Leave
+}
+
+// maskKey returns a fresh masking key, as RFC 6455 asks of clients.
+func maskKey() (k [4]byte) {
+	binary.LittleEndian.PutUint32(k[:], rand.Uint32())
+	return k
+}
+
+func (e *encoder) frame() ([]byte, error) {
+	var err error
+	e.buf, err = appendMessageFrame(e.buf[:0], &e.msg, true, maskKey())
+	return e.buf, err
+}
+
+func (e *encoder) Hello() ([]byte, error) {
+	e.hello.ProtocolVersion = ProtocolVersion
+	e.hello.Client = ClientName
+	e.wHello.Hello = &e.hello
+	e.msg.Msg = &e.wHello
+	return e.frame()
+}
+
+func (e *encoder) Join(name, mode, room string) ([]byte, error) {
+	e.join.Name, e.join.Mode, e.join.Room = name, mode, room
+	e.wJoin.Join = &e.join
+	e.msg.Msg = &e.wJoin
+	return e.frame()
+}
+
+func (e *encoder) Input(seq uint32, dx, dy float32, ackTick uint32) ([]byte, error) {
+	e.input.Seq, e.input.Dx, e.input.Dy, e.input.AckTick = seq, dx, dy, ackTick
+	e.wInput.Input = &e.input
+	e.msg.Msg = &e.wInput
+	return e.frame()
+}
+
+func (e *encoder) Ping(clientTimeUs uint64) ([]byte, error) {
+	e.ping.ClientTimeUs = clientTimeUs
+	e.wPing.Ping = &e.ping
+	e.msg.Msg = &e.wPing
+	return e.frame()
+}
+
+func (e *encoder) Leave() ([]byte, error) {
+	e.wLeave.Leave = &e.leave
+	e.msg.Msg = &e.wLeave
+	return e.frame()
+}
+
+// Control frames a ping, pong or close frame (masked).
+func (e *encoder) Control(op ws.OpCode, payload []byte) []byte {
+	e.buf = appendFrame(e.buf[:0], op, payload, true, maskKey())
+	return e.buf
+}
+
+// Close frames a close frame with a status code.
+func (e *encoder) Close(code ws.StatusCode, reason string) []byte {
+	return e.Control(ws.OpClose, ws.NewCloseFrameBody(code, reason))
+}

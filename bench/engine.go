@@ -1,0 +1,362 @@
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// Engine runs the bots of one process (a shard): a reactor (epoll + a few
+// reader workers), one sender goroutine (inputs, held frames, timers) and a
+// bounded pool of dial goroutines while connecting. Every goroutine it
+// starts ends in Close.
+type Engine struct {
+	spec   ShardSpec
+	u      *url.URL
+	remote netip.AddrPort
+	start  time.Time
+
+	r       *reactor
+	workers []*botWorker
+	snd     *sender
+	delay   *delayQueue
+	timers  *timerQueue
+	bots    []atomic.Pointer[Bot]
+
+	winStart atomic.Int64
+	winEnd   atomic.Int64
+
+	nextDial  atomic.Int64
+	dialed    atomic.Int64
+	connected atomic.Int64
+	joined    atomic.Int64
+	ok        atomic.Int64
+	failed    atomic.Int64
+	open      atomic.Int64
+	stopping  atomic.Bool
+
+	lowMu sync.Mutex
+	low   Stats // dialers, sender timers and closes outside a worker
+
+	dialStop  chan struct{}
+	dialWG    sync.WaitGroup
+	readyCh   chan struct{}
+	readyOnce sync.Once
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Progress is a live count of a shard's bots.
+type Progress struct {
+	Bots      int64 `json:"bots"`
+	Dialed    int64 `json:"dialed"`
+	Connected int64 `json:"connected"`
+	Joined    int64 `json:"joined"`
+	OK        int64 `json:"ok"`
+	Failed    int64 `json:"failed"`
+	Open      int64 `json:"open"`
+}
+
+// Add sums two progress counts.
+func (p Progress) Add(o Progress) Progress {
+	return Progress{p.Bots + o.Bots, p.Dialed + o.Dialed, p.Connected + o.Connected,
+		p.Joined + o.Joined, p.OK + o.OK, p.Failed + o.Failed, p.Open + o.Open}
+}
+
+// NewEngine prepares a shard; Start begins dialing.
+func NewEngine(spec ShardSpec) (*Engine, error) {
+	spec = spec.withDefaults()
+	if err := spec.validate(); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(spec.URL)
+	if err != nil {
+		return nil, fmt.Errorf("engine: url: %w", err)
+	}
+	hostport := u.Host
+	if u.Port() == "" {
+		hostport += ":80"
+	}
+	remote, err := resolveHostPort(hostport)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e := &Engine{
+		spec:     spec,
+		u:        u,
+		remote:   remote,
+		start:    time.Now(),
+		bots:     make([]atomic.Pointer[Bot], spec.Count),
+		dialStop: make(chan struct{}),
+		readyCh:  make(chan struct{}),
+	}
+	e.winStart.Store(math.MaxInt64)
+	e.winEnd.Store(math.MaxInt64)
+	holdSlots := 4
+	if spec.Latency > 0 {
+		holdSlots += int(spec.Latency/spec.TickPeriod) + 1
+	}
+	e.delay = newDelayQueue((spec.Count + 1) * holdSlots)
+	e.timers = newTimerQueue(spec.Count + 1)
+	e.r, err = newReactor(spec.Workers, spec.Count+1, 64<<10)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	for range spec.Workers {
+		e.workers = append(e.workers, &botWorker{e: e})
+	}
+	e.snd = newSender(e)
+	if spec.Count == 0 {
+		e.markReady()
+	}
+	return e, nil
+}
+
+// Start launches the sender and the dial pool.
+func (e *Engine) Start() {
+	go e.snd.run()
+	n := min(e.spec.DialConcurrency, max(e.spec.Count, 1))
+	for range n {
+		e.dialWG.Add(1)
+		go e.dialLoop()
+	}
+}
+
+// now is the engine clock: monotonic nanoseconds since NewEngine.
+func (e *Engine) now() int64 { return int64(time.Since(e.start)) }
+
+// at converts a wall-clock time to the engine clock.
+func (e *Engine) at(t time.Time) int64 { return int64(t.Sub(e.start)) }
+
+func (e *Engine) inWindow(now int64) bool {
+	return now >= e.winStart.Load() && now < e.winEnd.Load()
+}
+
+// SetWindow sets the measurement window (wall-clock times, so that child
+// processes measure the same span).
+func (e *Engine) SetWindow(start, end time.Time) {
+	e.winEnd.Store(e.at(end))
+	e.winStart.Store(e.at(start))
+	e.snd.kick()
+}
+
+// Ready is closed when every bot reached its target state or failed.
+func (e *Engine) Ready() <-chan struct{} { return e.readyCh }
+
+func (e *Engine) markReady() { e.readyOnce.Do(func() { close(e.readyCh) }) }
+
+// Progress reads the live counters.
+func (e *Engine) Progress() Progress {
+	return Progress{
+		Bots:      int64(e.spec.Count),
+		Dialed:    e.dialed.Load(),
+		Connected: e.connected.Load(),
+		Joined:    e.joined.Load(),
+		OK:        e.ok.Load(),
+		Failed:    e.failed.Load(),
+		Open:      e.open.Load(),
+	}
+}
+
+// withLow runs fn on the stats of bw, or on the shared ones under a lock
+// when there is no worker context.
+func (e *Engine) withLow(bw *botWorker, fn func(s *Stats)) {
+	if bw != nil {
+		fn(&bw.stats)
+		return
+	}
+	e.lowMu.Lock()
+	defer e.lowMu.Unlock()
+	fn(&e.low)
+}
+
+// send hands a frame to the network: now, or after -latency.
+func (e *Engine) send(b *Bot, frame []byte) bool {
+	if e.spec.Latency <= 0 {
+		return b.write(frame)
+	}
+	if !e.delay.push(b, e.now()+int64(e.spec.Latency), frame) {
+		return false
+	}
+	e.snd.kick()
+	return true
+}
+
+// sendJoin asks for bot b's room.
+func (e *Engine) sendJoin(b *Bot, enc *encoder, now int64) {
+	frame, err := enc.Join("bot"+strconv.Itoa(b.g), e.spec.GameMode, e.spec.roomOf(b.g))
+	if err != nil {
+		logf("bot %d: %v", b.g, err)
+		return
+	}
+	b.state.Store(int32(stJoining))
+	b.joinAt.Store(now)
+	e.send(b, frame)
+}
+
+// onLobby: the handshake is done.
+func (e *Engine) onLobby(bw *botWorker, b *Bot, enc *encoder, now int64) {
+	if e.spec.Workload == WorkIdle {
+		b.succeed()
+		return
+	}
+	e.sendJoin(b, enc, now)
+}
+
+// onJoined: Welcome arrived.
+func (e *Engine) onJoined(bw *botWorker, b *Bot, now int64) {
+	switch e.spec.Workload {
+	case WorkPlay:
+		b.succeed()
+	case WorkChurn:
+		bw.stats.Cycles++
+		if !e.timers.push(now+int64(e.spec.Hold), b, actLeave) {
+			b.fail(bw, "timer queue full")
+		}
+		e.snd.kick()
+	}
+}
+
+// succeed counts b as having reached its target.
+func (b *Bot) succeed() {
+	if b.settled.CompareAndSwap(false, true) {
+		b.e.ok.Add(1)
+		b.e.checkReady()
+	}
+}
+
+// fail counts b as failed, once, with a reason for the report.
+func (b *Bot) fail(bw *botWorker, why string) {
+	if b.settled.CompareAndSwap(false, true) {
+		b.failedWhy.Store(&why)
+		b.e.withLow(bw, func(s *Stats) {
+			s.Failed++
+			count(&s.FailReasons, why)
+		})
+		b.e.failed.Add(1)
+		b.e.checkReady()
+	}
+}
+
+func (e *Engine) checkReady() {
+	if e.ok.Load()+e.failed.Load() >= int64(e.spec.Count) {
+		e.markReady()
+	}
+}
+
+// onClosed accounts for a closed bot.
+func (e *Engine) onClosed(bw *botWorker, b *Bot, prev botState, kind closeKind, cause error, now int64) {
+	if kind == closeSlow || (kind != closeLocal && b.slow.Load()) {
+		e.withLow(bw, func(s *Stats) {
+			s.SlowDisconnected++
+			s.SlowDisconnect.Record((now - b.slowSince.Load()) / 1000)
+		})
+		return
+	}
+	if e.spec.Workload == WorkChurn {
+		if kind == closeLocal && int(b.joins.Load()) >= e.spec.Cycles {
+			b.succeed()
+			return
+		}
+		if !e.stopping.Load() {
+			e.withLow(bw, func(s *Stats) { s.CyclesFailed++ })
+		}
+	}
+	if kind == closeLocal || e.stopping.Load() {
+		if !b.settled.Load() {
+			b.fail(bw, "not finished when the run ended")
+		}
+		return
+	}
+	if prev >= stLobby {
+		e.withLow(bw, func(s *Stats) { s.Disconnects++ })
+	}
+	if prev == stJoining {
+		e.withLow(bw, func(s *Stats) { s.JoinFailed++ })
+	}
+	b.fail(bw, failReason(prev, cause))
+}
+
+// failReason is a short, countable description of why a bot failed.
+func failReason(prev botState, cause error) string {
+	stage := map[botState]string{
+		stHandshake: "closed during handshake",
+		stLobby:     "closed in lobby",
+		stJoining:   "closed while joining",
+		stJoined:    "closed in room",
+	}[prev]
+	if stage == "" {
+		stage = "closed"
+	}
+	if cause == nil {
+		return stage
+	}
+	return stage + ": " + shortErr(cause)
+}
+
+// Collect returns the shard's merged stats. Call it after the window ended.
+func (e *Engine) Collect() *Stats {
+	var s Stats
+	e.lowMu.Lock()
+	s.Merge(&e.low)
+	e.lowMu.Unlock()
+	e.r.onWorkers(func(w *worker) { s.Merge(&e.workers[w.id].stats) })
+	e.snd.call(func(sn *sender) { s.Merge(&sn.stats) })
+	s.Bots = int64(e.spec.Count)
+	ws, we := e.winStart.Load(), e.winEnd.Load()
+	if ws != math.MaxInt64 && we != math.MaxInt64 {
+		s.WindowNanos = we - ws
+	}
+	for i := range e.bots {
+		b := e.bots[i].Load()
+		if b == nil {
+			continue
+		}
+		if b.slow.Load() {
+			s.SlowBots++
+			continue
+		}
+		j, c := b.joinedAt.Load(), b.closedAt.Load()
+		in := j > 0 && j <= ws && (c == 0 || c >= we)
+		if e.spec.Workload == WorkIdle {
+			in = b.settled.Load() && b.failedWhy.Load() == nil && (c == 0 || c >= we)
+		}
+		if in {
+			s.Clients++
+		}
+	}
+	return &s
+}
+
+// Close stops dialing, the sender and the workers, then closes every
+// connection (a close frame, then the fd) and the epoll.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() {
+		e.stopping.Store(true)
+		close(e.dialStop)
+		e.dialWG.Wait()
+		e.snd.stop()
+		e.r.stopWorkers()
+		var enc encoder
+		frame := append([]byte(nil), enc.Close(ws.StatusGoingAway, "")...)
+		for i := range e.bots {
+			if b := e.bots[i].Load(); b != nil && b.getState() != stClosed {
+				b.write(frame)
+				b.close(nil, closeLocal, nil)
+			}
+		}
+		if n := e.r.dropped.Load(); n > 0 {
+			e.closeErr = errors.Join(e.closeErr, fmt.Errorf("engine: %d epoll wake-ups lost to a full queue", n))
+		}
+		e.closeErr = errors.Join(e.closeErr, e.r.close())
+	})
+	return e.closeErr
+}

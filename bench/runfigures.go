@@ -1,0 +1,77 @@
+package bench
+
+import "time"
+
+// clientFigures adds what the bots measured.
+func clientFigures(f *Figures, r *RunResult, joins bool) {
+	s := r.Stats
+	win := time.Duration(s.WindowNanos)
+	f.Set("clients_connected", s.Connected)
+	if joins {
+		f.Set("clients_joined", s.Joined)
+	}
+	f.Set("clients_failed", s.Failed)
+	f.Set("clients_measured", s.Clients)
+	f.Set("processes", int64(r.Processes))
+	if r.ConnectTime > 0 {
+		f.Set("connect_phase_s", round3(r.ConnectTime.Seconds()))
+	}
+	f.Set("window_s", round3(win.Seconds()))
+	f.Set("connect_p50_ms", msFromUs(s.Connect.Quantile(0.5)))
+	f.Set("connect_p99_ms", msFromUs(s.Connect.Quantile(0.99)))
+	f.Set("handshake_p50_ms", msFromUs(s.Handshake.Quantile(0.5)))
+	f.Set("handshake_p99_ms", msFromUs(s.Handshake.Quantile(0.99)))
+	if joins {
+		f.Set("join_p50_ms", msFromUs(s.Join.Quantile(0.5)))
+		f.Set("join_p99_ms", msFromUs(s.Join.Quantile(0.99)))
+		f.Set("snapshots_per_client_s", round3(PerClientSecond(float64(s.Snapshots), s.Clients, win)))
+		f.Set("gap_p50_ms", msFromUs(s.Gap.Quantile(0.5)))
+		f.Set("gap_p99_ms", msFromUs(s.Gap.Quantile(0.99)))
+		f.Set("gap_max_ms", msFromUs(s.Gap.Max()))
+		f.Set("rtt_p50_ms", msFromUs(s.RTT.Quantile(0.5)))
+		f.Set("rtt_p99_ms", msFromUs(s.RTT.Quantile(0.99)))
+		f.Set("snapshot_bytes_mean", round3(s.SnapshotSize.Mean()))
+	}
+	f.Set("payload_bytes_per_client_s", round3(PerClientSecond(float64(s.RecvPayload), s.Clients, win)))
+	f.Set("wire_bytes_per_client_s", round3(PerClientSecond(float64(s.RecvWire), s.Clients, win)))
+	f.Set("sent_bytes_per_client_s", round3(PerClientSecond(float64(s.SentWire), s.Clients, win)))
+	if joins {
+		f.Set("inputs_sent", s.InputsSent)
+		f.Set("inputs_dropped", s.InputsDropped)
+		f.Set("inputs_skipped", s.InputsSkipped)
+		f.Set("acks_lost", s.AcksLost)
+		f.Set("tick_rate", int64(s.TickRate))
+	}
+	if r.Bots.RSS > 0 {
+		f.Set("bots_cpu_core_fraction", round3(CoreFraction(r.Bots.CPU, win)))
+		f.Set("bots_rss_bytes", r.Bots.RSS)
+	}
+	f.Set("disconnects", s.Disconnects)
+	f.Set("protocol_errors", s.ProtocolErrors)
+	f.Set("close_codes", countsString(s.CloseCodes))
+	f.Set("error_codes", countsString(s.ErrorCodes))
+	f.Set("fail_reasons", countsString(s.FailReasons))
+}
+
+// serverFigures adds the server process's side. clients is the number of
+// connections it served (for per-connection and per-client figures).
+func serverFigures(f *Figures, r *RunResult, clients int64, ticks bool) {
+	sv := r.Server
+	win := time.Duration(r.Stats.WindowNanos)
+	if sv.Measured {
+		if ticks {
+			f.Set("server_cpu_us_per_client_tick", round3(CPUPerClientTick(sv.CPU, clients, win, float64(r.Stats.TickRate))))
+		} else {
+			f.Set("server_cpu_us_per_client_s", round3(PerClientSecond(float64(sv.CPU.Microseconds()), clients, win)))
+		}
+		f.Set("server_cpu_core_fraction", round3(CoreFraction(sv.CPU, win)))
+		f.Set("server_rss_before_bytes", sv.RSSBefore)
+		f.Set("server_rss_bytes", sv.RSSAfter)
+		f.Set("server_rss_per_conn_bytes", round3(PerConn(sv.RSSBefore, sv.RSSAfter, clients)))
+	}
+	if sv.HasDebug {
+		f.Set("server_goroutines_before", sv.GoroutinesPre)
+		f.Set("server_goroutines", sv.Goroutines)
+		f.Set("server_connections", sv.Connections)
+	}
+}

@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"time"
+)
+
+// Workload is what every bot of a shard does once connected.
+type Workload string
+
+const (
+	// WorkIdle: finish the handshake, then stay silent.
+	WorkIdle Workload = "idle"
+	// WorkPlay: join a room and send inputs on the tick schedule.
+	WorkPlay Workload = "play"
+	// WorkChurn: join, hold, leave, repeat Cycles times, then disconnect.
+	WorkChurn Workload = "churn"
+)
+
+// ShardSpec configures one engine: the bots with global indices
+// First..First+Count-1 of a run of Total bots. It travels as JSON to child
+// processes, so every field is plain data.
+type ShardSpec struct {
+	URL      string   `json:"url"`
+	Workload Workload `json:"workload"`
+	First    int      `json:"first"`
+	Count    int      `json:"count"`
+	Total    int      `json:"total"`
+
+	// Rooms: bot g joins RoomPrefix + g/PlayersPerRoom.
+	PlayersPerRoom int    `json:"players_per_room"`
+	RoomPrefix     string `json:"room_prefix"`
+	GameMode       string `json:"game_mode"`
+
+	TickPeriod time.Duration `json:"tick_period"` // input period
+	Latency    time.Duration `json:"latency"`     // held before each send
+
+	DialConcurrency int           `json:"dial_concurrency"`
+	DialTimeout     time.Duration `json:"dial_timeout"`
+	// ConnectRate paces new connections per second (0: as fast as the
+	// dial pool goes).
+	ConnectRate float64 `json:"connect_rate"`
+	// SourceAddrs, if any, are the local addresses to dial from, PerSource
+	// bots each, in order.
+	SourceAddrs []netip.Addr `json:"source_addrs,omitempty"`
+	PerSource   int          `json:"per_source"`
+
+	// SlowFraction of the bots stop reading when the window starts.
+	SlowFraction float64 `json:"slow_fraction"`
+	// SlowRcvBuf, if > 0, is the SO_RCVBUF of the slow bots' sockets: a
+	// small one makes the server's own limit, not the kernel's buffers,
+	// decide when a stalled client is cut off.
+	SlowRcvBuf int `json:"slow_rcvbuf"`
+
+	// Churn: time in the room, pause after Leave, joins per connection.
+	Hold   time.Duration `json:"hold"`
+	Pause  time.Duration `json:"pause"`
+	Cycles int           `json:"cycles"`
+
+	Workers  int   `json:"workers"`
+	MaxFrame int64 `json:"max_frame"`
+	// Validate decodes every snapshot with the generated code (costs CPU)
+	// and counts the ones that do not decode as protocol errors.
+	Validate bool `json:"validate"`
+}
+
+// withDefaults fills zero fields.
+func (s ShardSpec) withDefaults() ShardSpec {
+	if s.Total == 0 {
+		s.Total = s.First + s.Count
+	}
+	if s.PlayersPerRoom <= 0 {
+		s.PlayersPerRoom = 50
+	}
+	if s.RoomPrefix == "" {
+		s.RoomPrefix = "bench-"
+	}
+	if s.GameMode == "" {
+		s.GameMode = "movers"
+	}
+	if s.TickPeriod <= 0 {
+		s.TickPeriod = time.Second / 30
+	}
+	if s.DialConcurrency <= 0 {
+		s.DialConcurrency = 32
+	}
+	if s.DialTimeout <= 0 {
+		s.DialTimeout = 10 * time.Second
+	}
+	if s.PerSource <= 0 {
+		s.PerSource = 25000
+	}
+	if s.Workers <= 0 {
+		s.Workers = 2
+	}
+	if s.MaxFrame <= 0 {
+		s.MaxFrame = 1 << 20
+	}
+	if s.Cycles <= 0 {
+		s.Cycles = 1
+	}
+	if s.Pause <= 0 {
+		s.Pause = 50 * time.Millisecond
+	}
+	return s
+}
+
+func (s ShardSpec) validate() error {
+	if s.Count < 0 || s.First < 0 {
+		return fmt.Errorf("shard: bad range first=%d count=%d", s.First, s.Count)
+	}
+	switch s.Workload {
+	case WorkIdle, WorkPlay, WorkChurn:
+	default:
+		return fmt.Errorf("shard: unknown workload %q", s.Workload)
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return fmt.Errorf("shard: url: %w", err)
+	}
+	if u.Scheme != "ws" {
+		return fmt.Errorf("shard: url %q: only ws:// is supported", s.URL)
+	}
+	if s.SlowFraction < 0 || s.SlowFraction > 1 {
+		return fmt.Errorf("shard: slow fraction %v outside [0, 1]", s.SlowFraction)
+	}
+	return nil
+}
+
+// roomOf names the room of bot g.
+func (s ShardSpec) roomOf(g int) string {
+	return fmt.Sprintf("%s%d", s.RoomPrefix, g/s.PlayersPerRoom)
+}
+
+// sourceOf is the local address bot g dials from (zero: let the kernel pick).
+func (s ShardSpec) sourceOf(g int) netip.Addr {
+	if len(s.SourceAddrs) == 0 {
+		return netip.Addr{}
+	}
+	return s.SourceAddrs[(g/s.PerSource)%len(s.SourceAddrs)]
+}
+
+// isSlow spreads SlowFraction evenly over the global indices.
+func isSlow(g int, fraction float64) bool {
+	if fraction <= 0 {
+		return false
+	}
+	return int64(float64(g+1)*fraction) > int64(float64(g)*fraction)
+}
