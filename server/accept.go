@@ -92,6 +92,9 @@ func (s *Server) accepted(fd int, sa unix.Sockaddr) {
 	s.stats.accepted.Add(1)
 	// Snapshots are small and latency matters more than packet count.
 	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if s.cfg.SendBuffer > 0 {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, s.cfg.SendBuffer)
+	}
 	c.mu.Lock()
 	c.armTimer(s.cfg.HandshakeTimeout)
 	c.mu.Unlock()

@@ -19,6 +19,10 @@ const (
 	DefaultWriteStall       = 10 * time.Second
 	DefaultMaxMessageBytes  = 4096
 	DefaultMaxPendingBytes  = 64 << 10
+	// DefaultSendBuffer caps each socket's kernel send buffer. Left to
+	// autotuning, the kernel buffers megabytes for a peer that does not
+	// read, which hides it from the stall check for minutes.
+	DefaultSendBuffer = 64 << 10
 
 	// maxHeadBytes bounds an HTTP request head read before routing it.
 	maxHeadBytes = 8 << 10
@@ -60,6 +64,9 @@ type Config struct {
 	// MaxPendingBytes bounds the bytes queued for a peer that is not
 	// reading (beyond the latest snapshot, which replaces older ones).
 	MaxPendingBytes int
+	// SendBuffer is SO_SNDBUF for client sockets (the kernel doubles it);
+	// DefaultSendBuffer when 0, the kernel's autotuning when negative.
+	SendBuffer int
 	// Workers is the number of goroutines reading connections;
 	// GOMAXPROCS when 0.
 	Workers int
@@ -90,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPendingBytes <= 0 {
 		c.MaxPendingBytes = DefaultMaxPendingBytes
+	}
+	if c.SendBuffer == 0 {
+		c.SendBuffer = DefaultSendBuffer
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

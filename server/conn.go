@@ -47,6 +47,7 @@ type Conn struct {
 	fd     int
 	remote netip.AddrPort
 	ready  atomic.Int32 // readiness events not yet served
+	hup    atomic.Bool  // the peer hung up or the socket failed: read to EOF
 
 	// worker
 	head       []byte // HTTP request head, during the handshake only
@@ -86,6 +87,9 @@ func newConn(s *Server, fd int, remote netip.AddrPort) *Conn {
 func (c *Conn) onEvent(ev netpoll.EpollEvent) {
 	if ev&0x20 != 0 { // easygo's _EPOLLCLOSED: the poller is shutting down
 		return
+	}
+	if ev&(netpoll.EPOLLRDHUP|netpoll.EPOLLHUP|netpoll.EPOLLERR) != 0 {
+		c.hup.Store(true)
 	}
 	if c.ready.Add(1) == 1 {
 		c.srv.poller.schedule(c)

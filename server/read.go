@@ -30,6 +30,12 @@ func (c *Conn) readFrames(buf []byte) (more bool) {
 		if !c.isOpen() {
 			return false
 		}
+		if k+n < len(buf) && !c.hup.Load() {
+			// A short read took everything the socket had queued, and any
+			// later arrival raises a new edge-triggered event: no need to
+			// spend a read on EAGAIN. After a hang-up we read on to EOF.
+			return false
+		}
 	}
 	return true
 }

@@ -409,3 +409,21 @@ func TestPageAndSocketShareOnePort(t *testing.T) {
 	c := dial(t, ts.addr)
 	c.hello()
 }
+
+// TestOneFDPerConnection checks that a WebSocket connection costs the
+// server exactly one file descriptor (no dup through conn.File()).
+func TestOneFDPerConnection(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	const n = 100
+	before := ts.srv.Stats().FDs
+	for range n {
+		c := dial(t, ts.addr) // one fd on the client side too
+		c.hello()
+	}
+	if got := ts.srv.Stats().FDs - before; got != 2*n {
+		t.Fatalf("%d connections added %d fds in this process (client and server ends); want %d", n, got, 2*n)
+	}
+	if got := ts.srv.Stats().Connections; got != n {
+		t.Fatalf("server counts %d connections, want %d", got, n)
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -38,6 +39,7 @@ func (s *stats) closed(code ws.StatusCode) {
 type Stats struct {
 	Goroutines        int               `json:"goroutines"`
 	Connections       int               `json:"connections"`
+	FDs               int               `json:"fds"`
 	Rooms             int               `json:"rooms"`
 	Players           int               `json:"players"`
 	Accepted          uint64            `json:"accepted"`
@@ -74,6 +76,7 @@ func (s *Server) Stats() Stats {
 	st := Stats{
 		Goroutines:        runtime.NumGoroutine(),
 		Connections:       s.Conns(),
+		FDs:               openFDs(),
 		Rooms:             hs.Rooms,
 		Players:           hs.Players,
 		Accepted:          s.stats.accepted.Load(),
@@ -115,4 +118,14 @@ func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(s.Stats())
+}
+
+// openFDs counts the process's open file descriptors (-1 where /proc is
+// not available).
+func openFDs() int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(entries)
 }

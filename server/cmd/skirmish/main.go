@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -36,7 +38,10 @@ func run() error {
 	addr := flag.String("addr", envOr("SKIRMISH_ADDR", server.DefaultAddr), "listen address (env SKIRMISH_ADDR)")
 	tickRate := flag.Int("tick-rate", game.DefaultTickRate, "room ticks per second")
 	maxConns := flag.Int("max-conns", server.DefaultMaxConns, "most open connections")
+	handshakeTimeout := flag.Duration("handshake-timeout", server.DefaultHandshakeTimeout, "time to send a complete upgrade request")
+	frameTimeout := flag.Duration("frame-timeout", server.DefaultFrameTimeout, "time to finish a started WebSocket frame")
 	verbose := flag.Bool("v", false, "log debug events (every close, refused upgrade)")
+	pprofOn := flag.Bool("pprof", false, "serve net/http/pprof at /debug/pprof/ (for profiling; keep it off in public)")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -57,11 +62,21 @@ func run() error {
 	})
 	defer hub.Close()
 
+	handler := http.NewServeMux()
+	handler.Handle("/", clientweb.Handler())
+	if *pprofOn {
+		handler.HandleFunc("/debug/pprof/", pprof.Index)
+		handler.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		handler.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		handler.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	srv, err := server.New(server.Config{
-		Hub:      hub,
-		Handler:  clientweb.Handler(),
-		MaxConns: *maxConns,
-		Logger:   log,
+		Hub:              hub,
+		Handler:          handler,
+		MaxConns:         *maxConns,
+		HandshakeTimeout: *handshakeTimeout,
+		FrameTimeout:     *frameTimeout,
+		Logger:           log,
 	})
 	if err != nil {
 		return err
