@@ -42,7 +42,9 @@ type HubConfig struct {
 	// DefaultRoomIdleTimeout when 0.
 	IdleTimeout time.Duration
 	Broadcaster Broadcaster
-	Logger      *slog.Logger
+	// FullSnapshots turns delta snapshots off in every room.
+	FullSnapshots bool
+	Logger        *slog.Logger
 }
 
 // HubStats are the hub's gauges.
@@ -151,15 +153,16 @@ func (h *Hub) room(mode, roomID string) (*Room, error) {
 		roomID = h.newRoomID()
 	}
 	r := NewRoom(RoomConfig{
-		ID:          roomID,
-		Mode:        spec.New,
-		TickRate:    h.cfg.TickRate,
-		Capacity:    spec.Capacity,
-		Seed:        NewSeed(),
-		Broadcaster: h.cfg.Broadcaster,
-		IdleTimeout: h.cfg.IdleTimeout,
-		OnClose:     h.remove,
-		Logger:      h.log,
+		ID:            roomID,
+		Mode:          spec.New,
+		TickRate:      h.cfg.TickRate,
+		Capacity:      spec.Capacity,
+		Seed:          NewSeed(),
+		Broadcaster:   h.cfg.Broadcaster,
+		IdleTimeout:   h.cfg.IdleTimeout,
+		FullSnapshots: h.cfg.FullSnapshots,
+		OnClose:       h.remove,
+		Logger:        h.log,
 	})
 	r.public = public
 	h.rooms[roomID] = r

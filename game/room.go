@@ -44,6 +44,9 @@ type RoomConfig struct {
 	// IdleTimeout closes the room once it has been empty this long; zero
 	// keeps it open until Close.
 	IdleTimeout time.Duration
+	// FullSnapshots turns delta snapshots off: every snapshot is full
+	// (for comparing bandwidth, and for clients that cannot keep history).
+	FullSnapshots bool
 	// OnClose is called once, from the room's goroutine, when the loop ends.
 	OnClose func(*Room)
 	Logger  *slog.Logger
@@ -71,6 +74,8 @@ type member struct {
 
 	// loop
 	lastSeq uint32
+	ackTick uint32 // newest snapshot tick the client has acknowledged
+	base    uint32 // baseline of this tick's snapshot (0: full)
 	batch   [MaxQueuedInputs]Input
 }
 
@@ -105,7 +110,8 @@ type Room struct {
 	// Owned by the loop goroutine.
 	tick       uint32
 	members    []*member // ascending id
-	entities   []Entity
+	history    history
+	bases      []uint32
 	receivers  []Receiver
 	enc        SnapshotEncoder
 	msg        []byte
@@ -144,6 +150,7 @@ func NewRoom(cfg RoomConfig) *Room {
 		done:   make(chan struct{}),
 	}
 	r.log = cfg.Logger.With("room", cfg.ID)
+	r.enc.TickRate = cfg.TickRate
 	r.mode = cfg.Mode(ModeConfig{Seed: cfg.Seed, IDs: &r.ids})
 	return r
 }
@@ -399,6 +406,10 @@ func (r *Room) applyInputs() {
 			if in.Seq > m.lastSeq {
 				m.lastSeq = in.Seq
 			}
+			// A client can only acknowledge ticks already sent to it.
+			if in.AckTick > m.ackTick && in.AckTick < r.tick {
+				m.ackTick = in.AckTick
+			}
 		}
 	}
 }
@@ -411,17 +422,35 @@ func (r *Room) counts() []int {
 	return r.countBuf[:len(r.members)]
 }
 
+// broadcast records this tick's world in the history and sends every
+// member a snapshot: a delta against the newest tick the member has
+// acknowledged while that tick is still in the history, a full snapshot
+// otherwise. Members that acknowledged the same tick share one encoding.
 func (r *Room) broadcast() {
+	world := r.history.record(r.tick, r.mode)
 	if len(r.members) == 0 || r.cfg.Broadcaster == nil {
 		return
 	}
-	r.entities = r.mode.AppendEntities(r.entities[:0])
-	r.msg = r.enc.Encode(r.msg[:0], r.tick, 0, nil, r.entities)
-	r.receivers = r.receivers[:0]
+	r.bases = r.bases[:0]
 	for _, m := range r.members {
-		r.receivers = append(r.receivers, Receiver{Peer: m.peer, InputAck: m.lastSeq})
+		m.base = 0
+		if !r.cfg.FullSnapshots {
+			m.base = r.history.baseline(m.ackTick, r.tick)
+		}
+		if !slices.Contains(r.bases, m.base) {
+			r.bases = append(r.bases, m.base)
+		}
 	}
-	r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
+	for _, base := range r.bases {
+		r.receivers = r.receivers[:0]
+		for _, m := range r.members {
+			if m.base == base {
+				r.receivers = append(r.receivers, Receiver{Peer: m.peer, InputAck: m.lastSeq})
+			}
+		}
+		r.msg = r.enc.Encode(r.msg[:0], r.tick, base, r.history.world(base), world)
+		r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
+	}
 }
 
 // NewSeed returns a random seed for a room.

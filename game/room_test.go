@@ -207,7 +207,7 @@ func snapshot(t *testing.T, bc broadcast) (*skirmishv1.Snapshot, []game.Entity) 
 	if m.InputAck != 0 {
 		t.Fatalf("shared payload carries input_ack %d; it must be appended per receiver", m.InputAck)
 	}
-	world, err := game.ApplySnapshot(nil, nil, s)
+	world, err := game.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
 	if err != nil {
 		t.Fatalf("apply snapshot %d: %v", s.Tick, err)
 	}

@@ -47,6 +47,10 @@ type change struct {
 // reused from call to call, so steady-state encoding does not allocate. It
 // is not safe for concurrent use.
 type SnapshotEncoder struct {
+	// TickRate is the room's ticks per second, used for dead reckoning in
+	// deltas; DefaultTickRate when 0.
+	TickRate int
+
 	changes []change
 	removed []uint32
 	body    []byte
@@ -61,7 +65,7 @@ func (e *SnapshotEncoder) Encode(dst []byte, tick, baseTick uint32, base, cur []
 	if baseTick == 0 {
 		base = nil
 	}
-	e.diff(base, cur)
+	e.diff(base, cur, tick-baseTick)
 
 	b := e.body[:0]
 	b = protowire.AppendTag(b, fieldSnapTick, protowire.VarintType)
@@ -108,9 +112,14 @@ func (e *SnapshotEncoder) Encode(dst []byte, tick, baseTick uint32, base, cur []
 	return protowire.AppendBytes(dst, b)
 }
 
-// diff fills e.changes with the entities of cur that differ from base and
-// e.removed with the ids of base that are not in cur.
-func (e *SnapshotEncoder) diff(base, cur []Entity) {
+// diff fills e.changes with the entities of cur that differ from their
+// prediction from base (ticks ticks earlier) and e.removed with the ids of
+// base that are not in cur.
+func (e *SnapshotEncoder) diff(base, cur []Entity, ticks uint32) {
+	rate := e.TickRate
+	if rate <= 0 {
+		rate = DefaultTickRate
+	}
 	e.changes = e.changes[:0]
 	e.removed = e.removed[:0]
 	i, j := 0, 0
@@ -123,8 +132,8 @@ func (e *SnapshotEncoder) diff(base, cur []Entity) {
 			e.changes = append(e.changes, change{cur: cur[j]})
 			j++
 		default:
-			if base[i] != cur[j] {
-				e.changes = append(e.changes, change{cur: cur[j], old: base[i]})
+			if old := Predict(base[i], ticks, rate); old != cur[j] {
+				e.changes = append(e.changes, change{cur: cur[j], old: old})
 			}
 			i++
 			j++

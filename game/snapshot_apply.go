@@ -8,13 +8,21 @@ import (
 )
 
 // ApplySnapshot reconstructs the world a snapshot describes, as a client
-// does: base is the world of s.BaseTick (ignored for a full snapshot). It
-// appends the result to dst in ascending id order. Bots and tests use it;
-// it is the reference for the rules documented in the .proto.
-func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot) ([]Entity, error) {
+// does: base is the world of s.BaseTick (ignored for a full snapshot) and
+// tickRate the room's (from Welcome). It appends the result to dst in
+// ascending id order. Bots and tests use it; it is the reference for the
+// rules documented in the .proto.
+func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot, tickRate int) ([]Entity, error) {
 	if s.BaseTick == 0 {
 		base = nil
 	}
+	if s.BaseTick >= s.Tick && s.BaseTick != 0 {
+		return dst, fmt.Errorf("snapshot %d: baseline %d is not older", s.Tick, s.BaseTick)
+	}
+	if tickRate <= 0 {
+		return dst, fmt.Errorf("snapshot %d: tick rate %d", s.Tick, tickRate)
+	}
+	ticks := s.Tick - s.BaseTick
 	n := len(s.Id)
 	cols := [][]int32{s.Kind, s.X, s.Y, s.Vx, s.Vy, s.Angle, s.Hp, s.Score}
 	for i, c := range cols {
@@ -33,12 +41,12 @@ func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot) ([]Entity, error)
 		}
 		// Carry over unchanged base entities that come before id.
 		for bi < len(base) && base[bi].ID < id {
-			dst, removed = keep(dst, base[bi], removed)
+			dst, removed = keep(dst, Predict(base[bi], ticks, tickRate), removed)
 			bi++
 		}
 		var e Entity
 		if bi < len(base) && base[bi].ID == id {
-			e = base[bi]
+			e = Predict(base[bi], ticks, tickRate)
 			bi++
 		}
 		e.ID = id
@@ -59,7 +67,7 @@ func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot) ([]Entity, error)
 		dst = append(dst, e)
 	}
 	for ; bi < len(base); bi++ {
-		dst, removed = keep(dst, base[bi], removed)
+		dst, removed = keep(dst, Predict(base[bi], ticks, tickRate), removed)
 	}
 	if !slices.IsSortedFunc(dst[start:], func(a, b Entity) int { return int(a.ID) - int(b.ID) }) {
 		return dst, fmt.Errorf("snapshot %d: entities out of order", s.Tick)

@@ -74,7 +74,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		if s.Tick != tick || s.BaseTick != baseTick {
 			t.Fatalf("tick %d: got tick %d base %d, want base %d", tick, s.Tick, s.BaseTick, baseTick)
 		}
-		got, err := ApplySnapshot(nil, client[baseTick], s)
+		got, err := ApplySnapshot(nil, client[baseTick], s, DefaultTickRate)
 		if err != nil {
 			t.Fatalf("tick %d: %v", tick, err)
 		}

@@ -185,7 +185,7 @@ func entityX(t *testing.T, s *skirmishv1.Snapshot, id uint32) (int32, bool) {
 	if s == nil {
 		return 0, false
 	}
-	world, err := game.ApplySnapshot(nil, nil, s)
+	world, err := game.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,7 @@ func run() error {
 	maxConns := flag.Int("max-conns", server.DefaultMaxConns, "most open connections")
 	handshakeTimeout := flag.Duration("handshake-timeout", server.DefaultHandshakeTimeout, "time to send a complete upgrade request")
 	frameTimeout := flag.Duration("frame-timeout", server.DefaultFrameTimeout, "time to finish a started WebSocket frame")
+	fullSnapshots := flag.Bool("full-snapshots", false, "send only full snapshots (no deltas), to compare bandwidth")
 	verbose := flag.Bool("v", false, "log debug events (every close, refused upgrade)")
 	pprofOn := flag.Bool("pprof", false, "serve net/http/pprof at /debug/pprof/ (for profiling; keep it off in public)")
 	flag.Parse()
@@ -55,10 +56,11 @@ func run() error {
 			arena.Name:  {New: arena.New, Capacity: 16},
 			movers.Name: {New: movers.New, Capacity: 512},
 		},
-		DefaultMode: arena.Name,
-		TickRate:    *tickRate,
-		Broadcaster: server.Broadcaster{},
-		Logger:      log,
+		DefaultMode:   arena.Name,
+		TickRate:      *tickRate,
+		Broadcaster:   server.Broadcaster{},
+		FullSnapshots: *fullSnapshots,
+		Logger:        log,
 	})
 	defer hub.Close()
 

@@ -443,12 +443,17 @@ export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
  * every non-empty column describes the same entity. An empty column means
  * "all zero". Entities are listed in ascending id order.
  *
- * A full snapshot (base_tick == 0) lists every entity with its values.
- * A delta snapshot (base_tick != 0) is relative to the snapshot of base_tick,
- * which the client acknowledged in Input.ack_tick: it lists only entities that
- * changed or appeared, and each value is (new - old), where an entity absent
- * from the baseline counts as all zero; entities in `removed` are gone;
- * entities not mentioned are unchanged.
+ * Ticks start at 1. A full snapshot (base_tick == 0) lists every entity with
+ * its values. A delta snapshot (base_tick != 0) is relative to the world of
+ * base_tick, which the client reconstructed and acknowledged in
+ * Input.ack_tick. Each baseline entity is first moved by dead reckoning over
+ * d = tick - base_tick ticks:
+ *   x += div_round(vx * d, tick_rate), y += div_round(vy * d, tick_rate),
+ * with div_round(a, b) = floor((2a + b) / (2b)) and tick_rate from Welcome;
+ * its other values stay. The delta lists only entities whose values differ
+ * from that prediction, and each listed value is (actual - predicted), where
+ * an entity absent from the baseline is predicted as all zero. Entities in
+ * `removed` are gone; entities not mentioned are exactly as predicted.
  *
  * @generated from message skirmish.v1.Snapshot
  */

@@ -1,0 +1,39 @@
+package game
+
+// HistoryTicks is how many past worlds a room keeps as delta baselines.
+// A client whose acknowledged tick is older (about 1 s at 30 Hz) gets a
+// full snapshot.
+const HistoryTicks = 32
+
+// history is a ring of the room's last HistoryTicks worlds. Its slices are
+// reused, so recording a tick does not allocate once the ring is warm.
+type history struct {
+	ticks  [HistoryTicks]uint32
+	worlds [HistoryTicks][]Entity
+}
+
+// record stores the mode's entities as the world of tick and returns them.
+func (h *history) record(tick uint32, m Mode) []Entity {
+	i := tick % HistoryTicks
+	h.worlds[i] = m.AppendEntities(h.worlds[i][:0])
+	h.ticks[i] = tick
+	return h.worlds[i]
+}
+
+// baseline returns the tick to encode against for a client that
+// acknowledged ack, at tick now: ack itself while it is kept, else 0
+// (full snapshot).
+func (h *history) baseline(ack, now uint32) uint32 {
+	if ack == 0 || ack >= now || now-ack >= HistoryTicks || h.ticks[ack%HistoryTicks] != ack {
+		return 0
+	}
+	return ack
+}
+
+// world returns the recorded world of tick (nil for 0).
+func (h *history) world(tick uint32) []Entity {
+	if tick == 0 {
+		return nil
+	}
+	return h.worlds[tick%HistoryTicks]
+}
