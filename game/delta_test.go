@@ -36,6 +36,7 @@ type lossyClient struct {
 	newest  uint32
 	checked int
 	deltas  int
+	maxSeen int // most entities in one rebuilt world
 }
 
 // routeBroadcaster delivers each receiver's snapshot into its client's
@@ -68,16 +69,22 @@ func (*lossyPeer) Send([]byte) {}
 // the server's world of every tick they receive.
 func TestDeltaStreamReconstructsWorld(t *testing.T) {
 	for _, mode := range []struct {
-		name string
-		new  game.NewModeFunc
-	}{{"movers", movers.New}, {"arena", arena.New}} {
+		name      string
+		new       game.NewModeFunc
+		viewRange float64
+		players   int
+	}{
+		{"movers", movers.New, 0, 12},
+		{"arena", arena.New, 0, 12},
+		{"movers-large with interest management", movers.NewLarge, 1000, 120},
+	} {
 		t.Run(mode.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 11))
 			var tick uint32
 			rec := &worldRecorder{tick: &tick, worlds: map[uint32][]game.Entity{}}
 			rb := &routeBroadcaster{r: r, now: &tick, clients: map[game.Peer]*lossyClient{}, loss: 0.2}
 			room := game.NewRoom(game.RoomConfig{
-				ID: "prop", TickRate: 30, Capacity: 64, Seed: 3, Broadcaster: rb,
+				ID: "prop", TickRate: 30, Capacity: 200, Seed: 3, Broadcaster: rb, ViewRange: mode.viewRange,
 				Mode: func(cfg game.ModeConfig) game.Mode {
 					rec.Mode = mode.new(cfg)
 					return rec
@@ -85,7 +92,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 			})
 			var clients []*lossyClient
 			var seq uint32
-			for i := range 12 {
+			for i := range mode.players {
 				p := &lossyPeer{n: i}
 				id, err := room.Join(p, "p")
 				if err != nil {
@@ -112,7 +119,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 				}
 				for _, c := range clients {
 					for _, msg := range c.inbox[tick] {
-						c.apply(t, msg, rec.worlds)
+						c.apply(t, msg, rec.worlds, mode.viewRange)
 					}
 					delete(c.inbox, tick)
 				}
@@ -121,12 +128,39 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 				if c.checked < 300 || c.deltas < c.checked/2 {
 					t.Fatalf("client %d rebuilt %d worlds, %d from deltas: the stream did not exercise deltas", c.id, c.checked, c.deltas)
 				}
+				if mode.viewRange > 0 && c.maxSeen > mode.players/2 {
+					t.Fatalf("client %d saw up to %d of %d players: interest management is not filtering", c.id, c.maxSeen, mode.players)
+				}
 			}
 		})
 	}
 }
 
-func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]game.Entity) {
+// visible is what a player sees of world with interest management: the
+// entities in the 3×3 block of view-range cells around its own.
+func visible(world []game.Entity, player uint32, viewRange float64) []game.Entity {
+	if viewRange == 0 {
+		return world
+	}
+	cell := game.Quantize(viewRange)
+	last := int32(movers.LargeSize/viewRange) - 1 // the far edge belongs to the last cell
+	at := func(v int32) int32 { return min(v/cell, last) }
+	var px, py int32 = -1, -1
+	for _, e := range world {
+		if e.ID == player {
+			px, py = at(e.X), at(e.Y)
+		}
+	}
+	var out []game.Entity
+	for _, e := range world {
+		if dx, dy := at(e.X)-px, at(e.Y)-py; dx >= -1 && dx <= 1 && dy >= -1 && dy <= 1 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]game.Entity, viewRange float64) {
 	t.Helper()
 	var m skirmishv1.ServerMessage
 	if err := proto.Unmarshal(msg, &m); err != nil {
@@ -144,10 +178,11 @@ func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]game.En
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := truth[s.Tick]; !slices.Equal(got, want) {
+	if want := visible(truth[s.Tick], c.id, viewRange); !slices.Equal(got, want) {
 		t.Fatalf("client %d tick %d (base %d): rebuilt\n%v\nwant\n%v", c.id, s.Tick, s.BaseTick, got, want)
 	}
 	c.worlds[s.Tick] = got
+	c.maxSeen = max(c.maxSeen, len(got))
 	if s.BaseTick != 0 {
 		c.deltas++
 	}

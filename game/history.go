@@ -10,6 +10,7 @@ const HistoryTicks = 32
 type history struct {
 	ticks  [HistoryTicks]uint32
 	worlds [HistoryTicks][]Entity
+	cells  [HistoryTicks][]cell // with interest management: each entity's cell
 }
 
 // record stores the mode's entities as the world of tick and returns them.
@@ -36,4 +37,17 @@ func (h *history) world(tick uint32) []Entity {
 		return nil
 	}
 	return h.worlds[tick%HistoryTicks]
+}
+
+// recordCells stores the grid cell of every entity of tick's world (just
+// recorded) and returns them.
+func (h *history) recordCells(tick uint32, g grid, world []Entity) []cell {
+	i := tick % HistoryTicks
+	h.cells[i] = g.cells(h.cells[i][:0], world)
+	return h.cells[i]
+}
+
+// cellsOf returns the cells recorded with tick's world.
+func (h *history) cellsOf(tick uint32) []cell {
+	return h.cells[tick%HistoryTicks]
 }

@@ -31,6 +31,9 @@ type ModeSpec struct {
 	// Capacity is the number of players a room of this mode holds;
 	// DefaultCapacity when 0.
 	Capacity int
+	// ViewRange turns on interest management for rooms of this mode (see
+	// RoomConfig.ViewRange).
+	ViewRange float64
 }
 
 // HubConfig configures a Hub. Zero values pick the defaults.

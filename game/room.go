@@ -44,6 +44,10 @@ type RoomConfig struct {
 	// IdleTimeout closes the room once it has been empty this long; zero
 	// keeps it open until Close.
 	IdleTimeout time.Duration
+	// ViewRange turns interest management on: each player receives only
+	// the entities within about this many world units (the 3×3 block of
+	// grid cells of this side around it). Zero sends everyone everything.
+	ViewRange float64
 	// FullSnapshots turns delta snapshots off: every snapshot is full
 	// (for comparing bandwidth, and for clients that cannot keep history).
 	FullSnapshots bool
@@ -74,8 +78,10 @@ type member struct {
 
 	// loop
 	lastSeq uint32
-	ackTick uint32 // newest snapshot tick the client has acknowledged
-	base    uint32 // baseline of this tick's snapshot (0: full)
+	ackTick uint32             // newest snapshot tick the client has acknowledged
+	base    uint32             // baseline of this tick's snapshot (0: full)
+	cell    cell               // interest-management cell the player is in
+	cells   [HistoryTicks]cell // cell at each kept tick, for baselines
 	batch   [MaxQueuedInputs]Input
 }
 
@@ -112,6 +118,9 @@ type Room struct {
 	members    []*member // ascending id
 	history    history
 	bases      []uint32
+	grid       grid
+	views      viewCache
+	audience   []audience
 	receivers  []Receiver
 	enc        SnapshotEncoder
 	msg        []byte
@@ -152,6 +161,8 @@ func NewRoom(cfg RoomConfig) *Room {
 	r.log = cfg.Logger.With("room", cfg.ID)
 	r.enc.TickRate = cfg.TickRate
 	r.mode = cfg.Mode(ModeConfig{Seed: cfg.Seed, IDs: &r.ids})
+	w, h := r.mode.WorldSize()
+	r.grid = newGrid(cfg.ViewRange, w, h)
 	return r
 }
 
@@ -431,6 +442,10 @@ func (r *Room) broadcast() {
 	if len(r.members) == 0 || r.cfg.Broadcaster == nil {
 		return
 	}
+	if r.grid.on() {
+		r.broadcastViews(world)
+		return
+	}
 	r.bases = r.bases[:0]
 	for _, m := range r.members {
 		m.base = 0
@@ -455,3 +470,45 @@ func (r *Room) broadcast() {
 
 // NewSeed returns a random seed for a room.
 func NewSeed() uint64 { return rand.Uint64() }
+
+// broadcastViews is broadcast for a room with interest management: members
+// are grouped by (baseline, cell then, cell now) and each group gets one
+// delta between the two views.
+func (r *Room) broadcastViews(world []Entity) {
+	cells := r.history.recordCells(r.tick, r.grid, world)
+	r.views.reset()
+	r.audience = r.audience[:0]
+	for _, m := range r.members {
+		if i, ok := slices.BinarySearchFunc(world, m.id, func(e Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
+			m.cell = cells[i]
+		}
+		m.cells[r.tick%HistoryTicks] = m.cell
+		a := audience{cell: m.cell, m: m}
+		if !r.cfg.FullSnapshots {
+			if base := r.history.baseline(m.ackTick, r.tick); base != 0 {
+				a.base, a.baseCell = base, m.cells[base%HistoryTicks]
+			}
+		}
+		r.audience = append(r.audience, a)
+	}
+	slices.SortFunc(r.audience, compareAudience)
+	for start := 0; start < len(r.audience); {
+		a := r.audience[start]
+		end := start + 1
+		for end < len(r.audience) && compareAudience(r.audience[end], a) == 0 {
+			end++
+		}
+		r.receivers = r.receivers[:0]
+		for _, b := range r.audience[start:end] {
+			r.receivers = append(r.receivers, Receiver{Peer: b.m.peer, InputAck: b.m.lastSeq})
+		}
+		cur := r.views.get(viewKey{r.tick, a.cell}, world, cells)
+		var old []Entity
+		if a.base != 0 {
+			old = r.views.get(viewKey{a.base, a.baseCell}, r.history.world(a.base), r.history.cellsOf(a.base))
+		}
+		r.msg = r.enc.Encode(r.msg[:0], r.tick, a.base, old, cur)
+		r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
+		start = end
+	}
+}

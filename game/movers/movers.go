@@ -13,9 +13,16 @@ import (
 // Name is the mode's name as clients ask for it.
 const Name = "movers"
 
+// LargeName is the same workload in a LargeSize world, for interest
+// management: a room of hundreds of players of whom each sees a few dozen.
+const LargeName = "movers-large"
+
+// LargeSize is the side of the LargeName world.
+const LargeSize = 8000
+
 const (
-	worldWidth  = 1000
-	worldHeight = 1000
+	// worldSize is the side of the standard square world.
+	worldSize = 1000
 	// speed is the velocity, in world units per second, of a full input axis.
 	speed = 100
 	// playerHP is constant: nothing in movers hurts, but snapshots still
@@ -29,6 +36,8 @@ const (
 
 // world is the movers Mode.
 type world struct {
+	name    string
+	size    float64 // side of the square world
 	rng     *rand.Rand
 	players []player // ascending id, so AppendEntities needs no sort
 }
@@ -36,11 +45,17 @@ type world struct {
 // New creates a movers world. It uses only cfg.Seed: movers has no entities
 // other than players, so it never allocates ids.
 func New(cfg game.ModeConfig) game.Mode {
-	return &world{rng: rand.New(rand.NewPCG(cfg.Seed, pcgStream))}
+	return &world{name: Name, size: worldSize, rng: rand.New(rand.NewPCG(cfg.Seed, pcgStream))}
 }
 
-// Name returns Name.
-func (w *world) Name() string { return Name }
+// NewLarge creates a movers world of LargeSize×LargeSize: the same rules,
+// the mode named LargeName.
+func NewLarge(cfg game.ModeConfig) game.Mode {
+	return &world{name: LargeName, size: LargeSize, rng: rand.New(rand.NewPCG(cfg.Seed, pcgStream))}
+}
 
-// WorldSize returns the fixed 1000×1000 world.
-func (w *world) WorldSize() (width, height float64) { return worldWidth, worldHeight }
+// Name returns Name or LargeName.
+func (w *world) Name() string { return w.name }
+
+// WorldSize returns the square world's size.
+func (w *world) WorldSize() (width, height float64) { return w.size, w.size }

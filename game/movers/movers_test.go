@@ -128,3 +128,26 @@ func ids(m game.Mode) []uint32 {
 	}
 	return out
 }
+
+func TestLargeWorld(t *testing.T) {
+	m := movers.NewLarge(game.ModeConfig{Seed: 5})
+	if m.Name() != movers.LargeName {
+		t.Fatalf("Name() = %q, want %q", m.Name(), movers.LargeName)
+	}
+	if w, h := m.WorldSize(); w != movers.LargeSize || h != movers.LargeSize {
+		t.Fatalf("WorldSize() = %v×%v, want %v", w, h, movers.LargeSize)
+	}
+	beyond := false
+	for id := uint32(1); id <= 200; id++ {
+		m.AddPlayer(id, "p")
+	}
+	for _, e := range m.AppendEntities(nil) {
+		if e.X < 0 || e.Y < 0 || e.X > game.Quantize(movers.LargeSize) || e.Y > game.Quantize(movers.LargeSize) {
+			t.Fatalf("entity %d spawned outside the world at %d,%d", e.ID, e.X, e.Y)
+		}
+		beyond = beyond || e.X > game.Quantize(1000) || e.Y > game.Quantize(1000)
+	}
+	if !beyond {
+		t.Fatal("200 spawns all fell inside the standard 1000×1000 corner: the large size is not used")
+	}
+}

@@ -27,8 +27,8 @@ func (w *world) AddPlayer(id uint32, _ string) {
 	// allocated at join time and the room may add players in another order.
 	w.players = slices.Insert(w.players, i, player{
 		id: id,
-		x:  w.rng.Float64() * worldWidth,
-		y:  w.rng.Float64() * worldHeight,
+		x:  w.rng.Float64() * w.size,
+		y:  w.rng.Float64() * w.size,
 	})
 }
 

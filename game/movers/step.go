@@ -21,7 +21,7 @@ func (w *world) Step(dt float64) {
 			p.score++
 		}
 		p.vx, p.vy = vx, vy
-		p.x = min(max(p.x+vx*dt, 0), worldWidth)
-		p.y = min(max(p.y+vy*dt, 0), worldHeight)
+		p.x = min(max(p.x+vx*dt, 0), w.size)
+		p.y = min(max(p.y+vy*dt, 0), w.size)
 	}
 }

@@ -55,6 +55,8 @@ func run() error {
 		Modes: map[string]game.ModeSpec{
 			arena.Name:  {New: arena.New, Capacity: 16},
 			movers.Name: {New: movers.New, Capacity: 512},
+			// A large world where each player sees only its neighbourhood.
+			movers.LargeName: {New: movers.NewLarge, Capacity: 1000, ViewRange: 1000},
 		},
 		DefaultMode:   arena.Name,
 		TickRate:      *tickRate,
