@@ -61,7 +61,8 @@ func (b *routeBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
 
 type lossyPeer struct{ n int }
 
-func (*lossyPeer) Send([]byte) {}
+func (*lossyPeer) Send([]byte)          {}
+func (*lossyPeer) Drop(game.DropReason) {}
 
 // TestDeltaStreamReconstructsWorld is the property of delta snapshots:
 // clients that apply whatever full and delta snapshots reach them, with

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -23,6 +25,7 @@ var (
 	ErrBadRoomID    = errors.New("room id must be 1 to 32 letters, digits, '-' or '_'")
 	ErrModeMismatch = errors.New("room runs another game mode")
 	ErrHubClosed    = errors.New("server is shutting down")
+	ErrBadRoomShape = errors.New("bad room capacity or tick rate")
 )
 
 // ModeSpec registers a game mode with the hub.
@@ -45,6 +48,11 @@ type HubConfig struct {
 	// DefaultRoomIdleTimeout when 0.
 	IdleTimeout time.Duration
 	Broadcaster Broadcaster
+	// Sessions signs session tokens; nil disables resume.
+	Sessions SessionIssuer
+	// ResumeGrace is how long a disconnected player waits for a resume;
+	// DefaultResumeGrace when 0.
+	ResumeGrace time.Duration
 	// FullSnapshots turns delta snapshots off in every room.
 	FullSnapshots bool
 	Logger        *slog.Logger
@@ -57,6 +65,7 @@ type HubStats struct {
 	Overruns      uint64
 	Skipped       uint64
 	InputsDropped uint64
+	RoomsFailed   uint64
 }
 
 // Hub owns the rooms of a server: it finds or creates the room a player
@@ -69,6 +78,7 @@ type Hub struct {
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
+	failed uint64 // rooms that ended on a panic
 	wg     sync.WaitGroup
 }
 
@@ -83,25 +93,55 @@ func NewHub(cfg HubConfig) *Hub {
 	return &Hub{cfg: cfg, log: cfg.Logger, rooms: make(map[string]*Room)}
 }
 
-// Join places a player in a room and returns the room and the player's id.
-// An empty roomID quick-matches into a public room of the mode with space,
-// creating one when all are full; a named room is created on first use.
-// An empty mode means the default mode (or, for an existing named room,
-// whatever it runs).
+// JoinRequest is what a player asks the hub for.
+type JoinRequest struct {
+	Name string
+	// Mode of the room; empty means the default mode (or, for an existing
+	// named room, whatever it runs).
+	Mode string
+	// Room names the room; empty quick-matches into a public room of the
+	// mode with space, creating one when all are full. A named room is
+	// created on first use and is not listed.
+	Room string
+	// Private creates a new unlisted room with a short random code.
+	Private bool
+	// Spectate joins as a spectator.
+	Spectate bool
+	// Capacity and TickRate shape a room this request creates (0: the
+	// mode's capacity, the hub's tick rate); the mode's capacity is the
+	// most a room may ask for.
+	Capacity, TickRate int
+}
+
+// Join places a player in a room: JoinWith with name, mode and room only.
 func (h *Hub) Join(peer Peer, name, mode, roomID string) (*Room, uint32, error) {
-	if roomID != "" && !validRoomID(roomID) {
+	return h.JoinWith(peer, JoinRequest{Name: name, Mode: mode, Room: roomID})
+}
+
+// JoinWith places a player (or spectator) in a room and returns the room
+// and the player's id.
+func (h *Hub) JoinWith(peer Peer, req JoinRequest) (*Room, uint32, error) {
+	if req.Room != "" && !validRoomID(req.Room) {
 		return nil, 0, ErrBadRoomID
+	}
+	if req.TickRate < 0 || req.TickRate > MaxTickRate || req.Capacity < 0 {
+		return nil, 0, ErrBadRoomShape
 	}
 	// Find the room and join it under h.mu: concurrent quick-matches then
 	// see each other's players and never race for a room's last place.
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for {
-		r, err := h.room(mode, roomID)
+		r, err := h.room(req)
 		if err != nil {
 			return nil, 0, err
 		}
-		id, err := r.Join(peer, name)
+		var id uint32
+		if req.Spectate {
+			id, err = r.JoinSpectator(peer)
+		} else {
+			id, err = r.Join(peer, req.Name)
+		}
 		if errors.Is(err, ErrRoomClosed) {
 			// The room closed itself (idle) but its OnClose has not removed
 			// it yet: forget it now, so the next round opens a fresh one.
@@ -117,10 +157,11 @@ func (h *Hub) Join(peer Peer, name, mode, roomID string) (*Room, uint32, error) 
 }
 
 // room finds or creates the room for a join. h.mu must be held.
-func (h *Hub) room(mode, roomID string) (*Room, error) {
+func (h *Hub) room(req JoinRequest) (*Room, error) {
 	if h.closed {
 		return nil, ErrHubClosed
 	}
+	mode, roomID := req.Mode, req.Room
 	if roomID != "" {
 		if r, ok := h.rooms[roomID]; ok {
 			if mode != "" && r.ModeName() != mode {
@@ -136,7 +177,10 @@ func (h *Hub) room(mode, roomID string) (*Room, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownMode, mode)
 	}
-	public := roomID == ""
+	public := roomID == "" && !req.Private
+	if req.Private && roomID == "" {
+		roomID = h.newRoomID()
+	}
 	if public {
 		// Quick-match: the fullest public room of the mode that has space,
 		// so that players meet instead of spreading out.
@@ -155,11 +199,27 @@ func (h *Hub) room(mode, roomID string) (*Room, error) {
 		}
 		roomID = h.newRoomID()
 	}
+	capacity, tickRate := spec.Capacity, h.cfg.TickRate
+	if capacity <= 0 {
+		capacity = DefaultCapacity
+	}
+	if req.Capacity > capacity {
+		return nil, fmt.Errorf("%w: mode %q holds at most %d players", ErrBadRoomShape, mode, capacity)
+	}
+	if req.Capacity > 0 {
+		capacity = req.Capacity
+	}
+	if req.TickRate > 0 {
+		tickRate = req.TickRate
+	}
 	r := NewRoom(RoomConfig{
 		ID:            roomID,
 		Mode:          spec.New,
-		TickRate:      h.cfg.TickRate,
-		Capacity:      spec.Capacity,
+		TickRate:      tickRate,
+		Capacity:      capacity,
+		ViewRange:     spec.ViewRange,
+		Sessions:      h.cfg.Sessions,
+		ResumeGrace:   h.cfg.ResumeGrace,
 		Seed:          NewSeed(),
 		Broadcaster:   h.cfg.Broadcaster,
 		IdleTimeout:   h.cfg.IdleTimeout,
@@ -182,6 +242,9 @@ func (h *Hub) remove(r *Room) {
 	h.mu.Lock()
 	if h.rooms[r.ID()] == r {
 		delete(h.rooms, r.ID())
+	}
+	if r.Failed() {
+		h.failed++
 	}
 	h.mu.Unlock()
 	h.log.Info("room closed", "room", r.ID(), "ticks", r.Stats().Ticks)
@@ -220,8 +283,9 @@ func (h *Hub) Stats() HubStats {
 	for _, r := range h.rooms {
 		rooms = append(rooms, r)
 	}
+	failed := h.failed
 	h.mu.Unlock()
-	s := HubStats{Rooms: len(rooms)}
+	s := HubStats{Rooms: len(rooms), RoomsFailed: failed}
 	for _, r := range rooms {
 		rs := r.Stats()
 		s.Players += rs.Players
@@ -245,4 +309,46 @@ func (h *Hub) Close() {
 		r.Close()
 	}
 	h.wg.Wait()
+}
+
+// Resume gives a player back to a new connection (see Room.Resume).
+func (h *Hub) Resume(peer Peer, roomID string, player, gen uint32) (*Room, error) {
+	h.mu.Lock()
+	r, ok := h.rooms[roomID]
+	h.mu.Unlock()
+	if !ok {
+		return nil, ErrSessionGone
+	}
+	if err := r.Resume(player, gen, peer); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// RoomInfo describes a public room for listings.
+type RoomInfo struct {
+	ID       string `json:"id"`
+	Mode     string `json:"mode"`
+	Players  int    `json:"players"`
+	Capacity int    `json:"capacity"`
+	TickRate int    `json:"tick_rate"`
+}
+
+// PublicRooms lists the rooms quick-match fills, fullest first.
+func (h *Hub) PublicRooms() []RoomInfo {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := []RoomInfo{}
+	for _, r := range h.rooms {
+		if r.public {
+			out = append(out, RoomInfo{ID: r.ID(), Mode: r.ModeName(), Players: int(r.players.Load()), Capacity: r.Capacity(), TickRate: r.TickRate()})
+		}
+	}
+	slices.SortFunc(out, func(a, b RoomInfo) int {
+		if a.Players != b.Players {
+			return b.Players - a.Players
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
 }

@@ -14,7 +14,8 @@ func (d *byteCounter) Broadcast(msg []byte, to []game.Receiver) { d.bytes += len
 
 type benchPeer struct{}
 
-func (benchPeer) Send([]byte) {}
+func (benchPeer) Send([]byte)          {}
+func (benchPeer) Drop(game.DropReason) {}
 
 // BenchmarkRoomTickPerClient compares the room's cost per client per tick
 // (simulate, encode the snapshots each client needs) in a 50-player movers

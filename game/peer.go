@@ -2,11 +2,15 @@ package game
 
 // Peer is the room's handle on one member's connection. The server
 // implements it; the room never learns more about connections than this.
-// Both methods must not block: a peer that cannot keep up is the server's
+// Its methods must not block: a peer that cannot keep up is the server's
 // problem (it drops or disconnects), never the room's.
 type Peer interface {
 	// Send delivers one encoded ServerMessage to this peer.
 	Send(msg []byte)
+	// Drop ends the peer's membership from the room's side; the server
+	// tells the client why and closes the connection. The room sends
+	// nothing more to a dropped peer.
+	Drop(reason DropReason)
 }
 
 // Receiver is one addressee of a broadcast: its peer and the input_ack to

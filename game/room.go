@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,12 @@ type RoomConfig struct {
 	// the entities within about this many world units (the 3×3 block of
 	// grid cells of this side around it). Zero sends everyone everything.
 	ViewRange float64
+	// Sessions signs the session tokens of Welcome; nil sends none (and
+	// players cannot resume).
+	Sessions SessionIssuer
+	// ResumeGrace is how long a disconnected player stays in the room
+	// waiting to resume; DefaultResumeGrace when 0.
+	ResumeGrace time.Duration
 	// FullSnapshots turns delta snapshots off: every snapshot is full
 	// (for comparing bandwidth, and for clients that cannot keep history).
 	FullSnapshots bool
@@ -68,21 +75,30 @@ type RoomStats struct {
 // member is one player of the room. The fields under "inbox" are guarded by
 // Room.mu (written by the server's goroutines); the rest belong to the loop.
 type member struct {
-	id   uint32
-	name string
-	peer Peer
+	id        uint32
+	name      string
+	spectator bool
+
+	// session, under Room.mu: the connection that owns the player now,
+	// and the generation of its newest session token (a token of another
+	// generation cannot resume).
+	owner Peer
+	gen   uint32
 
 	// inbox
 	queue [MaxQueuedInputs]Input
 	n     int
 
 	// loop
-	lastSeq uint32
-	ackTick uint32             // newest snapshot tick the client has acknowledged
-	base    uint32             // baseline of this tick's snapshot (0: full)
-	cell    cell               // interest-management cell the player is in
-	cells   [HistoryTicks]cell // cell at each kept tick, for baselines
-	batch   [MaxQueuedInputs]Input
+	peer     Peer   // where snapshots go; nil while away
+	awayTick uint32 // tick of the disconnect, while away
+	resumed  bool   // greet with Welcome.resumed at this tick
+	lastSeq  uint32
+	ackTick  uint32             // newest snapshot tick the client has acknowledged
+	base     uint32             // baseline of this tick's snapshot (0: full)
+	cell     cell               // interest-management cell the player is in
+	cells    [HistoryTicks]cell // cell at each kept tick, for baselines
+	batch    [MaxQueuedInputs]Input
 }
 
 type commandKind int
@@ -90,11 +106,14 @@ type commandKind int
 const (
 	cmdJoin commandKind = iota
 	cmdLeave
+	cmdAway   // the player's connection dropped: keep it for the grace period
+	cmdResume // the player is back on peer
 )
 
 type command struct {
 	kind commandKind
 	m    *member
+	peer Peer // cmdResume: the new connection; cmdResume replaces the old one
 }
 
 // Room is one match: a mode, its members and the fixed-tick loop that runs
@@ -132,6 +151,7 @@ type Room struct {
 	players                  atomic.Int32
 	lastTick                 atomic.Uint32
 	started                  atomic.Bool // Run was called
+	failed                   atomic.Bool // the loop ended on a panic
 
 	stop      chan struct{}
 	done      chan struct{}
@@ -150,6 +170,9 @@ func NewRoom(cfg RoomConfig) *Room {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.ResumeGrace <= 0 {
+		cfg.ResumeGrace = DefaultResumeGrace
 	}
 	r := &Room{
 		cfg:    cfg,
@@ -196,18 +219,35 @@ func (r *Room) Stats() RoomStats {
 // world, and receives Welcome, at the next tick. It returns the player's
 // entity id.
 func (r *Room) Join(peer Peer, name string) (uint32, error) {
+	return r.join(peer, name, false)
+}
+
+// JoinSpectator adds a spectator: it receives Welcome and snapshots, has no
+// entity and cannot send inputs. Spectators do not count towards the
+// capacity; at most MaxSpectators watch a room.
+func (r *Room) JoinSpectator(peer Peer) (uint32, error) {
+	return r.join(peer, "", true)
+}
+
+// MaxSpectators bounds the spectators of one room.
+const MaxSpectators = 64
+
+func (r *Room) join(peer Peer, name string, spectator bool) (uint32, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		return 0, ErrRoomClosed
 	}
-	if len(r.byID) >= r.cfg.Capacity {
+	players := int(r.players.Load())
+	if !spectator && players >= r.cfg.Capacity || spectator && len(r.byID)-players >= MaxSpectators {
 		return 0, ErrRoomFull
 	}
-	m := &member{id: r.ids.Next(), name: name, peer: peer}
+	m := &member{id: r.ids.Next(), name: name, spectator: spectator, owner: peer, peer: peer}
 	r.byID[m.id] = m
-	r.commands = append(r.commands, command{cmdJoin, m})
-	r.players.Store(int32(len(r.byID)))
+	r.commands = append(r.commands, command{kind: cmdJoin, m: m})
+	if !spectator {
+		r.players.Add(1)
+	}
 	return m.id, nil
 }
 
@@ -219,9 +259,16 @@ func (r *Room) Leave(id uint32) {
 	if !ok {
 		return
 	}
-	delete(r.byID, id)
-	r.commands = append(r.commands, command{cmdLeave, m})
-	r.players.Store(int32(len(r.byID)))
+	r.removeLocked(m)
+}
+
+// removeLocked forgets a member; r.mu must be held.
+func (r *Room) removeLocked(m *member) {
+	delete(r.byID, m.id)
+	r.commands = append(r.commands, command{kind: cmdLeave, m: m})
+	if !m.spectator {
+		r.players.Add(-1)
+	}
 }
 
 // Input queues one input of a player for the next tick. It reports false
@@ -232,7 +279,7 @@ func (r *Room) Input(id uint32, in Input) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, ok := r.byID[id]
-	if !ok {
+	if !ok || m.spectator {
 		return false
 	}
 	if m.n == len(m.queue) {
@@ -274,7 +321,10 @@ func (r *Room) Run() {
 			r.skipped.Add(uint64(skipped))
 		}
 		for range run {
-			r.Step()
+			if err := r.safeStep(); err != nil {
+				r.fail(err)
+				return
+			}
 		}
 		if r.idle(now) {
 			return
@@ -336,6 +386,40 @@ func (r *Room) Step() {
 	r.broadcast()
 }
 
+// safeStep runs Step and turns a panic inside it (a bug in a mode, say)
+// into an error, so that one broken room never takes the server down.
+func (r *Room) safeStep() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("room %s panicked at tick %d: %v\n%s", r.cfg.ID, r.tick, p, debug.Stack())
+		}
+	}()
+	r.Step()
+	return nil
+}
+
+// fail ends a room after a panic: it refuses new players and drops every
+// member's connection with the reason.
+func (r *Room) fail(err error) {
+	r.failed.Store(true)
+	r.log.Error("room failed", "err", err)
+	r.mu.Lock()
+	r.closed = true
+	peers := make([]Peer, 0, len(r.byID))
+	for _, m := range r.byID {
+		if m.owner != nil {
+			peers = append(peers, m.owner)
+		}
+	}
+	r.mu.Unlock()
+	for _, p := range peers {
+		p.Drop(DropRoomFailed)
+	}
+}
+
+// Failed reports whether the room ended on a panic.
+func (r *Room) Failed() bool { return r.failed.Load() }
+
 // Tick is the number of the last tick run. It is safe to call from any
 // goroutine.
 func (r *Room) Tick() uint32 { return r.lastTick.Load() }
@@ -345,35 +429,64 @@ func (r *Room) applyCommands() {
 	cmds := r.commands
 	r.commands = nil
 	r.mu.Unlock()
+	r.expireAway()
 	if len(cmds) == 0 {
 		return
 	}
-	var joined []*member
+	var welcome []*member // to greet after all commands, with the final roster
+	rosterChanged := false
 	for _, c := range cmds {
 		switch c.kind {
 		case cmdJoin:
-			r.mode.AddPlayer(c.m.id, c.m.name)
+			if !c.m.spectator {
+				r.mode.AddPlayer(c.m.id, c.m.name)
+				rosterChanged = true
+			}
 			i, _ := slices.BinarySearchFunc(r.members, c.m.id, func(m *member, id uint32) int { return int(m.id) - int(id) })
 			r.members = slices.Insert(r.members, i, c.m)
-			joined = append(joined, c.m)
+			welcome = append(welcome, c.m)
 		case cmdLeave:
-			r.mode.RemovePlayer(c.m.id)
+			if !c.m.spectator {
+				r.mode.RemovePlayer(c.m.id)
+				rosterChanged = true
+			}
 			r.members = slices.DeleteFunc(r.members, func(m *member) bool { return m == c.m })
-			joined = slices.DeleteFunc(joined, func(m *member) bool { return m == c.m })
+			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
+		case cmdAway:
+			c.m.peer, c.m.awayTick = nil, r.tick
+			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
+		case cmdResume:
+			if old := c.m.peer; old != nil && old != c.peer {
+				old.Drop(DropTakenOver)
+			}
+			c.m.peer, c.m.awayTick = c.peer, 0
+			c.m.ackTick = 0 // the new connection has no baseline
+			c.m.resumed = true
+			welcome = append(welcome, c.m)
 		}
 	}
-	for _, m := range joined {
-		m.peer.Send(r.welcome(m))
-	}
 	roster := r.roster()
-	for _, m := range r.members {
-		m.peer.Send(roster)
+	for _, m := range welcome {
+		if m.peer != nil && slices.Contains(r.members, m) {
+			m.peer.Send(r.welcome(m))
+			if !rosterChanged {
+				m.peer.Send(roster)
+			}
+		}
+		m.resumed = false
+	}
+	if rosterChanged {
+		for _, m := range r.members {
+			if m.peer != nil {
+				m.peer.Send(roster)
+			}
+		}
 	}
 }
 
 func (r *Room) welcome(m *member) []byte {
 	w, h := r.mode.WorldSize()
-	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Welcome{Welcome: &skirmishv1.Welcome{
+	wm := &skirmishv1.Welcome{
 		PlayerId:      m.id,
 		Room:          r.cfg.ID,
 		Mode:          r.mode.Name(),
@@ -382,7 +495,20 @@ func (r *Room) welcome(m *member) []byte {
 		WorldWidth:    uint32(w),
 		WorldHeight:   uint32(h),
 		PositionScale: PositionScale,
-	}}})
+		Spectator:     m.spectator,
+		Capacity:      uint32(r.cfg.Capacity),
+		Resumed:       m.resumed,
+	}
+	if m.spectator {
+		wm.PlayerId = 0
+	} else if r.cfg.Sessions != nil {
+		r.mu.Lock()
+		gen := m.gen
+		r.mu.Unlock()
+		wm.SessionToken = r.cfg.Sessions.Issue(r.cfg.ID, m.id, gen)
+		wm.ResumeGraceMs = uint32(r.cfg.ResumeGrace.Milliseconds())
+	}
+	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Welcome{Welcome: wm}})
 	if err != nil {
 		panic(fmt.Sprintf("marshal welcome: %v", err)) // cannot fail for this message
 	}
@@ -392,7 +518,9 @@ func (r *Room) welcome(m *member) []byte {
 func (r *Room) roster() []byte {
 	ro := &skirmishv1.Roster{Players: make([]*skirmishv1.RosterEntry, 0, len(r.members))}
 	for _, m := range r.members {
-		ro.Players = append(ro.Players, &skirmishv1.RosterEntry{Id: m.id, Name: m.name})
+		if !m.spectator {
+			ro.Players = append(ro.Players, &skirmishv1.RosterEntry{Id: m.id, Name: m.name})
+		}
 	}
 	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Roster{Roster: ro}})
 	if err != nil {
@@ -448,6 +576,9 @@ func (r *Room) broadcast() {
 	}
 	r.bases = r.bases[:0]
 	for _, m := range r.members {
+		if m.peer == nil {
+			continue // away
+		}
 		m.base = 0
 		if !r.cfg.FullSnapshots {
 			m.base = r.history.baseline(m.ackTick, r.tick)
@@ -459,7 +590,7 @@ func (r *Room) broadcast() {
 	for _, base := range r.bases {
 		r.receivers = r.receivers[:0]
 		for _, m := range r.members {
-			if m.base == base {
+			if m.peer != nil && m.base == base {
 				r.receivers = append(r.receivers, Receiver{Peer: m.peer, InputAck: m.lastSeq})
 			}
 		}
@@ -479,6 +610,9 @@ func (r *Room) broadcastViews(world []Entity) {
 	r.views.reset()
 	r.audience = r.audience[:0]
 	for _, m := range r.members {
+		if m.peer == nil {
+			continue // away
+		}
 		if i, ok := slices.BinarySearchFunc(world, m.id, func(e Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
 			m.cell = cells[i]
 		}

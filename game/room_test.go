@@ -27,15 +27,29 @@ import (
 
 // fakePeer records every message the room sends it.
 type fakePeer struct {
-	mu   sync.Mutex
-	name string
-	raw  [][]byte
+	mu      sync.Mutex
+	name    string
+	raw     [][]byte
+	dropped []game.DropReason
 }
 
 func (p *fakePeer) Send(msg []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.raw = append(p.raw, bytes.Clone(msg))
+}
+
+func (p *fakePeer) Drop(reason game.DropReason) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dropped = append(p.dropped, reason)
+}
+
+// drops returns the reasons the room dropped this peer for.
+func (p *fakePeer) drops() []game.DropReason {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.dropped)
 }
 
 // count is the number of messages received so far and not taken.
@@ -311,6 +325,7 @@ func TestRoomJoinSendsWelcomeThenRoster(t *testing.T) {
 				WorldWidth:    md.w,
 				WorldHeight:   md.h,
 				PositionScale: game.PositionScale,
+				Capacity:      16,
 			}
 			if !proto.Equal(w, want) {
 				t.Errorf("Welcome = %v\nwant      %v", w, want)
@@ -1009,7 +1024,8 @@ func queueBenchInputs(r *game.Room, ids []uint32, seq uint32) {
 
 type nopPeer struct{}
 
-func (nopPeer) Send([]byte) {}
+func (nopPeer) Send([]byte)          {}
+func (nopPeer) Drop(game.DropReason) {}
 
 func BenchmarkRoomStepMovers50(b *testing.B) {
 	r, ids := benchRoom(b, 50)

@@ -5,6 +5,9 @@ import (
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
+
+	"github.com/skirmishgg/skirmish/game"
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 )
 
 var errConnClosed = errors.New("connection closed")
@@ -35,7 +38,7 @@ func (c *Conn) closeWith(code ws.StatusCode, reason string) {
 
 	c.srv.stats.closed(code)
 	c.srv.log.Debug("closing connection", "remote", c.remote, "code", int(code), "reason", reason)
-	c.leaveRoom()
+	c.disconnect()
 }
 
 // finalClose unregisters and closes the fd. It is idempotent.
@@ -57,17 +60,50 @@ func (c *Conn) finalClose() {
 		// Closed without a close frame from us: the peer went away.
 		c.srv.stats.closed(1006)
 	}
-	c.leaveRoom()
+	c.disconnect()
 	c.srv.forget(c)
 }
 
-// leaveRoom ends the session's room membership, if any.
+// leaveRoom ends the session's room membership, if any: the player is
+// gone for good (a Leave message, or a Join of another room).
 func (c *Conn) leaveRoom() {
-	c.mu.Lock()
-	room, player := c.room, c.player
-	c.room, c.player = nil, 0
-	c.mu.Unlock()
-	if room != nil {
+	if room, player := c.detach(); room != nil {
 		room.Leave(player)
 	}
 }
+
+// disconnect tells the room the connection is gone: the player waits
+// there for a resume during the room's grace period.
+func (c *Conn) disconnect() {
+	if room, player := c.detach(); room != nil {
+		room.Disconnect(player, c)
+	}
+}
+
+// detach forgets the session's room and returns what it was.
+func (c *Conn) detach() (*game.Room, uint32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	room, player := c.room, c.player
+	c.room, c.player, c.spectator = nil, 0, false
+	return room, player
+}
+
+// Drop implements game.Peer: the room ends this connection's membership.
+// The connection is told why and closed; the room is not told back.
+func (c *Conn) Drop(reason game.DropReason) {
+	c.detach()
+	switch reason {
+	case game.DropTakenOver:
+		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_SESSION_TAKEN_OVER, "session resumed on another connection")
+		c.closeWith(CloseSessionTakenOver, "session resumed elsewhere")
+	default:
+		c.srv.stats.roomFailures.Add(1)
+		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_ROOM_FAILED, "the room ended on an internal error")
+		c.closeWith(ws.StatusInternalServerError, "room failed")
+	}
+}
+
+// CloseSessionTakenOver is the close code (application range) of a
+// connection whose session was resumed on another connection.
+const CloseSessionTakenOver ws.StatusCode = 4001

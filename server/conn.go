@@ -75,6 +75,7 @@ type Conn struct {
 	hello       bool
 	room        *game.Room
 	player      uint32
+	spectator   bool
 	warnedInput bool
 }
 

@@ -64,6 +64,7 @@ func New(cfg Config) (*Server, error) {
 	s.poller = p
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /debug/stats", s.serveStats)
+	mux.HandleFunc("GET /rooms", s.serveRooms)
 	mux.Handle("/", cfg.Handler)
 	s.httpLn = newHandoffListener()
 	s.http = &http.Server{

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,22 +89,65 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 
 func (c *Conn) onJoin(j *skirmishv1.Join) {
 	c.leaveRoom() // joining another room leaves the current one
-	room, id, err := c.srv.cfg.Hub.Join(c, cleanName(j.Name), j.Mode, j.Room)
+	if j.ResumeToken != "" {
+		c.onResume(j.ResumeToken)
+		return
+	}
+	room, id, err := c.srv.cfg.Hub.JoinWith(c, game.JoinRequest{
+		Name:     cleanName(j.Name),
+		Mode:     j.Mode,
+		Room:     j.Room,
+		Private:  j.Private,
+		Spectate: j.Spectate,
+		Capacity: int(min(j.Capacity, math.MaxInt32)),
+		TickRate: int(min(j.TickRate, math.MaxInt32)),
+	})
 	if err != nil {
 		c.srv.stats.joinErrors.Add(1)
 		c.sendError(joinErrorCode(err), err.Error())
 		return
 	}
-	c.mu.Lock()
-	if c.state != stateOpen {
-		// Closed while joining: undo.
-		c.mu.Unlock()
-		room.Leave(id)
+	c.attach(room, id, j.Spectate)
+	c.srv.stats.joins.Add(1)
+}
+
+// onResume gives the connection the player its token names.
+func (c *Conn) onResume(token string) {
+	sess := c.srv.cfg.Sessions
+	if sess == nil {
+		c.srv.stats.resumeErrors.Add(1)
+		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID, "this server does not resume sessions")
 		return
 	}
-	c.room, c.player, c.warnedInput = room, id, false
+	roomID, player, gen, err := sess.Verify(token)
+	if err == nil {
+		var room *game.Room
+		if room, err = c.srv.cfg.Hub.Resume(c, roomID, player, gen); err == nil {
+			c.attach(room, player, false)
+			c.srv.stats.resumes.Add(1)
+			return
+		}
+	}
+	c.srv.stats.resumeErrors.Add(1)
+	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
+	if errors.Is(err, ErrTokenExpired) || errors.Is(err, game.ErrSessionGone) {
+		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
+	}
+	c.srv.log.Info("resume refused", "remote", c.remote, "err", err)
+	c.sendError(code, err.Error())
+}
+
+// attach records the session's room, unless the connection closed
+// meanwhile (then the room is told at once).
+func (c *Conn) attach(room *game.Room, id uint32, spectator bool) {
+	c.mu.Lock()
+	if c.state != stateOpen {
+		c.mu.Unlock()
+		room.Disconnect(id, c)
+		return
+	}
+	c.room, c.player, c.spectator, c.warnedInput = room, id, spectator, false
 	c.mu.Unlock()
-	c.srv.stats.joins.Add(1)
 }
 
 func joinErrorCode(err error) skirmishv1.ErrorCode {
@@ -122,12 +166,12 @@ func joinErrorCode(err error) skirmishv1.ErrorCode {
 // gets one error, not one per input.
 func (c *Conn) onInput(in game.Input) {
 	c.mu.Lock()
-	room, id, hello, warned := c.room, c.player, c.hello, c.warnedInput
-	if room == nil && hello {
+	room, id, hello, warned, spectator := c.room, c.player, c.hello, c.warnedInput, c.spectator
+	if (room == nil || spectator) && hello {
 		c.warnedInput = true
 	}
 	c.mu.Unlock()
-	if room != nil && room.Input(id, in) {
+	if room != nil && !spectator && room.Input(id, in) {
 		return
 	}
 	if !hello {
@@ -136,7 +180,11 @@ func (c *Conn) onInput(in game.Input) {
 		return
 	}
 	c.srv.stats.inputsOutsideRoom.Add(1)
-	if !warned {
+	switch {
+	case warned:
+	case spectator:
+		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_SPECTATOR, "spectators cannot send inputs")
+	default:
 		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST, "input outside a room: join first")
 	}
 }

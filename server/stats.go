@@ -21,10 +21,12 @@ type stats struct {
 	protocolErrors, joins, joinErrors      atomic.Uint64
 	snapshotsSent, snapshotsReplaced       atomic.Uint64
 	slowClosed                             atomic.Uint64
+	resumes, resumeErrors, roomFailures    atomic.Uint64
 	closeCodes                             [closeCodeSlots]atomic.Uint64
 }
 
-// closeCodeSlots covers close codes 1000..1015.
+// closeCodeSlots covers close codes 1000..1015 (4001, session taken
+// over, is counted in resumes).
 const closeCodeSlots = 16
 
 // closed counts a connection closed with code (1006: without a close frame).
@@ -62,6 +64,9 @@ type Stats struct {
 	SnapshotsSent     uint64            `json:"snapshots_sent"`
 	SnapshotsReplaced uint64            `json:"snapshots_replaced"`
 	SlowClosed        uint64            `json:"slow_closed"`
+	Resumes           uint64            `json:"resumes"`
+	ResumeErrors      uint64            `json:"resume_errors"`
+	RoomsFailed       uint64            `json:"rooms_failed"`
 	TickOverruns      uint64            `json:"tick_overruns"`
 	TicksSkipped      uint64            `json:"ticks_skipped"`
 	CloseCodes        map[string]uint64 `json:"close_codes"`
@@ -99,6 +104,9 @@ func (s *Server) Stats() Stats {
 		SnapshotsSent:     s.stats.snapshotsSent.Load(),
 		SnapshotsReplaced: s.stats.snapshotsReplaced.Load(),
 		SlowClosed:        s.stats.slowClosed.Load(),
+		Resumes:           s.stats.resumes.Load(),
+		ResumeErrors:      s.stats.resumeErrors.Load(),
+		RoomsFailed:       hs.RoomsFailed,
 		TickOverruns:      hs.Overruns,
 		TicksSkipped:      hs.Skipped,
 		CloseCodes:        map[string]uint64{},
@@ -128,4 +136,12 @@ func openFDs() int {
 		return -1
 	}
 	return len(entries)
+}
+
+// serveRooms lists the public rooms (those quick-match fills) as JSON:
+// [{"id", "mode", "players", "capacity", "tick_rate"}].
+func (s *Server) serveRooms(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(s.cfg.Hub.PublicRooms())
 }

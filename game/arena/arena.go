@@ -23,6 +23,10 @@ type world struct {
 	pickups     []pickup
 	// pickupTimers are the seconds until each collected pickup comes back.
 	pickupTimers []float64
+	// tick counts Step calls. The room's tick starts at 1 and advances once
+	// per Step, so during and after a Step this is the room's tick number,
+	// the one clients acknowledge in Input.AckTick.
+	tick uint32
 }
 
 // New creates an arena with its health pickups placed. It panics if cfg.IDs

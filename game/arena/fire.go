@@ -9,7 +9,7 @@ func (w *world) fire(dt float64) {
 		trigger := p.alive() && (p.firing || p.fireTapped)
 		p.fireTapped = false
 		if trigger && p.cooldown <= timeEpsilon {
-			w.shoot(p)
+			w.shoot(p, rewindTicks(w.tick, p.ackTick, dt))
 			// Keep how late this shot was (cooldown < 0) so that holding
 			// fire averages exactly one shot per fireInterval whatever the
 			// tick rate; but never bank more than one shot.
@@ -22,15 +22,17 @@ func (w *world) fire(dt float64) {
 	}
 }
 
-// shoot launches a projectile from p's centre along its aim.
-func (w *world) shoot(p *player) {
+// shoot launches a projectile from p's centre along its aim, to be judged
+// rewind ticks in the past.
+func (w *world) shoot(p *player, rewind uint32) {
 	sin, cos := math.Sincos(p.aim)
 	w.projectiles = append(w.projectiles, projectile{
-		id:    w.ids.Next(), // ids only increase, so appending keeps order
-		owner: p.id,
-		x:     p.x,
-		y:     p.y,
-		vx:    cos * projectileSpeed,
-		vy:    sin * projectileSpeed,
+		id:     w.ids.Next(), // ids only increase, so appending keeps order
+		owner:  p.id,
+		x:      p.x,
+		y:      p.y,
+		vx:     cos * projectileSpeed,
+		vy:     sin * projectileSpeed,
+		rewind: rewind,
 	})
 }

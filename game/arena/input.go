@@ -9,7 +9,8 @@ import (
 // ApplyInput makes in the player's controls until a newer input replaces
 // them. Inputs with a lower Seq than the stored one arrived late and are
 // ignored; an equal Seq is a resend and replaces. Dead players' inputs are
-// kept too, so they aim and fire as soon as they respawn.
+// kept too, so they aim and fire as soon as they respawn. The input's
+// AckTick decides how far back the player's next shots are judged.
 func (w *world) ApplyInput(id uint32, in game.Input) {
 	p := w.findPlayer(id)
 	if p == nil || in.Seq < p.seq {
@@ -26,4 +27,5 @@ func (w *world) ApplyInput(id uint32, in game.Input) {
 	}
 	p.firing = in.Buttons&game.ButtonFire != 0
 	p.fireTapped = p.fireTapped || p.firing
+	p.ackTick = in.AckTick
 }

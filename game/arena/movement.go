@@ -39,12 +39,14 @@ func clampMove(pos, v, dt, lo, hi float64) (float64, float64) {
 	return next, v
 }
 
-// respawn brings a dead player back with full health at a free spot.
+// respawn brings a dead player back with full health at a free spot. The
+// new life starts this tick: shots judged before it do not see it.
 func (w *world) respawn(p *player) {
 	p.x, p.y = w.spawnPoint()
 	p.hp = maxHP
 	p.respawnIn = 0
 	p.cooldown = 0
+	p.lifeStart = w.tick
 }
 
 // kill makes p dead; it keeps its position and score until it respawns.

@@ -27,6 +27,15 @@ type player struct {
 
 	cooldown  float64 // seconds until the next shot
 	respawnIn float64 // seconds until a dead player comes back
+
+	// ackTick is the snapshot tick the latest input acknowledged: the world
+	// this player was looking at, which its shots are judged against.
+	ackTick uint32
+	// lifeStart is the first tick of the current life (join or respawn): a
+	// shot judged at an earlier tick did not see this life, so cannot hit it.
+	lifeStart uint32
+	// trail is where the player was over the last ticks, for those shots.
+	trail poseTrail
 }
 
 // alive reports whether p can move, shoot and be hit.
@@ -42,7 +51,8 @@ func (w *world) AddPlayer(id uint32, _ string) {
 	x, y := w.spawnPoint()
 	// Insert rather than append: a player's id is allocated at join time,
 	// and projectiles may have taken later ids before the room adds it.
-	w.players = slices.Insert(w.players, i, player{id: id, x: x, y: y, hp: maxHP})
+	// The player's first pose is recorded by the next Step.
+	w.players = slices.Insert(w.players, i, player{id: id, x: x, y: y, hp: maxHP, lifeStart: w.tick + 1})
 }
 
 // RemovePlayer takes the player out. Its projectiles keep flying, but a

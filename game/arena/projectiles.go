@@ -9,6 +9,9 @@ type projectile struct {
 	x, y   float64
 	vx, vy float64
 	age    float64 // seconds since it was fired
+	// rewind is how many ticks the shooter's view lagged the server when
+	// it fired; every hit test of the shot looks that far back.
+	rewind uint32
 }
 
 // moveProjectiles advances every projectile, applies its hit if it meets a
@@ -36,16 +39,22 @@ func (w *world) moveProjectiles(dt float64) {
 // hitTarget returns the first living player, other than the shooter, that
 // pr touches while moving by (mx, my), or nil. Sweeping the whole move
 // rather than testing the end point keeps fast shots from passing through
-// players at low tick rates.
+// players at low tick rates. Each player is tested where it was pr.rewind
+// ticks ago, as the shooter saw it (see rewindTicks), and only if it was
+// alive then and still is (see poseAgo).
 func (w *world) hitTarget(pr *projectile, mx, my float64) *player {
 	var target *player
 	first := 2.0 // beyond the move, which spans [0, 1]
 	for i := range w.players {
 		p := &w.players[i]
-		if !p.alive() || p.id == pr.owner {
+		if p.id == pr.owner {
 			continue
 		}
-		t, ok := sweepCircle(pr.x, pr.y, mx, my, p.x, p.y, playerRadius+projectileRadius)
+		seen, ok := w.poseAgo(p, pr.rewind)
+		if !ok {
+			continue
+		}
+		t, ok := sweepCircle(pr.x, pr.y, mx, my, seen.x, seen.y, playerRadius+projectileRadius)
 		if ok && t < first {
 			target, first = p, t
 		}

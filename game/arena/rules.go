@@ -17,6 +17,12 @@ const (
 	projectileRadius   = 5
 	projectileDamage   = 20
 
+	// maxRewindMillis is how far into the past, at most, a shot is judged
+	// (see rewindTicks): enough for a typical ping, and a bound on how long
+	// after moving away a player can still be hit where it stood.
+	maxRewindMillis = 200
+	maxRewind       = maxRewindMillis / 1000.0 // seconds
+
 	pickupCount        = 4
 	pickupRadius       = 12
 	pickupHeal         = 30

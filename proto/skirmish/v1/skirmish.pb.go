@@ -142,29 +142,52 @@ const (
 	ErrorCode_ERROR_CODE_SERVER_FULL  ErrorCode = 5
 	ErrorCode_ERROR_CODE_INTERNAL     ErrorCode = 6
 	ErrorCode_ERROR_CODE_ROOM_CLOSED  ErrorCode = 7
+	// The resume token is not one this server signed, or was already used,
+	// or its player is gone.
+	ErrorCode_ERROR_CODE_SESSION_INVALID ErrorCode = 8
+	// The resume token expired, or the grace period after the disconnect
+	// passed.
+	ErrorCode_ERROR_CODE_SESSION_EXPIRED ErrorCode = 9
+	// The room ended on an internal error; the connection is closed (1011).
+	ErrorCode_ERROR_CODE_ROOM_FAILED ErrorCode = 10
+	// A spectator sent an input.
+	ErrorCode_ERROR_CODE_SPECTATOR ErrorCode = 11
+	// The session was resumed on another connection; this one is closed
+	// (4001).
+	ErrorCode_ERROR_CODE_SESSION_TAKEN_OVER ErrorCode = 12
 )
 
 // Enum value maps for ErrorCode.
 var (
 	ErrorCode_name = map[int32]string{
-		0: "ERROR_CODE_UNSPECIFIED",
-		1: "ERROR_CODE_BAD_REQUEST",
-		2: "ERROR_CODE_PROTOCOL",
-		3: "ERROR_CODE_UNKNOWN_MODE",
-		4: "ERROR_CODE_ROOM_FULL",
-		5: "ERROR_CODE_SERVER_FULL",
-		6: "ERROR_CODE_INTERNAL",
-		7: "ERROR_CODE_ROOM_CLOSED",
+		0:  "ERROR_CODE_UNSPECIFIED",
+		1:  "ERROR_CODE_BAD_REQUEST",
+		2:  "ERROR_CODE_PROTOCOL",
+		3:  "ERROR_CODE_UNKNOWN_MODE",
+		4:  "ERROR_CODE_ROOM_FULL",
+		5:  "ERROR_CODE_SERVER_FULL",
+		6:  "ERROR_CODE_INTERNAL",
+		7:  "ERROR_CODE_ROOM_CLOSED",
+		8:  "ERROR_CODE_SESSION_INVALID",
+		9:  "ERROR_CODE_SESSION_EXPIRED",
+		10: "ERROR_CODE_ROOM_FAILED",
+		11: "ERROR_CODE_SPECTATOR",
+		12: "ERROR_CODE_SESSION_TAKEN_OVER",
 	}
 	ErrorCode_value = map[string]int32{
-		"ERROR_CODE_UNSPECIFIED":  0,
-		"ERROR_CODE_BAD_REQUEST":  1,
-		"ERROR_CODE_PROTOCOL":     2,
-		"ERROR_CODE_UNKNOWN_MODE": 3,
-		"ERROR_CODE_ROOM_FULL":    4,
-		"ERROR_CODE_SERVER_FULL":  5,
-		"ERROR_CODE_INTERNAL":     6,
-		"ERROR_CODE_ROOM_CLOSED":  7,
+		"ERROR_CODE_UNSPECIFIED":        0,
+		"ERROR_CODE_BAD_REQUEST":        1,
+		"ERROR_CODE_PROTOCOL":           2,
+		"ERROR_CODE_UNKNOWN_MODE":       3,
+		"ERROR_CODE_ROOM_FULL":          4,
+		"ERROR_CODE_SERVER_FULL":        5,
+		"ERROR_CODE_INTERNAL":           6,
+		"ERROR_CODE_ROOM_CLOSED":        7,
+		"ERROR_CODE_SESSION_INVALID":    8,
+		"ERROR_CODE_SESSION_EXPIRED":    9,
+		"ERROR_CODE_ROOM_FAILED":        10,
+		"ERROR_CODE_SPECTATOR":          11,
+		"ERROR_CODE_SESSION_TAKEN_OVER": 12,
 	}
 )
 
@@ -393,8 +416,24 @@ type Join struct {
 	// Game mode: "arena" (the demo game) or "movers" (the benchmark workload).
 	// Empty means "arena".
 	Mode string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
-	// Room to join. Empty means quick-match into a public room of the mode.
-	Room          string `protobuf:"bytes,3,opt,name=room,proto3" json:"room,omitempty"`
+	// Room to join. Empty means quick-match into a public room of the mode
+	// (unless private is set). A room that does not exist yet is created.
+	Room string `protobuf:"bytes,3,opt,name=room,proto3" json:"room,omitempty"`
+	// Create a new private room with a short random code (returned in
+	// Welcome.room) instead of quick-matching. Ignored when room is set.
+	Private bool `protobuf:"varint,4,opt,name=private,proto3" json:"private,omitempty"`
+	// Watch instead of play: snapshots, no entity, no inputs.
+	Spectate bool `protobuf:"varint,5,opt,name=spectate,proto3" json:"spectate,omitempty"`
+	// For a room this Join creates: players it holds (0: the mode's default,
+	// at most the mode's maximum) and ticks per second (0: the server's
+	// default, 1 to 120). Ignored when the room exists.
+	Capacity uint32 `protobuf:"varint,6,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	TickRate uint32 `protobuf:"varint,7,opt,name=tick_rate,json=tickRate,proto3" json:"tick_rate,omitempty"`
+	// Resume a session: the token from the last Welcome. Within the grace
+	// period after a disconnect the same player comes back (same entity,
+	// score and position); other players see no leave or join. When set,
+	// name, mode, room and the other fields are ignored.
+	ResumeToken   string `protobuf:"bytes,8,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -446,6 +485,41 @@ func (x *Join) GetMode() string {
 func (x *Join) GetRoom() string {
 	if x != nil {
 		return x.Room
+	}
+	return ""
+}
+
+func (x *Join) GetPrivate() bool {
+	if x != nil {
+		return x.Private
+	}
+	return false
+}
+
+func (x *Join) GetSpectate() bool {
+	if x != nil {
+		return x.Spectate
+	}
+	return false
+}
+
+func (x *Join) GetCapacity() uint32 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
+func (x *Join) GetTickRate() uint32 {
+	if x != nil {
+		return x.TickRate
+	}
+	return 0
+}
+
+func (x *Join) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
 	}
 	return ""
 }
@@ -865,6 +939,17 @@ type Welcome struct {
 	WorldHeight uint32 `protobuf:"varint,7,opt,name=world_height,json=worldHeight,proto3" json:"world_height,omitempty"`
 	// Positions in snapshots are world units multiplied by position_scale.
 	PositionScale uint32 `protobuf:"varint,8,opt,name=position_scale,json=positionScale,proto3" json:"position_scale,omitempty"`
+	// Token to resume this session after a disconnect (Join.resume_token).
+	// Each Welcome carries a new one; a token works once.
+	SessionToken string `protobuf:"bytes,9,opt,name=session_token,json=sessionToken,proto3" json:"session_token,omitempty"`
+	// How long after a disconnect the player waits in the room for a resume.
+	ResumeGraceMs uint32 `protobuf:"varint,10,opt,name=resume_grace_ms,json=resumeGraceMs,proto3" json:"resume_grace_ms,omitempty"`
+	// True for a spectator (player_id is then 0).
+	Spectator bool `protobuf:"varint,11,opt,name=spectator,proto3" json:"spectator,omitempty"`
+	// Room capacity (players).
+	Capacity uint32 `protobuf:"varint,12,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	// True when this Welcome resumed an existing player.
+	Resumed       bool `protobuf:"varint,13,opt,name=resumed,proto3" json:"resumed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -953,6 +1038,41 @@ func (x *Welcome) GetPositionScale() uint32 {
 		return x.PositionScale
 	}
 	return 0
+}
+
+func (x *Welcome) GetSessionToken() string {
+	if x != nil {
+		return x.SessionToken
+	}
+	return ""
+}
+
+func (x *Welcome) GetResumeGraceMs() uint32 {
+	if x != nil {
+		return x.ResumeGraceMs
+	}
+	return 0
+}
+
+func (x *Welcome) GetSpectator() bool {
+	if x != nil {
+		return x.Spectator
+	}
+	return false
+}
+
+func (x *Welcome) GetCapacity() uint32 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
+func (x *Welcome) GetResumed() bool {
+	if x != nil {
+		return x.Resumed
+	}
+	return false
 }
 
 // Roster lists the players of the room; it is sent on Welcome and whenever
@@ -1341,11 +1461,16 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x03msg\"J\n" +
 	"\x05Hello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
-	"\x06client\x18\x02 \x01(\tR\x06client\"B\n" +
+	"\x06client\x18\x02 \x01(\tR\x06client\"\xd4\x01\n" +
 	"\x04Join\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x12\n" +
-	"\x04room\x18\x03 \x01(\tR\x04room\"\a\n" +
+	"\x04room\x18\x03 \x01(\tR\x04room\x12\x18\n" +
+	"\aprivate\x18\x04 \x01(\bR\aprivate\x12\x1a\n" +
+	"\bspectate\x18\x05 \x01(\bR\bspectate\x12\x1a\n" +
+	"\bcapacity\x18\x06 \x01(\rR\bcapacity\x12\x1b\n" +
+	"\ttick_rate\x18\a \x01(\rR\btickRate\x12!\n" +
+	"\fresume_token\x18\b \x01(\tR\vresumeToken\"\a\n" +
 	"\x05Leave\"\x80\x01\n" +
 	"\x05Input\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\rR\x03seq\x12\x0e\n" +
@@ -1368,7 +1493,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\vServerHello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
 	"\x06server\x18\x02 \x01(\tR\x06server\x12*\n" +
-	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\xea\x01\n" +
+	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\x8b\x03\n" +
 	"\aWelcome\x12\x1b\n" +
 	"\tplayer_id\x18\x01 \x01(\rR\bplayerId\x12\x12\n" +
 	"\x04room\x18\x02 \x01(\tR\x04room\x12\x12\n" +
@@ -1378,7 +1503,13 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\vworld_width\x18\x06 \x01(\rR\n" +
 	"worldWidth\x12!\n" +
 	"\fworld_height\x18\a \x01(\rR\vworldHeight\x12%\n" +
-	"\x0eposition_scale\x18\b \x01(\rR\rpositionScale\"<\n" +
+	"\x0eposition_scale\x18\b \x01(\rR\rpositionScale\x12#\n" +
+	"\rsession_token\x18\t \x01(\tR\fsessionToken\x12&\n" +
+	"\x0fresume_grace_ms\x18\n" +
+	" \x01(\rR\rresumeGraceMs\x12\x1c\n" +
+	"\tspectator\x18\v \x01(\bR\tspectator\x12\x1a\n" +
+	"\bcapacity\x18\f \x01(\rR\bcapacity\x12\x18\n" +
+	"\aresumed\x18\r \x01(\bR\aresumed\"<\n" +
 	"\x06Roster\x122\n" +
 	"\aplayers\x18\x01 \x03(\v2\x18.skirmish.v1.RosterEntryR\aplayers\"1\n" +
 	"\vRosterEntry\x12\x0e\n" +
@@ -1413,7 +1544,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x17ENTITY_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENTITY_KIND_PLAYER\x10\x01\x12\x1a\n" +
 	"\x16ENTITY_KIND_PROJECTILE\x10\x02\x12\x16\n" +
-	"\x12ENTITY_KIND_PICKUP\x10\x03*\xe4\x01\n" +
+	"\x12ENTITY_KIND_PICKUP\x10\x03*\xfd\x02\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x17\n" +
@@ -1422,7 +1553,13 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x14ERROR_CODE_ROOM_FULL\x10\x04\x12\x1a\n" +
 	"\x16ERROR_CODE_SERVER_FULL\x10\x05\x12\x17\n" +
 	"\x13ERROR_CODE_INTERNAL\x10\x06\x12\x1a\n" +
-	"\x16ERROR_CODE_ROOM_CLOSED\x10\aB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
+	"\x16ERROR_CODE_ROOM_CLOSED\x10\a\x12\x1e\n" +
+	"\x1aERROR_CODE_SESSION_INVALID\x10\b\x12\x1e\n" +
+	"\x1aERROR_CODE_SESSION_EXPIRED\x10\t\x12\x1a\n" +
+	"\x16ERROR_CODE_ROOM_FAILED\x10\n" +
+	"\x12\x18\n" +
+	"\x14ERROR_CODE_SPECTATOR\x10\v\x12!\n" +
+	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\fB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
 
 var (
 	file_skirmish_v1_skirmish_proto_rawDescOnce sync.Once

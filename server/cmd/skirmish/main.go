@@ -40,6 +40,8 @@ func run() error {
 	maxConns := flag.Int("max-conns", server.DefaultMaxConns, "most open connections")
 	handshakeTimeout := flag.Duration("handshake-timeout", server.DefaultHandshakeTimeout, "time to send a complete upgrade request")
 	frameTimeout := flag.Duration("frame-timeout", server.DefaultFrameTimeout, "time to finish a started WebSocket frame")
+	secret := flag.String("session-secret", os.Getenv("SKIRMISH_SESSION_SECRET"), "HMAC key of session tokens (env SKIRMISH_SESSION_SECRET; random when empty)")
+	resumeGrace := flag.Duration("resume-grace", game.DefaultResumeGrace, "how long a disconnected player waits in its room for a resume")
 	fullSnapshots := flag.Bool("full-snapshots", false, "send only full snapshots (no deltas), to compare bandwidth")
 	verbose := flag.Bool("v", false, "log debug events (every close, refused upgrade)")
 	pprofOn := flag.Bool("pprof", false, "serve net/http/pprof at /debug/pprof/ (for profiling; keep it off in public)")
@@ -51,6 +53,10 @@ func run() error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	sessions, err := server.NewSessions([]byte(*secret), 0)
+	if err != nil {
+		return err
+	}
 	hub := game.NewHub(game.HubConfig{
 		Modes: map[string]game.ModeSpec{
 			arena.Name:  {New: arena.New, Capacity: 16},
@@ -62,6 +68,8 @@ func run() error {
 		TickRate:      *tickRate,
 		Broadcaster:   server.Broadcaster{},
 		FullSnapshots: *fullSnapshots,
+		Sessions:      sessions,
+		ResumeGrace:   *resumeGrace,
 		Logger:        log,
 	})
 	defer hub.Close()
@@ -76,6 +84,7 @@ func run() error {
 	}
 	srv, err := server.New(server.Config{
 		Hub:              hub,
+		Sessions:         sessions,
 		Handler:          handler,
 		MaxConns:         *maxConns,
 		HandshakeTimeout: *handshakeTimeout,

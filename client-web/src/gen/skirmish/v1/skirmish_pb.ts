@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file skirmish/v1/skirmish.proto.
  */
 export const file_skirmish_v1_skirmish: GenFile = /*@__PURE__*/
-  fileDesc("Chpza2lybWlzaC92MS9za2lybWlzaC5wcm90bxILc2tpcm1pc2gudjEiywEKDUNsaWVudE1lc3NhZ2USIwoFaGVsbG8YASABKAsyEi5za2lybWlzaC52MS5IZWxsb0gAEiEKBGpvaW4YAiABKAsyES5za2lybWlzaC52MS5Kb2luSAASIwoFaW5wdXQYAyABKAsyEi5za2lybWlzaC52MS5JbnB1dEgAEiEKBHBpbmcYBCABKAsyES5za2lybWlzaC52MS5QaW5nSAASIwoFbGVhdmUYBSABKAsyEi5za2lybWlzaC52MS5MZWF2ZUgAQgUKA21zZyIxCgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEg4KBmNsaWVudBgCIAEoCSIwCgRKb2luEgwKBG5hbWUYASABKAkSDAoEbW9kZRgCIAEoCRIMCgRyb29tGAMgASgJIgcKBUxlYXZlIlwKBUlucHV0EgsKA3NlcRgBIAEoDRIKCgJkeBgCIAEoAhIKCgJkeRgDIAEoAhILCgNhaW0YBCABKAISDwoHYnV0dG9ucxgFIAEoDRIQCghhY2tfdGljaxgGIAEoDSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX3VzGAEgASgEIpcCCg1TZXJ2ZXJNZXNzYWdlEikKBWhlbGxvGAEgASgLMhguc2tpcm1pc2gudjEuU2VydmVySGVsbG9IABInCgd3ZWxjb21lGAIgASgLMhQuc2tpcm1pc2gudjEuV2VsY29tZUgAEikKCHNuYXBzaG90GAMgASgLMhUuc2tpcm1pc2gudjEuU25hcHNob3RIABIhCgRwb25nGAQgASgLMhEuc2tpcm1pc2gudjEuUG9uZ0gAEiMKBWVycm9yGAUgASgLMhIuc2tpcm1pc2gudjEuRXJyb3JIABIlCgZyb3N0ZXIYBiABKAsyEy5za2lybWlzaC52MS5Sb3N0ZXJIABIRCglpbnB1dF9hY2sYDyABKAdCBQoDbXNnIlIKC1NlcnZlckhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDgoGc2VydmVyGAIgASgJEhkKEW1heF9tZXNzYWdlX2J5dGVzGAMgASgNIpwBCgdXZWxjb21lEhEKCXBsYXllcl9pZBgBIAEoDRIMCgRyb29tGAIgASgJEgwKBG1vZGUYAyABKAkSEQoJdGlja19yYXRlGAQgASgNEgwKBHRpY2sYBSABKA0SEwoLd29ybGRfd2lkdGgYBiABKA0SFAoMd29ybGRfaGVpZ2h0GAcgASgNEhYKDnBvc2l0aW9uX3NjYWxlGAggASgNIjMKBlJvc3RlchIpCgdwbGF5ZXJzGAEgAygLMhguc2tpcm1pc2gudjEuUm9zdGVyRW50cnkiJwoLUm9zdGVyRW50cnkSCgoCaWQYASABKA0SDAoEbmFtZRgCIAEoCSKuAQoIU25hcHNob3QSDAoEdGljaxgBIAEoDRIRCgliYXNlX3RpY2sYAiABKA0SCgoCaWQYAyADKA0SDAoEa2luZBgEIAMoERIJCgF4GAUgAygREgkKAXkYBiADKBESCgoCdngYByADKBESCgoCdnkYCCADKBESDQoFYW5nbGUYCSADKBESCgoCaHAYCiADKBESDQoFc2NvcmUYCyADKBESDwoHcmVtb3ZlZBgMIAMoDSJECgRQb25nEhYKDmNsaWVudF90aW1lX3VzGAEgASgEEhYKDnNlcnZlcl90aW1lX3VzGAIgASgEEgwKBHRpY2sYAyABKA0iPgoFRXJyb3ISJAoEY29kZRgBIAEoDjIWLnNraXJtaXNoLnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJKjEKBkJ1dHRvbhIWChJCVVRUT05fVU5TUEVDSUZJRUQQABIPCgtCVVRUT05fRklSRRABKnUKCkVudGl0eUtpbmQSGwoXRU5USVRZX0tJTkRfVU5TUEVDSUZJRUQQABIWChJFTlRJVFlfS0lORF9QTEFZRVIQARIaChZFTlRJVFlfS0lORF9QUk9KRUNUSUxFEAISFgoSRU5USVRZX0tJTkRfUElDS1VQEAMq5AEKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBABEhcKE0VSUk9SX0NPREVfUFJPVE9DT0wQAhIbChdFUlJPUl9DT0RFX1VOS05PV05fTU9ERRADEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAQSGgoWRVJST1JfQ09ERV9TRVJWRVJfRlVMTBAFEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQBhIaChZFUlJPUl9DT0RFX1JPT01fQ0xPU0VEEAdCPVo7Z2l0aHViLmNvbS9za2lybWlzaGdnL3NraXJtaXNoL3Byb3RvL3NraXJtaXNoL3YxO3NraXJtaXNodjFiBnByb3RvMw");
+  fileDesc("Chpza2lybWlzaC92MS9za2lybWlzaC5wcm90bxILc2tpcm1pc2gudjEiywEKDUNsaWVudE1lc3NhZ2USIwoFaGVsbG8YASABKAsyEi5za2lybWlzaC52MS5IZWxsb0gAEiEKBGpvaW4YAiABKAsyES5za2lybWlzaC52MS5Kb2luSAASIwoFaW5wdXQYAyABKAsyEi5za2lybWlzaC52MS5JbnB1dEgAEiEKBHBpbmcYBCABKAsyES5za2lybWlzaC52MS5QaW5nSAASIwoFbGVhdmUYBSABKAsyEi5za2lybWlzaC52MS5MZWF2ZUgAQgUKA21zZyIxCgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEg4KBmNsaWVudBgCIAEoCSKOAQoESm9pbhIMCgRuYW1lGAEgASgJEgwKBG1vZGUYAiABKAkSDAoEcm9vbRgDIAEoCRIPCgdwcml2YXRlGAQgASgIEhAKCHNwZWN0YXRlGAUgASgIEhAKCGNhcGFjaXR5GAYgASgNEhEKCXRpY2tfcmF0ZRgHIAEoDRIUCgxyZXN1bWVfdG9rZW4YCCABKAkiBwoFTGVhdmUiXAoFSW5wdXQSCwoDc2VxGAEgASgNEgoKAmR4GAIgASgCEgoKAmR5GAMgASgCEgsKA2FpbRgEIAEoAhIPCgdidXR0b25zGAUgASgNEhAKCGFja190aWNrGAYgASgNIh4KBFBpbmcSFgoOY2xpZW50X3RpbWVfdXMYASABKAQilwIKDVNlcnZlck1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5za2lybWlzaC52MS5TZXJ2ZXJIZWxsb0gAEicKB3dlbGNvbWUYAiABKAsyFC5za2lybWlzaC52MS5XZWxjb21lSAASKQoIc25hcHNob3QYAyABKAsyFS5za2lybWlzaC52MS5TbmFwc2hvdEgAEiEKBHBvbmcYBCABKAsyES5za2lybWlzaC52MS5Qb25nSAASIwoFZXJyb3IYBSABKAsyEi5za2lybWlzaC52MS5FcnJvckgAEiUKBnJvc3RlchgGIAEoCzITLnNraXJtaXNoLnYxLlJvc3RlckgAEhEKCWlucHV0X2FjaxgPIAEoB0IFCgNtc2ciUgoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIOCgZzZXJ2ZXIYAiABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYAyABKA0iggIKB1dlbGNvbWUSEQoJcGxheWVyX2lkGAEgASgNEgwKBHJvb20YAiABKAkSDAoEbW9kZRgDIAEoCRIRCgl0aWNrX3JhdGUYBCABKA0SDAoEdGljaxgFIAEoDRITCgt3b3JsZF93aWR0aBgGIAEoDRIUCgx3b3JsZF9oZWlnaHQYByABKA0SFgoOcG9zaXRpb25fc2NhbGUYCCABKA0SFQoNc2Vzc2lvbl90b2tlbhgJIAEoCRIXCg9yZXN1bWVfZ3JhY2VfbXMYCiABKA0SEQoJc3BlY3RhdG9yGAsgASgIEhAKCGNhcGFjaXR5GAwgASgNEg8KB3Jlc3VtZWQYDSABKAgiMwoGUm9zdGVyEikKB3BsYXllcnMYASADKAsyGC5za2lybWlzaC52MS5Sb3N0ZXJFbnRyeSInCgtSb3N0ZXJFbnRyeRIKCgJpZBgBIAEoDRIMCgRuYW1lGAIgASgJIq4BCghTbmFwc2hvdBIMCgR0aWNrGAEgASgNEhEKCWJhc2VfdGljaxgCIAEoDRIKCgJpZBgDIAMoDRIMCgRraW5kGAQgAygREgkKAXgYBSADKBESCQoBeRgGIAMoERIKCgJ2eBgHIAMoERIKCgJ2eRgIIAMoERINCgVhbmdsZRgJIAMoERIKCgJocBgKIAMoERINCgVzY29yZRgLIAMoERIPCgdyZW1vdmVkGAwgAygNIkQKBFBvbmcSFgoOY2xpZW50X3RpbWVfdXMYASABKAQSFgoOc2VydmVyX3RpbWVfdXMYAiABKAQSDAoEdGljaxgDIAEoDSI+CgVFcnJvchIkCgRjb2RlGAEgASgOMhYuc2tpcm1pc2gudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkqMQoGQnV0dG9uEhYKEkJVVFRPTl9VTlNQRUNJRklFRBAAEg8KC0JVVFRPTl9GSVJFEAEqdQoKRW50aXR5S2luZBIbChdFTlRJVFlfS0lORF9VTlNQRUNJRklFRBAAEhYKEkVOVElUWV9LSU5EX1BMQVlFUhABEhoKFkVOVElUWV9LSU5EX1BST0pFQ1RJTEUQAhIWChJFTlRJVFlfS0lORF9QSUNLVVAQAyr9AgoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIaChZFUlJPUl9DT0RFX0JBRF9SRVFVRVNUEAESFwoTRVJST1JfQ09ERV9QUk9UT0NPTBACEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9NT0RFEAMSGAoURVJST1JfQ09ERV9ST09NX0ZVTEwQBBIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEAUSFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAGEhoKFkVSUk9SX0NPREVfUk9PTV9DTE9TRUQQBxIeChpFUlJPUl9DT0RFX1NFU1NJT05fSU5WQUxJRBAIEh4KGkVSUk9SX0NPREVfU0VTU0lPTl9FWFBJUkVEEAkSGgoWRVJST1JfQ09ERV9ST09NX0ZBSUxFRBAKEhgKFEVSUk9SX0NPREVfU1BFQ1RBVE9SEAsSIQodRVJST1JfQ09ERV9TRVNTSU9OX1RBS0VOX09WRVIQDEI9WjtnaXRodWIuY29tL3NraXJtaXNoZ2cvc2tpcm1pc2gvcHJvdG8vc2tpcm1pc2gvdjE7c2tpcm1pc2h2MWIGcHJvdG8z");
 
 /**
  * ClientMessage is every frame a client sends.
@@ -123,11 +123,51 @@ export type Join = Message<"skirmish.v1.Join"> & {
   mode: string;
 
   /**
-   * Room to join. Empty means quick-match into a public room of the mode.
+   * Room to join. Empty means quick-match into a public room of the mode
+   * (unless private is set). A room that does not exist yet is created.
    *
    * @generated from field: string room = 3;
    */
   room: string;
+
+  /**
+   * Create a new private room with a short random code (returned in
+   * Welcome.room) instead of quick-matching. Ignored when room is set.
+   *
+   * @generated from field: bool private = 4;
+   */
+  private: boolean;
+
+  /**
+   * Watch instead of play: snapshots, no entity, no inputs.
+   *
+   * @generated from field: bool spectate = 5;
+   */
+  spectate: boolean;
+
+  /**
+   * For a room this Join creates: players it holds (0: the mode's default,
+   * at most the mode's maximum) and ticks per second (0: the server's
+   * default, 1 to 120). Ignored when the room exists.
+   *
+   * @generated from field: uint32 capacity = 6;
+   */
+  capacity: number;
+
+  /**
+   * @generated from field: uint32 tick_rate = 7;
+   */
+  tickRate: number;
+
+  /**
+   * Resume a session: the token from the last Welcome. Within the grace
+   * period after a disconnect the same player comes back (same entity,
+   * score and position); other players see no leave or join. When set,
+   * name, mode, room and the other fields are ignored.
+   *
+   * @generated from field: string resume_token = 8;
+   */
+  resumeToken: string;
 };
 
 /**
@@ -385,6 +425,42 @@ export type Welcome = Message<"skirmish.v1.Welcome"> & {
    * @generated from field: uint32 position_scale = 8;
    */
   positionScale: number;
+
+  /**
+   * Token to resume this session after a disconnect (Join.resume_token).
+   * Each Welcome carries a new one; a token works once.
+   *
+   * @generated from field: string session_token = 9;
+   */
+  sessionToken: string;
+
+  /**
+   * How long after a disconnect the player waits in the room for a resume.
+   *
+   * @generated from field: uint32 resume_grace_ms = 10;
+   */
+  resumeGraceMs: number;
+
+  /**
+   * True for a spectator (player_id is then 0).
+   *
+   * @generated from field: bool spectator = 11;
+   */
+  spectator: boolean;
+
+  /**
+   * Room capacity (players).
+   *
+   * @generated from field: uint32 capacity = 12;
+   */
+  capacity: number;
+
+  /**
+   * True when this Welcome resumed an existing player.
+   *
+   * @generated from field: bool resumed = 13;
+   */
+  resumed: boolean;
 };
 
 /**
@@ -701,6 +777,44 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_ROOM_CLOSED = 7;
    */
   ROOM_CLOSED = 7,
+
+  /**
+   * The resume token is not one this server signed, or was already used,
+   * or its player is gone.
+   *
+   * @generated from enum value: ERROR_CODE_SESSION_INVALID = 8;
+   */
+  SESSION_INVALID = 8,
+
+  /**
+   * The resume token expired, or the grace period after the disconnect
+   * passed.
+   *
+   * @generated from enum value: ERROR_CODE_SESSION_EXPIRED = 9;
+   */
+  SESSION_EXPIRED = 9,
+
+  /**
+   * The room ended on an internal error; the connection is closed (1011).
+   *
+   * @generated from enum value: ERROR_CODE_ROOM_FAILED = 10;
+   */
+  ROOM_FAILED = 10,
+
+  /**
+   * A spectator sent an input.
+   *
+   * @generated from enum value: ERROR_CODE_SPECTATOR = 11;
+   */
+  SPECTATOR = 11,
+
+  /**
+   * The session was resumed on another connection; this one is closed
+   * (4001).
+   *
+   * @generated from enum value: ERROR_CODE_SESSION_TAKEN_OVER = 12;
+   */
+  SESSION_TAKEN_OVER = 12,
 }
 
 /**

@@ -1,0 +1,194 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/skirmishgg/skirmish/game"
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/server"
+)
+
+func (c *client) joinWith(j *skirmishv1.Join) *skirmishv1.ServerMessage {
+	c.t.Helper()
+	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: j}})
+	return c.until(2*time.Second, "welcome or error", func(m *skirmishv1.ServerMessage) bool {
+		return m.GetWelcome() != nil || m.GetError() != nil
+	})
+}
+
+func TestResumeAfterDroppedConnection(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	alice, bob := dial(t, ts.addr), dial(t, ts.addr)
+	alice.hello()
+	bob.hello()
+	w := alice.join("alice", "movers", "resume")
+	bob.join("bob", "movers", "resume")
+	if w.SessionToken == "" || w.ResumeGraceMs != uint32(game.DefaultResumeGrace.Milliseconds()) {
+		t.Fatalf("welcome without a session: %v", w)
+	}
+	for seq := uint32(1); seq <= 20; seq++ {
+		alice.input(seq, 1, 1)
+	}
+	alice.until(2*time.Second, "inputs applied", func(m *skirmishv1.ServerMessage) bool { return m.InputAck == 20 })
+	// Wi-Fi drops: the socket dies without a close frame.
+	alice.conn.Close()
+
+	again := dial(t, ts.addr)
+	again.hello()
+	m := again.joinWith(&skirmishv1.Join{ResumeToken: w.SessionToken})
+	w2 := m.GetWelcome()
+	if w2 == nil || w2.PlayerId != w.PlayerId || !w2.Resumed || w2.SessionToken == w.SessionToken {
+		t.Fatalf("resume answered %v", m)
+	}
+	// Bob saw neither a leave nor a join: every roster he got lists both.
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		m, err := bob.recv(time.Until(deadline))
+		if err != nil {
+			break
+		}
+		if r := m.GetRoster(); r != nil && len(r.Players) != 2 {
+			t.Fatalf("bob saw roster %v", r)
+		}
+	}
+	// The player's state survived: the resumed connection's snapshots
+	// include the same entity with its score.
+	s := again.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot()
+	if s.BaseTick != 0 {
+		t.Fatalf("first snapshot after resume is a delta against %d", s.BaseTick)
+	}
+	world, err := game.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range world {
+		if e.ID == w.PlayerId {
+			found = true
+			if e.Score == 0 {
+				t.Fatalf("resumed entity lost its score: %+v", e)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("resumed player's entity is gone")
+	}
+
+	// The old token is spent; a forged one is refused.
+	for name, tok := range map[string]string{"replayed": w.SessionToken, "forged": w.SessionToken[:len(w.SessionToken)-2] + "AA"} {
+		c := dial(t, ts.addr)
+		c.hello()
+		e := c.joinWith(&skirmishv1.Join{ResumeToken: tok}).GetError()
+		if e == nil || e.Code != skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID {
+			t.Fatalf("%s token: %v", name, e)
+		}
+	}
+	if st := ts.srv.Stats(); st.Resumes != 1 || st.ResumeErrors != 2 {
+		t.Fatalf("stats: resumes %d, resume errors %d", st.Resumes, st.ResumeErrors)
+	}
+}
+
+func TestResumeTakesOverAndExpires(t *testing.T) {
+	ts := startServerWith(t, server.Config{}, game.HubConfig{ResumeGrace: 200 * time.Millisecond})
+	a := dial(t, ts.addr)
+	a.hello()
+	w := a.join("a", "movers", "takeover")
+	// Resuming while the first connection still looks alive takes it over.
+	b := dial(t, ts.addr)
+	b.hello()
+	w2 := b.joinWith(&skirmishv1.Join{ResumeToken: w.SessionToken}).GetWelcome()
+	if w2 == nil || w2.PlayerId != w.PlayerId {
+		t.Fatalf("take-over refused: %v", w2)
+	}
+	if got := a.closeCode(2 * time.Second); got != server.CloseSessionTakenOver {
+		t.Fatalf("old connection closed with %d, want %d", got, server.CloseSessionTakenOver)
+	}
+	// After the grace period the player is gone.
+	b.conn.Close()
+	time.Sleep(500 * time.Millisecond) // longer than the 200 ms grace: what is tested is the expiry
+	c := dial(t, ts.addr)
+	c.hello()
+	e := c.joinWith(&skirmishv1.Join{ResumeToken: w2.SessionToken}).GetError()
+	if e == nil || e.Code != skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED {
+		t.Fatalf("resume after the grace period: %v", e)
+	}
+}
+
+func TestSpectatorGetsSnapshotsButNoInputs(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	p := dial(t, ts.addr)
+	p.hello()
+	p.join("p", "movers", "watched")
+	s := dial(t, ts.addr)
+	s.hello()
+	w := s.joinWith(&skirmishv1.Join{Room: "watched", Spectate: true}).GetWelcome()
+	if w == nil || !w.Spectator || w.PlayerId != 0 {
+		t.Fatalf("spectator welcome %v", w)
+	}
+	s.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil })
+	s.input(1, 1, 0)
+	e := s.until(2*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil }).GetError()
+	if e.Code != skirmishv1.ErrorCode_ERROR_CODE_SPECTATOR {
+		t.Fatalf("spectator input answered %v", e)
+	}
+}
+
+func TestRoomsListingAndPrivateRooms(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	a := dial(t, ts.addr)
+	a.hello()
+	pub := a.join("a", "movers", "")
+	b := dial(t, ts.addr)
+	b.hello()
+	priv := b.joinWith(&skirmishv1.Join{Mode: "movers", Private: true, Capacity: 4, TickRate: 20}).GetWelcome()
+	if priv == nil || len(priv.Room) != 6 || priv.Capacity != 4 || priv.TickRate != 20 {
+		t.Fatalf("private room welcome %v", priv)
+	}
+	resp, err := http.Get("http://" + ts.addr + "/rooms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rooms []game.RoomInfo
+	if err := json.NewDecoder(resp.Body).Decode(&rooms); err != nil {
+		t.Fatal(err)
+	}
+	if len(rooms) != 1 || rooms[0].ID != pub.Room || rooms[0].Mode != "movers" || rooms[0].Players != 1 || rooms[0].TickRate != 30 {
+		t.Fatalf("GET /rooms = %+v; want only the public room %q", rooms, pub.Room)
+	}
+	// A friend with the code lands in the private room.
+	c := dial(t, ts.addr)
+	c.hello()
+	if w := c.join("c", "", priv.Room); w.Room != priv.Room {
+		t.Fatalf("joined %q, want the private %q", w.Room, priv.Room)
+	}
+}
+
+func TestRoomPanicClosesItsPlayersOnly(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	victim, other := dial(t, ts.addr), dial(t, ts.addr)
+	victim.hello()
+	other.hello()
+	victim.join("v", "buggy", "doomed")
+	other.join("o", "movers", "fine")
+	e := victim.until(3*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil }).GetError()
+	if e.Code != skirmishv1.ErrorCode_ERROR_CODE_ROOM_FAILED {
+		t.Fatalf("victim error %v", e)
+	}
+	if got := victim.closeCode(2 * time.Second); got != ws.StatusInternalServerError {
+		t.Fatalf("victim close code %d, want 1011", got)
+	}
+	t1 := other.until(time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
+	t2 := other.until(time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
+	if t2 <= t1 {
+		t.Fatal("the other room stopped")
+	}
+	if st := ts.srv.Stats(); st.RoomsFailed != 1 {
+		t.Fatalf("rooms_failed %d, want 1", st.RoomsFailed)
+	}
+}
