@@ -1,10 +1,12 @@
 // window.skirmish: the client's state as plain data, for tests and for
 // poking at from the devtools console. Rebuilt after every change of the
 // session (every snapshot, pong, status change), never read back by the
-// client itself.
+// client itself. `frames` is the exception: a log appended to on every
+// animation frame (the same array in every rebuilt object).
 
 import { EntityKind } from "./gen/skirmish/v1/skirmish_pb";
-import type { Session, Status } from "./session";
+import type { Scene } from "./scene";
+import type { NetFigures, Session, Status } from "./session";
 
 export interface DebugPlayer {
   id: number;
@@ -15,6 +17,24 @@ export interface DebugPlayer {
   hp: number;
   score: number;
 }
+
+/** One animation frame as drawn. */
+export interface DebugFrame {
+  /** performance.now() when the frame was drawn, ms. */
+  t: number;
+  /** Our own player as drawn (predicted), world units; null if absent. */
+  x: number | null;
+  y: number | null;
+  /** input_ack of the newest snapshot applied by then, and the seq of the
+   * newest Input sent by then. */
+  inputAck: number;
+  inputSeq: number;
+  /** Every other player as drawn (interpolated): [id, x, y]. */
+  others: Array<[number, number, number]>;
+}
+
+/** Frames kept in the log: 10 s at 60 frames per second. */
+export const FRAME_LOG_SIZE = 600;
 
 export interface DebugState {
   status: Status;
@@ -32,6 +52,12 @@ export interface DebugState {
   error: string;
   closeCode: number | null;
   closeReason: string;
+  /** The net overlay's figures when this object was built. */
+  net: NetFigures;
+  /** The `?loss=` knob's fraction (0 when off). */
+  loss: number;
+  /** The newest FRAME_LOG_SIZE animation frames, oldest first. */
+  frames: DebugFrame[];
 }
 
 declare global {
@@ -40,7 +66,9 @@ declare global {
   }
 }
 
-export function debugState(session: Session): DebugState {
+const frames: DebugFrame[] = [];
+
+export function debugState(session: Session, loss: number): DebugState {
   const room = session.room;
   const world = session.latest?.world;
   const scale = room?.positionScale ?? 1;
@@ -73,9 +101,31 @@ export function debugState(session: Session): DebugState {
     error: session.error,
     closeCode: session.closeCode,
     closeReason: session.closeReason,
+    net: session.net(),
+    loss,
+    frames,
   };
 }
 
-export function publishDebugState(session: Session): void {
-  window.skirmish = debugState(session);
+export function publishDebugState(session: Session, loss: number): void {
+  window.skirmish = debugState(session, loss);
+}
+
+/** Appends the frame just drawn to window.skirmish.frames. */
+export function recordFrame(scene: Scene | null, session: Session, nowMs: number): void {
+  const others: Array<[number, number, number]> = [];
+  if (scene) {
+    for (const e of scene.entities) {
+      if (e.kind === EntityKind.PLAYER && e !== scene.own) others.push([e.id, e.x, e.y]);
+    }
+  }
+  frames.push({
+    t: nowMs,
+    x: scene?.own?.x ?? null,
+    y: scene?.own?.y ?? null,
+    inputAck: session.inputAck,
+    inputSeq: session.inputSeq,
+    others,
+  });
+  if (frames.length > FRAME_LOG_SIZE) frames.splice(0, frames.length - FRAME_LOG_SIZE);
 }

@@ -4,14 +4,19 @@
 //   ?room=<id>   join that room (empty or absent: quick-match)
 //   ?name=<n>    prefill the name (else the one remembered from last time)
 //   ?autojoin=1  skip the lobby and join at once (used by the e2e tests)
+//   ?loss=<f>    test/diagnostic knob: drop the fraction f (0 to 0.95) of
+//                incoming snapshots before processing them, as if the
+//                network had lost them (e.g. ?loss=0.1 drops 10 %)
 
-import { publishDebugState } from "./debug";
+import { publishDebugState, recordFrame } from "./debug";
 import { Hud } from "./hud";
 import { aimAngle, Controls } from "./input";
 import { loadName, Lobby } from "./lobby";
 import { socketUrl } from "./net";
+import { NetOverlay } from "./netoverlay";
+import { parseLoss } from "./netstats";
 import { Renderer } from "./render";
-import { SceneBuilder } from "./scene";
+import { SceneBuilder, type Scene } from "./scene";
 import { Session, type ControlSample } from "./session";
 import { byId } from "./dom";
 
@@ -21,27 +26,36 @@ function start(): void {
   const room = params.get("room") ?? "";
   const autojoin = params.get("autojoin") === "1";
   const initialName = params.get("name") ?? loadName();
+  const loss = parseLoss(params.get("loss"));
 
   const canvas = byId<HTMLCanvasElement>("game");
   const renderer = new Renderer(canvas);
   const scenes = new SceneBuilder();
   const hud = new Hud(pageUrl);
+  const netOverlay = new NetOverlay(window, loss);
 
   // The Session's control callback and the Controls' `active` check refer
   // to each other; both only run after setup (per tick, per event).
   let lastAim = 0;
-  const session = new Session(socketUrl(location), (): ControlSample => {
-    const c = controls.state();
-    const own = session.ownEntity;
-    const scale = session.room?.positionScale ?? 1;
-    // Aim from where the server has us towards the world point under the
-    // mouse. Without a mouse position (never moved over the canvas) keep
-    // the previous aim rather than snapping to 0.
-    if (own && c.mouse) {
-      lastAim = aimAngle({ x: own.x / scale, y: own.y / scale }, renderer.view.toWorld(c.mouse.x, c.mouse.y));
-    }
-    return { dx: c.dx, dy: c.dy, aim: lastAim, buttons: c.buttons };
-  });
+  let lastScene: Scene | null = null;
+  const session = new Session(
+    socketUrl(location),
+    (): ControlSample => {
+      const c = controls.state();
+      const scale = session.room?.positionScale ?? 1;
+      const server = session.ownEntity;
+      // Aim from where we are drawn (predicted) towards the world point
+      // under the mouse. Without a mouse position (never moved over the
+      // canvas) keep the previous aim rather than snapping to 0.
+      const from = lastScene?.own ?? (server ? { x: server.x / scale, y: server.y / scale } : null);
+      if (from && c.mouse) {
+        lastAim = aimAngle(from, renderer.view.toWorld(c.mouse.x, c.mouse.y));
+      }
+      return { dx: c.dx, dy: c.dy, aim: lastAim, buttons: c.buttons };
+    },
+    undefined,
+    { loss },
+  );
   const controls = new Controls(window, canvas, () => session.status === "playing");
 
   const lobby = new Lobby(initialName, room, (name) => session.join({ name, room }));
@@ -50,14 +64,20 @@ function start(): void {
     // With autojoin the lobby only appears if the join failed.
     lobby.update(session, inLobby && !(autojoin && session.joining));
     hud.update(session);
-    publishDebugState(session);
+    netOverlay.update(session.net(), hud.height + 8);
+    publishDebugState(session, loss);
   };
   session.onChange(refresh);
+  netOverlay.onToggle = refresh;
   if (autojoin) session.join({ name: initialName, room });
   refresh();
 
   const frame = (): void => {
-    renderer.draw(scenes.build(session, performance.now()), hud.height);
+    const now = performance.now();
+    const c = controls.state();
+    lastScene = scenes.build(session, now, { dx: c.dx, dy: c.dy });
+    renderer.draw(lastScene, hud.height);
+    recordFrame(lastScene, session, now);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);

@@ -44,6 +44,8 @@ export interface ConnectionHandlers {
   onPong(rttMs: number): void;
   /** The connection is gone; called once. */
   onClose(code: number, reason: string): void;
+  /** A binary frame of `bytes` bytes arrived (before it is decoded). */
+  onBytes?(bytes: number): void;
 }
 
 export class Connection {
@@ -85,6 +87,7 @@ export class Connection {
       console.warn("skirmish: ignoring non-binary frame");
       return;
     }
+    this.handlers.onBytes?.(data.byteLength);
     let msg: ServerMessage;
     try {
       msg = decodeServerMessage(new Uint8Array(data));

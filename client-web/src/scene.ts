@@ -1,13 +1,12 @@
 // What to draw this frame: the session's state composed at one instant.
 //
 // Others come from the interpolator (drawn in the past), our own player
-// from ownplayer.ts (drawn in the present). Keeping that choice here means
-// render.ts draws whatever it is given and prediction can be added without
-// touching it.
+// from the predictor (drawn in the present, see predict.ts). Keeping that
+// choice here means render.ts draws whatever it is given.
 
 import { EntityKind } from "./gen/skirmish/v1/skirmish_pb";
-import type { RenderEntity } from "./interp";
-import { ownPlayerView } from "./ownplayer";
+import { toRenderEntity, type RenderEntity } from "./interp";
+import type { Move } from "./movement";
 import type { Session } from "./session";
 
 export interface Scene {
@@ -30,8 +29,11 @@ export class SceneBuilder {
   private maxHp = 1;
   private roomId: string | null = null;
 
-  /** The scene at local time nowMs, or null when not in a room. */
-  build(session: Session, nowMs: number): Scene | null {
+  /**
+   * The scene at local time nowMs, or null when not in a room. `held` is
+   * the movement held right now, which prediction applies at once.
+   */
+  build(session: Session, nowMs: number, held: Move): Scene | null {
     const room = session.room;
     if (!room || !session.interpolator || !session.latest) return null;
     if (room.room !== this.roomId) {
@@ -42,7 +44,9 @@ export class SceneBuilder {
     let own: RenderEntity | null = null;
     const latestOwn = session.ownEntity;
     if (latestOwn) {
-      own = ownPlayerView(latestOwn, session.latest.receivedAtMs, nowMs, room.tickRate, room.positionScale);
+      own = toRenderEntity(latestOwn, room.positionScale);
+      const predicted = session.predictor?.view(nowMs, held);
+      if (predicted) own = { ...own, x: predicted.x, y: predicted.y };
       const i = entities.findIndex((e) => e.id === room.playerId);
       if (i >= 0) entities[i] = own;
       else entities.push(own);

@@ -4,12 +4,16 @@
 //        any state --socket closed--> closed
 //
 // It owns everything the server told us (room, roster, snapshots) and sends
-// one Input per server tick while playing. Display code reads its fields
-// and subscribes with onChange; it never talks to the socket itself.
+// one Input per server tick while playing. It feeds the netcode: the
+// interpolator (others), the predictor (ourselves) and the network
+// statistics. Display code reads its fields and subscribes with onChange;
+// it never talks to the socket itself.
 
 import { Connection, type ConnectionHandlers } from "./net";
 import { ErrorCode, type ServerMessage, type Snapshot, type Welcome } from "./gen/skirmish/v1/skirmish_pb";
 import { Interpolator } from "./interp";
+import { NetStats, snapshotDropper } from "./netstats";
+import { Predictor } from "./predict";
 import { SnapshotError, SnapshotHistory, type Entity, type World } from "./world";
 
 export type Status = "connecting" | "lobby" | "playing" | "closed";
@@ -33,6 +37,29 @@ export interface ControlSample {
   buttons: number;
 }
 
+/** The figures of the net overlay (and window.skirmish.net). */
+export interface NetFigures {
+  /** Round-trip time of the newest Ping/Pong, ms; null before the first. */
+  rttMs: number | null;
+  /** Snapshot inter-arrival jitter, ms. */
+  jitterMs: number;
+  /** Snapshots missing from the tick sequence, percent of the recent ones. */
+  lossPct: number;
+  /** Bytes received per second (all messages), over the last second. */
+  bytesPerS: number;
+  /** How far in the past other entities are drawn, ms. */
+  renderDelayMs: number;
+  /** Snapshots received in this room, and how many of them the ?loss=
+   * knob dropped. */
+  snapshots: number;
+  droppedByKnob: number;
+}
+
+export interface SessionOptions {
+  /** Fraction of snapshots to drop on arrival: the `?loss=` test knob. */
+  loss?: number;
+}
+
 export interface JoinRequest {
   name: string;
   /** Room id; empty for quick-match. */
@@ -52,6 +79,9 @@ export class Session {
   /** Newest reconstructed world and when it arrived (performance.now()). */
   latest: { world: World; receivedAtMs: number } | null = null;
   interpolator: Interpolator | null = null;
+  /** Our own player's prediction; null outside a room. */
+  predictor: Predictor | null = null;
+  readonly netStats = new NetStats();
   /** Highest Input.seq the server applied (ServerMessage.input_ack). */
   inputAck = 0;
   /** Seq of the last Input sent. It keeps counting across rooms, so it only
@@ -63,7 +93,8 @@ export class Session {
   closeReason = "";
 
   private readonly conn: Connection;
-  private readonly history = new SnapshotHistory();
+  private history = new SnapshotHistory(0);
+  private readonly dropSnapshot: () => boolean;
   private helloDone = false;
   private pendingJoin: JoinRequest | null = null;
   private inputTimer: ReturnType<typeof setInterval> | undefined;
@@ -76,12 +107,15 @@ export class Session {
     url: string,
     private readonly controls: () => ControlSample,
     private readonly now: () => number = () => performance.now(),
+    options: SessionOptions = {},
   ) {
+    this.dropSnapshot = snapshotDropper(options.loss ?? 0);
     const handlers: ConnectionHandlers = {
       onHello: () => this.handleHello(),
       onMessage: (msg) => this.handleMessage(msg),
       onPong: () => this.emit(),
       onClose: (code, reason) => this.handleClose(code, reason),
+      onBytes: (n) => this.netStats.addBytes(n, this.now()),
     };
     this.conn = new Connection(url, handlers);
   }
@@ -89,6 +123,19 @@ export class Session {
   /** Round-trip time of the latest ping, ms. */
   get rttMs(): number | null {
     return this.conn.rttMs;
+  }
+
+  /** The net overlay's figures at local time nowMs. */
+  net(nowMs: number = this.now()): NetFigures {
+    return {
+      rttMs: this.conn.rttMs,
+      jitterMs: this.interpolator?.jitterMs ?? 0,
+      lossPct: this.netStats.lossPct,
+      bytesPerS: this.netStats.bytesPerS(nowMs),
+      renderDelayMs: this.interpolator?.renderDelayMs ?? 0,
+      snapshots: this.netStats.snapshots,
+      droppedByKnob: this.netStats.dropped,
+    };
   }
 
   /** Our own entity in the newest snapshot (absent while not in the world). */
@@ -138,8 +185,15 @@ export class Session {
         this.names = new Map(msg.msg.value.players.map((p) => [p.id, p.name]));
         break;
       case "snapshot":
-        if (!this.handleSnapshot(msg.msg.value)) return;
-        this.inputAck = msg.inputAck;
+        if (!this.room) return; // not in a room (yet)
+        if (this.dropSnapshot()) {
+          // The ?loss= knob: as if the network had lost it. Not applied,
+          // so not acknowledged either.
+          this.netStats.dropped++;
+          return;
+        }
+        this.netStats.addSnapshot(msg.msg.value.tick);
+        if (!this.handleSnapshot(msg.msg.value, msg.inputAck)) return;
         break;
       case "error": {
         const { code, message } = msg.msg.value;
@@ -167,11 +221,14 @@ export class Session {
       positionScale: w.positionScale || 1,
     };
     // A new room means a new tick sequence and new entity ids.
-    this.history.clear();
+    this.history = new SnapshotHistory(w.tickRate);
     this.latest = null;
     this.names = new Map();
     this.inputAck = 0;
-    this.interpolator = new Interpolator({ tickRate: w.tickRate, positionScale: this.room.positionScale });
+    this.netStats.resetSnapshots();
+    const world = { width: w.worldWidth, height: w.worldHeight };
+    this.interpolator = new Interpolator({ tickRate: w.tickRate, positionScale: this.room.positionScale, world });
+    this.predictor = new Predictor({ tickRate: w.tickRate, world });
     this.status = "playing";
     this.joining = false;
     this.error = "";
@@ -180,8 +237,8 @@ export class Session {
   }
 
   /** Applies a snapshot; false if it had to be dropped. */
-  private handleSnapshot(snap: Snapshot): boolean {
-    if (!this.room || !this.interpolator) return false; // not in a room (yet)
+  private handleSnapshot(snap: Snapshot, inputAck: number): boolean {
+    if (!this.room || !this.interpolator || !this.predictor) return false; // not in a room (yet)
     let world: World;
     try {
       world = this.history.apply(snap);
@@ -193,8 +250,19 @@ export class Session {
       return false;
     }
     const at = this.now();
-    this.latest = { world, receivedAtMs: at };
+    // A snapshot older than the newest (possible only if the transport
+    // reordered) is still a baseline, but not news.
+    const isNewest = this.history.newest === world;
+    if (isNewest) this.latest = { world, receivedAtMs: at };
     this.interpolator.push(world, at);
+    if (inputAck > this.inputAck) this.inputAck = inputAck;
+    if (isNewest) {
+      const own = world.entities.get(this.room.playerId);
+      if (own) {
+        const scale = this.room.positionScale;
+        this.predictor.reconcile({ x: own.x / scale, y: own.y / scale }, own.hp > 0, this.inputAck, at);
+      }
+    }
     return true;
   }
 
@@ -209,9 +277,11 @@ export class Session {
         dy: c.dy,
         aim: c.aim,
         buttons: c.buttons,
+        // Only a tick we reconstructed: the server bases deltas on it.
         ackTick: this.history.newest?.tick ?? 0,
       },
     });
+    this.predictor?.sent({ seq: this.inputSeq, dx: c.dx, dy: c.dy }, this.now());
   }
 
   private handleClose(code: number, reason: string): void {

@@ -5,6 +5,13 @@
 // Welcome.position_scale, angles are 1/256 turns — because delta snapshots
 // must be applied with the exact integer arithmetic the server used.
 // Conversion to world units happens when drawing or exporting state.
+//
+// Delta snapshots use dead reckoning (see the Snapshot comment in
+// skirmish.proto; game/predict.go and game/snapshot_apply.go are the Go
+// reference): every baseline entity is first moved along its velocity over
+// the ticks between baseline and snapshot, with integer rounding the server
+// reproduces exactly, and the delta carries only the differences from that
+// prediction.
 
 import type { Snapshot } from "./gen/skirmish/v1/skirmish_pb";
 
@@ -32,8 +39,8 @@ export interface Entity {
 
 /**
  * The world at one server tick. Worlds are never mutated once built: a
- * delta copies the baseline's map and replaces only the entities it touches,
- * so consecutive worlds share unchanged Entity objects.
+ * delta builds a new map from the baseline's, so consecutive worlds share
+ * the Entity objects that neither moved nor changed.
  */
 export interface World {
   readonly tick: number;
@@ -56,6 +63,63 @@ export class SnapshotError extends Error {
   override name = "SnapshotError";
 }
 
+/** Below this magnitude products and sums of integers are exact doubles with
+ * room to spare; beyond it (never in practice) we switch to BigInt. */
+const EXACT_LIMIT = 2 ** 50;
+
+/**
+ * a/b rounded to the nearest integer, halves up: floor((2a + b) / (2b)) for
+ * integers a and b > 0. This is the protocol's div_round.
+ */
+export function divRound(a: number, b: number): number {
+  const n = 2 * a + b;
+  const d = 2 * b;
+  if (Math.abs(n) < EXACT_LIMIT && d < EXACT_LIMIT) {
+    // Float division may round a quotient just below an integer up to it;
+    // the remainder check repairs that (n, q*d and r are all exact here).
+    let q = Math.floor(n / d);
+    const r = n - q * d;
+    if (r < 0) q--;
+    else if (r >= d) q++;
+    return q;
+  }
+  return Number(divRoundBig(BigInt(a), BigInt(b)));
+}
+
+function divRoundBig(a: bigint, b: bigint): bigint {
+  const n = 2n * a + b;
+  const d = 2n * b;
+  // BigInt division truncates towards zero; the rule floors.
+  let q = n / d;
+  if (n % d !== 0n && n < 0n) q--;
+  return q;
+}
+
+/** pos + div_round(v * ticks, tickRate), wrapped to int32 like the server's
+ * `int32` arithmetic. */
+function reckonAxis(pos: number, v: number, ticks: number, tickRate: number): number {
+  if (v === 0) return pos;
+  if (Math.abs(v) * ticks < EXACT_LIMIT) {
+    return (pos + (divRound(v * ticks, tickRate) | 0)) | 0;
+  }
+  const q = divRoundBig(BigInt(v) * BigInt(ticks), BigInt(tickRate));
+  return (pos + Number(BigInt.asIntN(32, q))) | 0;
+}
+
+/**
+ * A baseline entity moved by dead reckoning over `ticks` ticks at
+ * `tickRate`: x += div_round(vx * ticks, tickRate), likewise y; every other
+ * value stays. It is what a delta snapshot's values are relative to.
+ */
+export function predictEntity(e: Entity, ticks: number, tickRate: number): Entity {
+  if ((e.vx === 0 && e.vy === 0) || ticks === 0) return e;
+  return {
+    ...e,
+    x: reckonAxis(e.x, e.vx, ticks, tickRate),
+    y: reckonAxis(e.y, e.vy, ticks, tickRate),
+  };
+}
+
 /** Turns the gap-coded id column into absolute ids, checking they ascend. */
 export function decodeIds(gaps: readonly number[]): number[] {
   const ids = new Array<number>(gaps.length);
@@ -64,8 +128,13 @@ export function decodeIds(gaps: readonly number[]): number[] {
     if (i > 0 && gaps[i] === 0) {
       throw new SnapshotError(`snapshot lists id ${id} twice (index ${i})`);
     }
-    // uint32 arithmetic, like the server's.
-    id = (id + gaps[i]) >>> 0;
+    // uint32 arithmetic, like the server's; a gap that wraps past 2^32
+    // would make the ids descend.
+    const next = (id + gaps[i]) >>> 0;
+    if (i > 0 && next < id) {
+      throw new SnapshotError(`snapshot ids do not ascend at index ${i}`);
+    }
+    id = next;
     ids[i] = id;
   }
   return ids;
@@ -73,13 +142,16 @@ export function decodeIds(gaps: readonly number[]): number[] {
 
 /**
  * Keeps the last HISTORY_TICKS reconstructed worlds and builds the next one
- * from each incoming snapshot, full or delta.
+ * from each incoming snapshot, full or delta. One history serves one room:
+ * its tick rate (Welcome.tick_rate) drives the dead reckoning of deltas.
  */
 export class SnapshotHistory {
   // Insertion order is arrival order, which makes eviction a matter of
   // deleting the first key.
   private readonly worlds = new Map<number, World>();
   private newestWorld: World | undefined;
+
+  constructor(readonly tickRate: number) {}
 
   /**
    * Reconstructs the world a snapshot describes and remembers it as a
@@ -98,13 +170,19 @@ export class SnapshotHistory {
     if (snap.baseTick === 0) {
       world = applyFull(snap, ids);
     } else {
+      if (snap.baseTick >= snap.tick) {
+        throw new SnapshotError(`tick ${snap.tick}: baseline ${snap.baseTick} is not older`);
+      }
+      if (!Number.isInteger(this.tickRate) || this.tickRate <= 0) {
+        throw new SnapshotError(`tick ${snap.tick}: cannot apply a delta at tick rate ${this.tickRate}`);
+      }
       const base = this.worlds.get(snap.baseTick);
       if (base === undefined) {
         throw new SnapshotError(
           `tick ${snap.tick}: delta against tick ${snap.baseTick}, which is not among the last ${HISTORY_TICKS} ticks`,
         );
       }
-      world = applyDelta(base, snap, ids);
+      world = applyDelta(base, snap, ids, this.tickRate);
     }
     this.remember(world);
     return world;
@@ -168,11 +246,26 @@ function applyFull(snap: SnapshotColumns, ids: readonly number[]): World {
   return { tick: snap.tick, entities };
 }
 
-function applyDelta(base: World, snap: SnapshotColumns, ids: readonly number[]): World {
-  const entities = new Map(base.entities);
+function applyDelta(base: World, snap: SnapshotColumns, ids: readonly number[], tickRate: number): World {
+  const ticks = snap.tick - snap.baseTick;
+  // Every baseline entity first moves by dead reckoning; unlisted ones stay
+  // exactly there.
+  const entities = new Map<number, Entity>();
+  for (const [id, e] of base.entities) {
+    entities.set(id, predictEntity(e, ticks, tickRate));
+  }
+  // Removals before the listed values: an id both removed and listed (the
+  // server never sends that) then ends up as listed, as in the Go
+  // reference, game.ApplySnapshot.
+  for (const id of snap.removed) {
+    entities.delete(id);
+  }
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
-    const old = base.entities.get(id) ?? zeroEntity(id);
+    // Listed values are (actual - predicted); an entity absent from the
+    // baseline is predicted as all zero.
+    const b = base.entities.get(id);
+    const old = b === undefined ? zeroEntity(id) : predictEntity(b, ticks, tickRate);
     // `| 0` wraps like the server's int32 arithmetic, so a delta computed
     // with overflow still lands on the right value.
     entities.set(id, {
@@ -186,11 +279,6 @@ function applyDelta(base: World, snap: SnapshotColumns, ids: readonly number[]):
       hp: (old.hp + at(snap, "hp", i)) | 0,
       score: (old.score + at(snap, "score", i)) | 0,
     });
-  }
-  // Removals last: the contract does not say what an id both listed and
-  // removed means, and "gone" is the safer reading of a contradiction.
-  for (const id of snap.removed) {
-    entities.delete(id);
   }
   return { tick: snap.tick, entities };
 }

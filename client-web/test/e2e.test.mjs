@@ -5,8 +5,9 @@
 // <repo>/test-output/. Run from client-web/: `npm test`.
 //
 // Assertions read window.skirmish (src/debug.ts), which the client rebuilds
-// after every snapshot. They poll until a condition holds or a deadline
-// passes; the only fixed wait is how long a key is held.
+// after every snapshot, and its `frames`: what each animation frame drew.
+// They poll until a condition holds or a deadline passes; the only fixed
+// waits are how long a key is held (and between attempts).
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -146,6 +147,30 @@ function player(s, name) {
   return s.players.find((p) => p.name === name);
 }
 
+/** The page's frame log (window.skirmish.frames) and its clock. */
+function frames(page) {
+  return page.evaluate(() => ({ frames: window.skirmish?.frames ?? [], now: performance.now() }));
+}
+
+/** Waits until the own player has been drawn at one spot for `ms`. */
+async function waitUntilStill(page, ms = 300, timeoutMs = STATE_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { frames: f, now } = await frames(page);
+    const recent = f.filter((fr) => fr.t > now - ms);
+    if (recent.length >= 5 && f[0].t < now - ms && recent.every((fr) => fr.x !== null && fr.x === recent[0].x && fr.y === recent[0].y)) {
+      return recent.at(-1);
+    }
+    if (Date.now() > deadline) throw new Error(`own player not still for ${ms} ms; recent frames:\n${JSON.stringify(recent.slice(-5))}`);
+    await sleep(50);
+  }
+}
+
+/** Which horizontal key moves away from the nearer side wall, and its sign. */
+function awayFromWall(x, width) {
+  return x > width / 2 ? { key: "KeyA", dir: -1 } : { key: "KeyD", dir: 1 };
+}
+
 let server;
 let browser;
 
@@ -264,4 +289,125 @@ test("a closed connection shows its close code", async () => {
   } finally {
     await own.stop();
   }
+});
+
+test("own player moves on the first frame after a key press, before the server acknowledges it", async () => {
+  const page = await openPage(browser.context, `${server.url}?name=erin&autojoin=1`);
+  const s0 = await waitForState(page, "erin to play with acked inputs", (s) => s.status === "playing" && player(s, "erin") && s.inputAck > 0);
+  const width = s0.world.width;
+  let proven = null;
+  const attempts = [];
+  // An attempt is inconclusive if an Input carrying the key was sent,
+  // applied and acknowledged before the next frame (possible on loopback);
+  // then we try again.
+  for (let attempt = 0; attempt < 6 && !proven; attempt++) {
+    const still = await waitUntilStill(page);
+    const { key, dir } = awayFromWall(still.x, width);
+    await page.evaluate(() => {
+      window.__keyAt = null;
+      // Registered after the client's own listener, so the client has the
+      // key by the time this runs.
+      window.addEventListener("keydown", () => { window.__keyAt = performance.now(); }, { once: true });
+    });
+    await page.keyboard.down(key);
+    try {
+      await sleep(250);
+    } finally {
+      await page.keyboard.up(key);
+    }
+    const keyAt = await page.evaluate(() => window.__keyAt);
+    const { frames: f } = await frames(page);
+    assert.ok(keyAt !== null, "the key press reached the page");
+    const i1 = f.findIndex((fr) => fr.t > keyAt);
+    assert.ok(i1 > 1, "frames before and after the key press are logged");
+    const [fPrev, f0, f1] = [f[i1 - 2], f[i1 - 1], f[i1]];
+    const record = { keyAt, key, fPrev, f0, f1 };
+    attempts.push(record);
+    assert.equal(f0.x, fPrev.x, "still before the key press");
+    // Inputs with seq > f0.inputSeq may carry the key; none of them may
+    // be acknowledged when f1 is drawn, or this attempt proves nothing.
+    if (f1.inputAck > f0.inputSeq) continue;
+    assert.ok((f1.x - f0.x) * dir > 0, `drawn x moved ${key === "KeyD" ? "right" : "left"} on the first frame: ${JSON.stringify(record)}`);
+    assert.equal(f1.y, f0.y, "and only sideways");
+    proven = record;
+  }
+  assert.ok(proven, `every attempt was inconclusive: ${JSON.stringify(attempts)}`);
+  await page.screenshot({ path: join(OUT_DIR, "e2e-prediction.png") });
+  assert.deepEqual(page.errors, [], "no uncaught errors");
+  await page.close();
+});
+
+test("with ?loss=0.1 a remote player still moves smoothly, and the net overlay shows it", async () => {
+  const alice = await openPage(browser.context, `${server.url}?name=amy&autojoin=1`);
+  const a0 = await waitForState(alice, "amy to play", (s) => s.status === "playing" && player(s, "amy"));
+  const bob = await openPage(browser.context, `${server.url}?name=ben&autojoin=1&loss=0.1&room=${encodeURIComponent(a0.room)}`);
+  const b0 = await waitForState(bob, "ben to see amy", (s) => s.status === "playing" && player(s, "amy") && player(s, "ben"));
+  assert.equal(b0.loss, 0.1, "the knob is on");
+  const amyId = player(b0, "amy").id;
+  const width = b0.world.width;
+  const { key, dir } = awayFromWall(player(b0, "amy").x, width);
+
+  const HOLD_MS = 2000;
+  const WINDOW_MS = 1000; // the last second of the hold: amy moves throughout
+  await alice.keyboard.down(key);
+  let end;
+  try {
+    await sleep(HOLD_MS);
+    end = await bob.evaluate(() => performance.now());
+  } finally {
+    await alice.keyboard.up(key);
+  }
+  const { frames: f } = await frames(bob);
+  const samples = [];
+  for (const fr of f) {
+    if (fr.t <= end - WINDOW_MS || fr.t > end) continue;
+    const o = fr.others.find(([id]) => id === amyId);
+    if (o) samples.push({ t: fr.t, x: o[1], y: o[2] });
+  }
+  assert.ok(samples.length >= 20, `amy drawn in ${samples.length} frames of the last second`);
+  const SPEED = 220;
+  const TOLERANCE = 1.5;
+  const EPS = 0.5; // world units: quantization (1/4) and float slack
+  let still = 0;
+  let worst = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const dt = (samples[i].t - samples[i - 1].t) / 1000;
+    const d = Math.hypot(samples[i].x - samples[i - 1].x, samples[i].y - samples[i - 1].y);
+    const allowed = SPEED * dt * TOLERANCE + EPS;
+    worst = Math.max(worst, d / allowed);
+    assert.ok(d <= allowed, `frame ${i}: amy jumped ${d.toFixed(2)} units in ${(dt * 1000).toFixed(1)} ms (allowed ${allowed.toFixed(2)})`);
+    if (d === 0) still++;
+  }
+  const travelled = (samples.at(-1).x - samples[0].x) * dir;
+  const span = (samples.at(-1).t - samples[0].t) / 1000;
+  assert.ok(travelled > SPEED * span * 0.6, `amy moved ${travelled.toFixed(1)} units in ${span.toFixed(2)} s`);
+  assert.ok(still <= samples.length * 0.1, `amy stood still in ${still} of ${samples.length} frames`);
+
+  // The knob really dropped snapshots, and the stats show it.
+  const b1 = await state(bob);
+  assert.ok(b1.net.droppedByKnob > 0, `dropped ${b1.net.droppedByKnob}`);
+  assert.ok(b1.net.lossPct > 2 && b1.net.lossPct < 30, `loss ${b1.net.lossPct}%`);
+  assert.ok(b1.net.bytesPerS > 0, `bytes/s ${b1.net.bytesPerS}`);
+  assert.ok(b1.net.renderDelayMs > 40 && b1.net.renderDelayMs < 300, `render delay ${b1.net.renderDelayMs} ms`);
+  assert.ok(b1.net.jitterMs >= 0 && b1.net.rttMs !== null, `jitter ${b1.net.jitterMs}, rtt ${b1.net.rttMs}`);
+
+  // The overlay: N shows it, the button hides it again.
+  assert.ok(await bob.locator("#net").isHidden(), "net overlay starts hidden");
+  await bob.keyboard.press("KeyN");
+  await bob.locator("#net").waitFor({ state: "visible" });
+  await waitForState(bob, "the overlay to fill in", () => true);
+  await bob.waitForFunction(() => /\d+(\.\d)? %/.test(document.getElementById("net-loss")?.textContent ?? ""));
+  const text = await bob.locator("#net").textContent();
+  assert.match(text, /RTT\s+\d/);
+  assert.match(text, /Render delay\s+\d+ ms/);
+  assert.match(text, /\?loss=/, "the induced loss is labelled");
+  await bob.screenshot({ path: join(OUT_DIR, "e2e-net-overlay.png") });
+  await bob.click("#hud-net");
+  assert.ok(await bob.locator("#net").isHidden(), "the Net button hides it");
+  console.log(`# smoothness: ${samples.length} frames, worst step ${(worst * 100).toFixed(0)}% of allowed, ${still} still; bob net ${JSON.stringify(b1.net)}`);
+
+  assert.deepEqual(alice.errors, [], "no uncaught errors on amy's page");
+  assert.deepEqual(bob.errors, [], "no uncaught errors on ben's page");
+  await alice.close();
+  await bob.close();
 });
