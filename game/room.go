@@ -498,6 +498,7 @@ func (r *Room) welcome(m *member) []byte {
 		Spectator:     m.spectator,
 		Capacity:      uint32(r.cfg.Capacity),
 		Resumed:       m.resumed,
+		InputSeq:      m.lastSeq,
 	}
 	if m.spectator {
 		wm.PlayerId = 0

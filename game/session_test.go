@@ -74,7 +74,7 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	}
 	r.Step()
 	w = welcomeOf(t, alice2.take(t))
-	if w.PlayerId != id || !w.Resumed || w.SessionToken != "r/"+fmt.Sprint(id)+"/1" {
+	if w.PlayerId != id || !w.Resumed || w.SessionToken != "r/"+fmt.Sprint(id)+"/1" || w.InputSeq != 10 {
 		t.Fatalf("resumed welcome %v", w)
 	}
 	after := mustEntity(t, r.entities(), id)

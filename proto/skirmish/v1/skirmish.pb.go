@@ -575,8 +575,10 @@ type Input struct {
 	Aim float32 `protobuf:"fixed32,4,opt,name=aim,proto3" json:"aim,omitempty"`
 	// Button bit set: see Button.
 	Buttons uint32 `protobuf:"varint,5,opt,name=buttons,proto3" json:"buttons,omitempty"`
-	// The newest snapshot tick the client has received (0 if none yet); the
-	// server uses it as the baseline for delta snapshots.
+	// The newest snapshot tick the client has reconstructed (0 if none yet);
+	// the server uses it as the baseline for delta snapshots, and the arena
+	// judges this input's shots against the world of that tick (lag
+	// compensation, at most 200 ms back).
 	AckTick       uint32 `protobuf:"varint,6,opt,name=ack_tick,json=ackTick,proto3" json:"ack_tick,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -949,7 +951,10 @@ type Welcome struct {
 	// Room capacity (players).
 	Capacity uint32 `protobuf:"varint,12,opt,name=capacity,proto3" json:"capacity,omitempty"`
 	// True when this Welcome resumed an existing player.
-	Resumed       bool `protobuf:"varint,13,opt,name=resumed,proto3" json:"resumed,omitempty"`
+	Resumed bool `protobuf:"varint,13,opt,name=resumed,proto3" json:"resumed,omitempty"`
+	// The highest Input.seq applied for this player so far (0 for a new
+	// player): after a resume, continue numbering inputs after it.
+	InputSeq      uint32 `protobuf:"varint,14,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1073,6 +1078,13 @@ func (x *Welcome) GetResumed() bool {
 		return x.Resumed
 	}
 	return false
+}
+
+func (x *Welcome) GetInputSeq() uint32 {
+	if x != nil {
+		return x.InputSeq
+	}
+	return 0
 }
 
 // Roster lists the players of the room; it is sent on Welcome and whenever
@@ -1493,7 +1505,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\vServerHello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
 	"\x06server\x18\x02 \x01(\tR\x06server\x12*\n" +
-	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\x8b\x03\n" +
+	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\xa8\x03\n" +
 	"\aWelcome\x12\x1b\n" +
 	"\tplayer_id\x18\x01 \x01(\rR\bplayerId\x12\x12\n" +
 	"\x04room\x18\x02 \x01(\tR\x04room\x12\x12\n" +
@@ -1509,7 +1521,8 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	" \x01(\rR\rresumeGraceMs\x12\x1c\n" +
 	"\tspectator\x18\v \x01(\bR\tspectator\x12\x1a\n" +
 	"\bcapacity\x18\f \x01(\rR\bcapacity\x12\x18\n" +
-	"\aresumed\x18\r \x01(\bR\aresumed\"<\n" +
+	"\aresumed\x18\r \x01(\bR\aresumed\x12\x1b\n" +
+	"\tinput_seq\x18\x0e \x01(\rR\binputSeq\"<\n" +
 	"\x06Roster\x122\n" +
 	"\aplayers\x18\x01 \x03(\v2\x18.skirmish.v1.RosterEntryR\aplayers\"1\n" +
 	"\vRosterEntry\x12\x0e\n" +
