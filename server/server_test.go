@@ -455,3 +455,29 @@ func (m *buggyMode) Step(dt float64) {
 	}
 	m.Mode.Step(dt)
 }
+
+func TestShutdownClosesWithGoingAway(t *testing.T) {
+	ts := startServer(t, server.Config{})
+	c := dial(t, ts.addr)
+	c.hello()
+	c.join("c", "movers", "bye")
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		done <- ts.srv.Shutdown(ctx)
+	}()
+	if got := c.closeCode(3 * time.Second); got != ws.StatusGoingAway {
+		t.Fatalf("close code %d on shutdown, want 1001", got)
+	}
+	c.conn.Close() // answer by closing: Shutdown stops waiting for us
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if n := ts.srv.Conns(); n != 0 {
+		t.Fatalf("%d connections left after shutdown", n)
+	}
+	if _, err := net.Dial("tcp", ts.addr); err == nil {
+		t.Fatal("still accepting after shutdown")
+	}
+}

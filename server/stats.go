@@ -71,6 +71,10 @@ type Stats struct {
 	TicksSkipped      uint64            `json:"ticks_skipped"`
 	CloseCodes        map[string]uint64 `json:"close_codes"`
 	HeapInuseBytes    uint64            `json:"heap_inuse_bytes"`
+	// Mallocs counts heap allocations since start: its growth over a
+	// window, divided by clients × ticks, is allocations per client·tick.
+	Mallocs uint64 `json:"mallocs"`
+	GCs     uint32 `json:"gcs"`
 }
 
 // Stats returns a snapshot of the server's counters.
@@ -111,6 +115,8 @@ func (s *Server) Stats() Stats {
 		TicksSkipped:      hs.Skipped,
 		CloseCodes:        map[string]uint64{},
 		HeapInuseBytes:    ms.HeapInuse,
+		Mallocs:           ms.Mallocs,
+		GCs:               ms.NumGC,
 	}
 	for i := range s.stats.closeCodes {
 		if n := s.stats.closeCodes[i].Load(); n > 0 {

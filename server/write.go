@@ -137,20 +137,8 @@ func (c *Conn) flushLocked() {
 // writeLocked writes p without blocking and returns how much the socket
 // took, or -1 if the connection failed (it is then being closed).
 func (c *Conn) writeLocked(p []byte) int {
-	for {
-		n, err := unix.Write(c.fd, p)
-		switch err {
-		case nil:
-			c.srv.stats.bytesOut.Add(uint64(n))
-			return n
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return 0
-		}
-		c.failLocked()
-		return -1
-	}
+	iov := [1][]byte{p}
+	return c.writevLocked(iov[:])
 }
 
 // writevLocked is writeLocked for several buffers in one system call.
