@@ -36,10 +36,37 @@ export interface DebugFrame {
 /** Frames kept in the log: 10 s at 60 frames per second. */
 export const FRAME_LOG_SIZE = 600;
 
+/** Test hooks, on window.skirmish.debug (not enumerable, so that
+ * serializing window.skirmish skips them). */
+export interface DebugHooks {
+  /** Loses the connection as the network would (no Leave): the client
+   * reconnects and resumes. */
+  dropSocket(): void;
+}
+
 export interface DebugState {
   status: Status;
+  /** Every status change, oldest first (the newest 50): a state that lasted
+   * less than a poll interval still shows here. */
+  statusLog: Status[];
   playerId: number;
   room: string;
+  /** We are watching: no entity, no inputs. */
+  spectator: boolean;
+  /** We created the room with "Create private room". */
+  privateRoom: boolean;
+  /** Room capacity from Welcome (0 outside a room). */
+  capacity: number;
+  /** Welcomes with resumed = true so far. */
+  resumes: number;
+  /** Set while reconnecting: failed attempts so far. */
+  reconnect: { attempt: number } | null;
+  /** What the client did on its own (resumed, rejoined, gave up). */
+  notice: string;
+  /** Players seen leaving our rooms (ids gone from a Roster), and how many
+   * Rosters arrived since the latest Welcome. */
+  leaves: Array<{ id: number; name: string; room: string }>;
+  rosterUpdates: number;
   /** Tick of the newest snapshot. */
   tick: number;
   rttMs: number | null;
@@ -58,6 +85,7 @@ export interface DebugState {
   loss: number;
   /** The newest FRAME_LOG_SIZE animation frames, oldest first. */
   frames: DebugFrame[];
+  debug?: DebugHooks;
 }
 
 declare global {
@@ -89,8 +117,17 @@ export function debugState(session: Session, loss: number): DebugState {
   }
   return {
     status: session.status,
+    statusLog: session.statusLog.map((e) => e.status),
     playerId: room?.playerId ?? 0,
     room: room?.room ?? "",
+    spectator: room?.spectator ?? false,
+    privateRoom: room?.private ?? false,
+    capacity: room?.capacity ?? 0,
+    resumes: session.resumes,
+    reconnect: session.reconnect ? { attempt: session.reconnect.attempt } : null,
+    notice: session.notice,
+    leaves: session.leaves.map((l) => ({ ...l })),
+    rosterUpdates: session.rosterUpdates,
     tick: world?.tick ?? 0,
     rttMs: session.rttMs,
     players,
@@ -108,7 +145,10 @@ export function debugState(session: Session, loss: number): DebugState {
 }
 
 export function publishDebugState(session: Session, loss: number): void {
-  window.skirmish = debugState(session, loss);
+  const state = debugState(session, loss);
+  const hooks: DebugHooks = { dropSocket: () => session.dropSocket() };
+  Object.defineProperty(state, "debug", { value: hooks, enumerable: false });
+  window.skirmish = state;
 }
 
 /** Appends the frame just drawn to window.skirmish.frames. */

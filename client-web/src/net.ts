@@ -15,6 +15,13 @@ import {
 export const PROTOCOL_VERSION = 1;
 export const CLIENT_NAME = "skirmish-web/0.1";
 const PING_INTERVAL_MS = 1000;
+/**
+ * A connection that has answered nothing (no pong, no snapshot, nothing)
+ * for this long after a Ping is taken for dead. A dead network path often
+ * closes no socket at all (a laptop changing Wi-Fi, a NAT forgetting us):
+ * the browser would only notice when TCP gives up, minutes later.
+ */
+export const DEAD_AFTER_MS = 4000;
 
 /** The oneof of a ClientMessage, e.g. {case: "join", value: {name: "ann"}}. */
 export type ClientPayload = MessageInitShape<typeof ClientMessageSchema>["msg"];
@@ -46,6 +53,9 @@ export interface ConnectionHandlers {
   onClose(code: number, reason: string): void;
   /** A binary frame of `bytes` bytes arrived (before it is decoded). */
   onBytes?(bytes: number): void;
+  /** Nothing arrived for DEAD_AFTER_MS after a Ping: the path is probably
+   * gone though the socket is still open. */
+  onSilent?(): void;
 }
 
 export class Connection {
@@ -54,6 +64,11 @@ export class Connection {
 
   private readonly ws: WebSocket;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set by abandon(): no handler is called any more. */
+  private abandoned = false;
+  /** When the first Ping since the last received frame was sent; null if
+   * something arrived since the latest Ping. */
+  private unansweredSince: number | null = null;
 
   constructor(url: string, private readonly handlers: ConnectionHandlers) {
     this.ws = new WebSocket(url);
@@ -63,11 +78,13 @@ export class Connection {
     this.ws.onopen = () => {
       this.send({ case: "hello", value: { protocolVersion: PROTOCOL_VERSION, client: CLIENT_NAME } });
     };
-    this.ws.onmessage = (ev: MessageEvent) => this.receive(ev.data);
+    this.ws.onmessage = (ev: MessageEvent) => {
+      if (!this.abandoned) this.receive(ev.data);
+    };
     // An "error" event is always followed by "close", which carries the code.
     this.ws.onclose = (ev: CloseEvent) => {
       clearInterval(this.pingTimer);
-      this.handlers.onClose(ev.code, ev.reason);
+      if (!this.abandoned) this.handlers.onClose(ev.code, ev.reason);
     };
   }
 
@@ -78,8 +95,25 @@ export class Connection {
     this.ws.send(encodeClientMessage(msg));
   }
 
-  close(): void {
-    this.ws.close(1000, "client closed");
+  /** Closes the socket; onClose follows when the server has answered. */
+  close(code = 1000, reason = "client closed"): void {
+    this.ws.close(code, reason);
+  }
+
+  /**
+   * Forgets the connection at once, as if the network had gone: no handler
+   * is called any more (not even onClose) and the socket is closed in the
+   * background, without a Leave. The server sees a disconnect and keeps the
+   * player for the grace period.
+   */
+  abandon(code = 4000, reason = "abandoned"): void {
+    this.abandoned = true;
+    clearInterval(this.pingTimer);
+    // CONNECTING sockets may be closed too (the browser then gives up the
+    // handshake).
+    if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
+      this.ws.close(code, reason);
+    }
   }
 
   private receive(data: unknown): void {
@@ -87,6 +121,7 @@ export class Connection {
       console.warn("skirmish: ignoring non-binary frame");
       return;
     }
+    this.unansweredSince = null;
     this.handlers.onBytes?.(data.byteLength);
     let msg: ServerMessage;
     try {
@@ -116,7 +151,19 @@ export class Connection {
 
   private startPinging(): void {
     clearInterval(this.pingTimer);
-    const ping = () => this.send({ case: "ping", value: { clientTimeUs: BigInt(nowUs()) } });
+    const ping = () => {
+      // Timers of background tabs may run late; that only delays this
+      // check (a pong that arrived meanwhile cleared unansweredSince).
+      const now = performance.now();
+      if (this.unansweredSince === null) {
+        this.unansweredSince = now;
+      } else if (now - this.unansweredSince > DEAD_AFTER_MS) {
+        clearInterval(this.pingTimer);
+        this.handlers.onSilent?.();
+        return;
+      }
+      this.send({ case: "ping", value: { clientTimeUs: BigInt(nowUs()) } });
+    };
     ping(); // measure at once rather than a second from now
     this.pingTimer = setInterval(ping, PING_INTERVAL_MS);
   }

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -37,18 +38,18 @@ const SERVER_START_MS = 15_000;
 const STATE_TIMEOUT_MS = 5_000;
 
 /**
- * Starts the server on a free port and resolves with its base URL once it
- * prints it. The process is stopped by the returned stop(), which is safe to
- * call twice.
+ * Starts the server (on a free port unless `addr` names one) and resolves
+ * with its base URL once it prints it. The process is stopped by the
+ * returned stop(), which is safe to call twice.
  */
-async function startServer() {
+async function startServer(extraArgs = [], addr = "127.0.0.1:0") {
   if (!existsSync(SERVER_BIN)) {
     throw new Error(
       `server binary ${SERVER_BIN} not found: build it with ` +
         "`go build -o bin/skirmish ./server/cmd/skirmish` or set SKIRMISH_BIN",
     );
   }
-  const proc = spawn(SERVER_BIN, ["-addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(SERVER_BIN, ["-addr", addr, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
   let output = ""; // both streams, for the error message if it never listens
   const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
   const url = await new Promise((resolve, reject) => {
@@ -91,6 +92,22 @@ async function startServer() {
     clearTimeout(killer);
   };
   return { url, stop };
+}
+
+/** A TCP port that was free a moment ago (for a server that must come back
+ * on the same address). */
+async function freePort() {
+  const srv = createServer();
+  await new Promise((resolve, reject) => srv.listen(0, "127.0.0.1", resolve).once("error", reject));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** A room id no other test uses (closed pages leave their players in
+ * quick-match rooms for the resume grace period). */
+function uniqueRoom(prefix) {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
 /** A browser with a fresh profile; close() also removes the profile. */
@@ -162,6 +179,26 @@ async function waitUntilStill(page, ms = 300, timeoutMs = STATE_TIMEOUT_MS) {
       return recent.at(-1);
     }
     if (Date.now() > deadline) throw new Error(`own player not still for ${ms} ms; recent frames:\n${JSON.stringify(recent.slice(-5))}`);
+    await sleep(50);
+  }
+}
+
+/** Waits until player `name` has stood at one spot in `page`'s snapshots
+ * for `ms`, with inputs acknowledged; returns the state. */
+async function waitUntilServerStill(page, name, ms = 300, timeoutMs = STATE_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let since = null;
+  let last = null;
+  for (;;) {
+    const s = await state(page);
+    const p = s && player(s, name);
+    if (p && s.inputAck > 0 && last && p.x === last.x && p.y === last.y) {
+      if (Date.now() - since >= ms) return s;
+    } else {
+      since = Date.now();
+    }
+    last = p;
+    if (Date.now() > deadline) throw new Error(`${name} not still for ${ms} ms; last state:\n${JSON.stringify(s)}`);
     await sleep(50);
   }
 }
@@ -261,29 +298,36 @@ test("the lobby asks for a name, remembers it, and joins by Play or Enter", asyn
   assert.ok(await page.locator("#lobby").isHidden(), "lobby overlay gone while playing");
   await page.screenshot({ path: join(OUT_DIR, "e2e-lobby-joined.png") });
 
-  // A new visit: the lobby again, with the name remembered; Enter joins.
-  await page.reload();
-  await waitForState(page, "the handshake after reload", (st) => st.status === "lobby");
-  assert.equal(await page.inputValue("#lobby-name"), "carol", "name remembered in localStorage");
-  await page.focus("#lobby-name");
-  await page.keyboard.press("Enter");
-  await waitForState(page, "carol to play again", (st) => st.status === "playing" && player(st, "carol"));
+  // A new visit (a new tab: a reload would resume the session, see the
+  // resume test): the lobby again, with the name remembered; Enter joins.
+  const again = await openPage(browser.context, server.url);
+  await waitForState(again, "the handshake in a new tab", (st) => st.status === "lobby");
+  assert.equal(await again.inputValue("#lobby-name"), "carol", "name remembered in localStorage");
+  await again.focus("#lobby-name");
+  await again.keyboard.press("Enter");
+  await waitForState(again, "carol to play again", (st) => st.status === "playing" && player(st, "carol"));
   assert.deepEqual(page.errors, [], "no uncaught errors");
+  assert.deepEqual(again.errors, [], "no uncaught errors in the new tab");
   await page.close();
+  await again.close();
 });
 
 test("a closed connection shows its close code", async () => {
-  // A server of its own, so that stopping it disturbs no other test.
-  const own = await startServer();
+  // A server of its own, so that stopping it disturbs no other test; a
+  // short grace period, after which the client stops trying.
+  const own = await startServer(["-resume-grace", "2s"]);
   try {
     const page = await openPage(browser.context, `${own.url}?name=dave&autojoin=1`);
     await waitForState(page, "dave to play", (s) => s.status === "playing");
     await own.stop();
-    const s = await waitForState(page, "the close to be noticed", (st) => st.status === "closed");
+    const s = await waitForState(page, "the client to give up", (st) => st.status === "closed", 30_000);
+    assert.ok(s.statusLog.includes("reconnecting"), `tried to reconnect first: ${s.statusLog}`);
     assert.ok(s.closeCode >= 1000, `close code ${s.closeCode}`);
     assert.ok(await page.locator("#closed").isVisible(), "disconnected overlay shown");
+    assert.ok(await page.locator("#reconnecting").isHidden(), "reconnecting banner gone");
     const text = await page.locator("#closed-text").textContent();
     assert.ok(text.includes(`Close code ${s.closeCode}`), `overlay text: ${text}`);
+    assert.match(text, /Gave up reconnecting after \d+ attempts/);
     await page.screenshot({ path: join(OUT_DIR, "e2e-closed.png") });
     await page.close();
   } finally {
@@ -410,4 +454,239 @@ test("with ?loss=0.1 a remote player still moves smoothly, and the net overlay s
   assert.deepEqual(bob.errors, [], "no uncaught errors on ben's page");
   await alice.close();
   await bob.close();
+});
+
+/** Holds `key` on `page` for `ms`. */
+async function hold(page, key, ms) {
+  await page.keyboard.down(key);
+  try {
+    await sleep(ms);
+  } finally {
+    await page.keyboard.up(key);
+  }
+}
+
+/**
+ * Samples `page` every 50 ms until stop() and records whether player `id`
+ * was in its world each time (a player who left would vanish).
+ */
+function watchPresence(page, id) {
+  const seen = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const s = await state(page);
+      if (s) seen.push(s.players.some((p) => p.id === id));
+      await sleep(50);
+    }
+  })();
+  return {
+    seen,
+    stop: async () => {
+      running = false;
+      await done;
+    },
+  };
+}
+
+test("a dropped connection resumes the same player; the others never see it leave", async () => {
+  const room = uniqueRoom("resume");
+  const alice = await openPage(browser.context, `${server.url}?name=alice&autojoin=1&room=${room}`);
+  const bob = await openPage(browser.context, `${server.url}?name=bob&autojoin=1&room=${room}`);
+  const b0 = await waitForState(bob, "bob to see alice and bob", (s) => s.status === "playing" && player(s, "alice") && player(s, "bob"));
+  await waitForState(alice, "alice to see bob", (s) => s.status === "playing" && player(s, "bob"));
+  const width = b0.world.width;
+
+  // Change alice's state (move her), then let her stand still. (Judged
+  // from snapshots: alice's page is in the background, where the browser
+  // may not run animation frames.)
+  const { key } = awayFromWall(player(b0, "alice").x, width);
+  await hold(alice, key, 400);
+  const a0 = await waitUntilServerStill(alice, "alice");
+  const me0 = player(a0, "alice");
+  assert.equal(me0.id, a0.playerId);
+  const bobBefore = await state(bob);
+  const presence = watchPresence(bob, a0.playerId);
+
+  // Cut alice's socket as the network would: no Leave.
+  await alice.evaluate(() => window.skirmish.debug.dropSocket());
+  const a1 = await waitForState(
+    alice,
+    "alice to reconnect and resume",
+    (s) => s.status === "playing" && s.resumes === 1 && player(s, "alice"),
+    15_000,
+  );
+  const log = a1.statusLog;
+  assert.deepEqual(log.slice(log.lastIndexOf("reconnecting") - 1), ["playing", "reconnecting", "playing"], `status log ${log}`);
+  assert.equal(a1.playerId, a0.playerId, "the same player id");
+  const me1 = player(a1, "alice");
+  assert.equal(me1.id, me0.id);
+  assert.ok(me1.score >= me0.score, `score ${me1.score} >= ${me0.score}`);
+  assert.ok(Math.hypot(me1.x - me0.x, me1.y - me0.y) < 2, `the same entity, where it stood: ${JSON.stringify([me0, me1])}`);
+  assert.match(a1.notice, /resumed/);
+  assert.match(await alice.locator("#hud-notice").textContent(), /resumed/, "the HUD says so");
+  assert.equal(await alice.locator("#hud-status").textContent(), "playing");
+  assert.ok(await alice.locator("#reconnecting").isHidden());
+
+  // Inputs go on from Welcome.input_seq: the server acknowledges them (an
+  // ack above what we sent would mean we numbered from the wrong place) and
+  // bob sees alice move again.
+  const x1 = player(await state(bob), "alice").x;
+  const back = awayFromWall(x1, width);
+  await hold(alice, back.key, 600);
+  await waitForState(bob, "bob to see alice move after the resume", (s) => Math.abs(player(s, "alice").x - x1) > 50);
+  const a2 = await waitForState(alice, "inputs acknowledged after the resume", (s) => s.inputAck > a1.inputAck);
+  assert.ok(a2.inputAck <= a2.inputSeq, `input_ack ${a2.inputAck} <= seq ${a2.inputSeq}`);
+
+  await presence.stop();
+  const b1 = await state(bob);
+  assert.ok(presence.seen.length >= 5 && presence.seen.every(Boolean), `alice in every snapshot bob had: ${presence.seen}`);
+  assert.deepEqual(b1.leaves, [], "bob saw nobody leave");
+  assert.equal(b1.rosterUpdates, bobBefore.rosterUpdates, "bob got no Roster at all");
+  assert.equal(b1.players.length, 2);
+  await alice.screenshot({ path: join(OUT_DIR, "e2e-resumed.png") });
+
+  // A reload within the grace period resumes too (sessionStorage).
+  await alice.reload();
+  const a3 = await waitForState(alice, "alice to resume after a reload", (s) => s.status === "playing" && s.resumes === 1, 15_000);
+  assert.equal(a3.playerId, a0.playerId, "the same player after a reload");
+  assert.ok(await alice.locator("#lobby").isHidden(), "no lobby on the way");
+  assert.deepEqual((await state(bob)).leaves, [], "bob still saw nobody leave");
+
+  // Leave ends the session: alice is back in the lobby and bob sees her go
+  // (which also shows that bob's leave record works).
+  await alice.click("#hud-leave");
+  await waitForState(alice, "alice in the lobby", (s) => s.status === "lobby" && s.playerId === 0);
+  assert.ok(await alice.locator("#lobby").isVisible(), "lobby shown after Leave");
+  const b2 = await waitForState(bob, "bob to see alice leave", (s) => s.leaves.length > 0 && !player(s, "alice"));
+  assert.deepEqual(b2.leaves.map((l) => l.id), [a0.playerId]);
+  await alice.screenshot({ path: join(OUT_DIR, "e2e-left.png") });
+
+  assert.deepEqual(alice.errors, [], "no uncaught errors on alice's page");
+  assert.deepEqual(bob.errors, [], "no uncaught errors on bob's page");
+  await alice.close();
+  await bob.close();
+});
+
+test("a network that goes silent is noticed, and the session resumes when it is back", async () => {
+  // Offline emulation stalls the socket without closing it, as a dead
+  // Wi-Fi does; the client notices the silence, retries, and resumes.
+  const profile = await launchBrowser();
+  try {
+    const room = uniqueRoom("offline");
+    const page = await openPage(profile.context, `${server.url}?name=gus&autojoin=1&room=${room}`);
+    const s0 = await waitForState(page, "gus to play", (s) => s.status === "playing" && player(s, "gus"));
+    let t = Date.now();
+    await profile.context.setOffline(true);
+    await waitForState(page, "the silence to be noticed", (s) => s.status === "reconnecting", 15_000);
+    console.log(`# silence noticed after ${Date.now() - t} ms`);
+    await page.screenshot({ path: join(OUT_DIR, "e2e-reconnecting.png") });
+    assert.ok(await page.locator("#reconnecting").isVisible(), "reconnecting banner shown");
+    assert.equal(await page.locator("#hud-status").textContent(), "reconnecting…");
+    t = Date.now();
+    await profile.context.setOffline(false);
+    const s1 = await waitForState(page, "gus to resume", (s) => s.status === "playing" && s.resumes === 1, 20_000);
+    console.log(`# resumed ${Date.now() - t} ms after going online`);
+    assert.equal(s1.playerId, s0.playerId);
+    assert.deepEqual(page.errors, [], "no uncaught errors");
+  } finally {
+    await profile.close();
+  }
+});
+
+test("a server restart: the session cannot resume, so the client rejoins the same room and says so", async () => {
+  const addr = `127.0.0.1:${await freePort()}`;
+  let own = await startServer([], addr);
+  try {
+    const room = uniqueRoom("restart");
+    const page = await openPage(browser.context, `${own.url}?name=hal&autojoin=1&room=${room}`);
+    await waitForState(page, "hal to play", (s) => s.status === "playing" && player(s, "hal"));
+    await own.stop();
+    await waitForState(page, "hal to be reconnecting", (s) => s.status === "reconnecting");
+    // A new process: a new session key, no rooms.
+    own = await startServer([], addr);
+    const s = await waitForState(page, "hal to play again", (st) => st.status === "playing" && player(st, "hal"), 20_000);
+    assert.equal(s.room, room, "the same room id");
+    assert.equal(s.resumes, 0, "not a resume");
+    assert.match(s.notice, /Could not resume the session \(SESSION_INVALID\); joining room .* again as a new player/);
+    assert.match(await page.locator("#hud-notice").textContent(), /new player/, "the HUD says so");
+    await page.screenshot({ path: join(OUT_DIR, "e2e-rejoined.png") });
+    assert.deepEqual(page.errors, [], "no uncaught errors");
+    await page.close();
+  } finally {
+    await own.stop();
+  }
+});
+
+test("Create private room shows the code and a link that brings a friend in", async () => {
+  const host = await openPage(browser.context, `${server.url}?name=hana`);
+  await waitForState(host, "the handshake", (s) => s.status === "lobby");
+  await host.click("#lobby-private");
+  const h0 = await waitForState(host, "hana in her private room", (s) => s.status === "playing" && s.privateRoom && player(s, "hana"));
+  const code = h0.room;
+  assert.match(code, /^[A-Za-z0-9_-]{4,32}$/, `room code ${code}`);
+  assert.equal(await host.locator("#hud-room").textContent(), `${code} (private)`);
+  const link = await host.locator("#hud-share").getAttribute("href");
+  assert.equal(link, `${server.url}?room=${code}`);
+  const rooms = await (await fetch(`${server.url}rooms`)).json();
+  assert.ok(!rooms.some((r) => r.id === code), "a private room is not listed in GET /rooms");
+
+  const guest = await openPage(browser.context, link);
+  await waitForState(guest, "the guest's handshake", (s) => s.status === "lobby");
+  assert.equal(await guest.locator("#lobby-room").textContent(), `You will join room ${code}.`);
+  await guest.fill("#lobby-name", "ivan");
+  await guest.click("#lobby-play");
+  const g0 = await waitForState(guest, "ivan to see hana and ivan", (s) => s.status === "playing" && player(s, "hana") && player(s, "ivan"));
+  assert.equal(g0.room, code);
+  assert.equal(g0.players.length, 2);
+  const h1 = await waitForState(host, "hana to see ivan", (s) => player(s, "ivan"));
+  assert.equal(h1.players.length, 2);
+  await host.screenshot({ path: join(OUT_DIR, "e2e-private-room.png") });
+  assert.deepEqual(host.errors, []);
+  assert.deepEqual(guest.errors, []);
+  await host.close();
+  await guest.close();
+});
+
+test("?spectate=1&room= watches: no entity, no inputs, sees the players", async () => {
+  const room = uniqueRoom("watch");
+  const jo = await openPage(browser.context, `${server.url}?name=jo&autojoin=1&room=${room}`);
+  const kim = await openPage(browser.context, `${server.url}?name=kim&autojoin=1&room=${room}`);
+  await waitForState(jo, "jo to see kim", (s) => s.status === "playing" && player(s, "kim"));
+  const watchLink = await jo.locator("#hud-watch").getAttribute("href");
+  assert.equal(watchLink, `${server.url}?spectate=1&room=${room}`);
+
+  const watcher = await openPage(browser.context, watchLink);
+  const w0 = await waitForState(watcher, "the spectator to see jo and kim", (s) => s.status === "spectating" && player(s, "jo") && player(s, "kim"));
+  assert.equal(w0.spectator, true);
+  assert.equal(w0.playerId, 0, "no entity of its own");
+  assert.equal(w0.players.length, 2, "only the two players");
+  assert.equal(await watcher.locator("#hud-status").textContent(), "spectating");
+  assert.equal(await watcher.locator("#hud-hp").textContent(), "–");
+  assert.ok(await watcher.locator("#lobby").isHidden(), "a watch link skips the lobby");
+  // The players see no third player.
+  assert.equal((await state(jo)).players.length, 2);
+
+  // The spectator's view follows the game.
+  const x0 = player(await state(watcher), "jo").x;
+  const { key } = awayFromWall(x0, w0.world.width);
+  await hold(jo, key, 600);
+  await waitForState(watcher, "the spectator to see jo move", (s) => Math.abs(player(s, "jo").x - x0) > 50);
+  // Keys on the spectator's page move nothing and send nothing.
+  await hold(watcher, "KeyD", 300);
+  const w1 = await state(watcher);
+  assert.equal(w1.inputSeq, 0, "a spectator sends no inputs");
+  assert.equal(w1.error, "", "so the server never answers ERROR_CODE_SPECTATOR");
+
+  // A spectator comes back as a spectator.
+  await watcher.evaluate(() => window.skirmish.debug.dropSocket());
+  const w2 = await waitForState(watcher, "the spectator to come back", (s) => s.status === "spectating" && s.statusLog.includes("reconnecting") && s.players.length === 2, 15_000);
+  assert.equal(w2.playerId, 0);
+  assert.equal((await state(jo)).players.length, 2);
+  await watcher.screenshot({ path: join(OUT_DIR, "e2e-spectator.png") });
+  assert.deepEqual(watcher.errors, []);
+  assert.deepEqual(jo.errors, []);
+  await watcher.close();
+  await jo.close();
+  await kim.close();
 });
