@@ -26,6 +26,7 @@ var (
 	ErrModeMismatch = errors.New("room runs another game mode")
 	ErrHubClosed    = errors.New("server is shutting down")
 	ErrBadRoomShape = errors.New("bad room capacity or tick rate")
+	ErrNoSuchRoom   = errors.New("no such room to watch")
 )
 
 // ModeSpec registers a game mode with the hub.
@@ -162,6 +163,14 @@ func (h *Hub) room(req JoinRequest) (*Room, error) {
 		return nil, ErrHubClosed
 	}
 	mode, roomID := req.Mode, req.Room
+	if req.Spectate {
+		// Watching never creates a room: a typo must not open an empty one.
+		r, ok := h.rooms[roomID]
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", ErrNoSuchRoom, roomID)
+		}
+		return r, nil
+	}
 	if roomID != "" {
 		if r, ok := h.rooms[roomID]; ok {
 			if mode != "" && r.ModeName() != mode {

@@ -454,6 +454,9 @@ func (r *Room) applyCommands() {
 			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
 		case cmdAway:
 			c.m.peer, c.m.awayTick = nil, r.tick
+			// The player stands still while away: replace its last controls
+			// (an input with the same seq replaces, a lower one is ignored).
+			r.mode.ApplyInput(c.m.id, Input{Seq: c.m.lastSeq})
 			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
 		case cmdResume:
 			if old := c.m.peer; old != nil && old != c.peer {

@@ -60,6 +60,12 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	if _, ok := entityByID(r.entities(), id); !ok {
 		t.Fatal("player removed during the grace period")
 	}
+	// It stands still while away, though its last input said move.
+	x0 := mustEntity(t, r.entities(), id).X
+	r.Step()
+	if e := mustEntity(t, r.entities(), id); e.X != x0 || e.VX != 0 {
+		t.Fatalf("away player still moving: x %d -> %d, vx %d", x0, e.X, e.VX)
+	}
 	if msgs := bob.take(t); hasRoster(msgs) {
 		t.Fatal("bob saw a roster change when alice dropped")
 	}
@@ -78,7 +84,7 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 		t.Fatalf("resumed welcome %v", w)
 	}
 	after := mustEntity(t, r.entities(), id)
-	if after.Score != before.Score || after.X < before.X {
+	if after.Score < before.Score || after.X < before.X {
 		t.Fatalf("resumed entity %+v, before the drop %+v", after, before)
 	}
 	if msgs := bob.take(t); hasRoster(msgs) {
@@ -155,6 +161,9 @@ func TestSpectatorWatchesOnly(t *testing.T) {
 	}
 	if _, ok := entityByID(r.entities(), sid); ok {
 		t.Fatal("spectator has an entity")
+	}
+	if _, _, err := game.NewHub(game.HubConfig{Logger: quietLogger()}).JoinWith(watcher, game.JoinRequest{Spectate: true, Room: "nowhere"}); !errors.Is(err, game.ErrNoSuchRoom) {
+		t.Fatalf("spectating a room that does not exist: %v", err)
 	}
 	if r.Input(sid, game.Input{Seq: 1, DX: 1}) {
 		t.Fatal("spectator input accepted")
