@@ -8,7 +8,7 @@ BUF   := $(WEB)/node_modules/.bin/buf
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: run build test check gotest webtest proto web bench fuzz clean
+.PHONY: run build test check gotest webtest proto web bench robust fuzz clean
 
 ## run: build everything and start the server with the web client embedded
 run: build
@@ -63,6 +63,11 @@ webtest: build
 ## bench: start a server and measure it with the bots (see README, Performance)
 bench: build
 	$(BIN)/skirmish-bots suite -server $(BIN)/skirmish -json bench/results/latest.json
+
+## robust: stall 5000, churn 100 000 and slow 20×50 against fresh servers,
+## with pass lines (~2.5 min)
+robust: build
+	$(BIN)/skirmish-bots robust -server $(BIN)/skirmish -json bench/results/robustness.json
 
 clean:
 	rm -rf $(BIN) test-output

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"time"
 
 	"github.com/gobwas/ws"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
@@ -116,21 +118,43 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
 		b.lastTick.Store(s.tick)
 	}
 	in := bw.e.inWindow(now)
-	if in {
+	// The reference window measures only the bots that will keep reading.
+	ref := !in && bw.e.inRef(now) && !isSlow(b.g, bw.e.spec.SlowFraction)
+	switch {
+	case in:
 		bw.stats.Snapshots++
 		bw.stats.SnapshotSize.Record(int64(len(p)))
 		if b.lastSnap != 0 {
 			bw.stats.Gap.Record((now - b.lastSnap) / 1000)
+		}
+	case ref:
+		bw.stats.RefSnapshots++
+		if b.lastSnap != 0 {
+			bw.stats.RefGap.Record((now - b.lastSnap) / 1000)
+		}
+	}
+	// With a reference window (slow), the readers' gaps also go into one
+	// histogram per second from its start, so that the windows can be
+	// compared second by second (a machine hiccup spoils one second, not
+	// the comparison).
+	if (in || ref) && b.lastSnap != 0 && !b.slow.Load() {
+		if rs := bw.e.refStart.Load(); rs != math.MaxInt64 {
+			bw.stats.recordSecond(int((now-rs)/int64(time.Second)), (now-b.lastSnap)/1000)
 		}
 	}
 	b.lastSnap = now
 	// input_ack 0 is ambiguous (seq 0 applied, or nothing yet): the RTT is
 	// sampled from the first advance above it.
 	if s.hasAck && s.ack > b.lastAck {
-		if in {
+		if in || ref {
 			if at, ok := b.sentAt(s.ack); ok {
-				bw.stats.RTT.Record(int64(uint32(now/1000) - at))
-			} else {
+				rtt := int64(uint32(now/1000) - at)
+				if in {
+					bw.stats.RTT.Record(rtt)
+				} else {
+					bw.stats.RefRTT.Record(rtt)
+				}
+			} else if in {
 				bw.stats.AcksLost++
 			}
 		}

@@ -46,7 +46,7 @@ type childMsg struct {
 }
 
 type childCmd struct {
-	Cmd   string `json:"cmd"` // window, collect, close
+	Cmd   string `json:"cmd"` // window, refwindow, collect, close
 	Start int64  `json:"start,omitempty"`
 	End   int64  `json:"end,omitempty"`
 }
@@ -111,6 +111,8 @@ loop:
 		switch cmd.Cmd {
 		case "window":
 			e.SetWindow(time.Unix(0, cmd.Start), time.Unix(0, cmd.End))
+		case "refwindow":
+			e.SetRefWindow(time.Unix(0, cmd.Start), time.Unix(0, cmd.End))
 		case "collect":
 			out.send(childMsg{Type: "stats", Stats: e.Collect()})
 		case "close":

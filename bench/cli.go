@@ -19,8 +19,12 @@ usage: skirmish-bots <command> [flags]
 commands:
   idle      connect -n bots that finish the handshake and stay silent
   play      -rooms R × -players P bots in movers rooms, one input per tick each
-  slow      like play, but -fraction of the bots stop reading when the window opens
-  churn     connect, join, hold, leave, disconnect, at -rate connections per second
+  slow      like play, measured in a reference window where every bot reads,
+            then in a window where -fraction of the bots stop reading; PASS/FAIL
+  churn     connect, join, hold, leave, disconnect, at -rate connections per
+            second, -total cycles; PASS/FAIL on the server's level after
+  stall     -n peers stall (half upgrades, half frames) while legitimate bots
+            join; PASS/FAIL on join latency and the server's deadlines
   baseline  the play load against a raw broadcast server (the CPU floor); with
             -url and -server-pid it also runs play against that server and
             reports the ratio
@@ -28,6 +32,12 @@ commands:
             upgrades and half frames; reports how the server answered each
   suite     what 'make bench' runs: starts -server on a random port, runs idle,
             play and baseline, writes -json (default bench/results/latest.json)
+  robust    starts -server itself and runs stall 5000, churn 100 000 and slow
+            20×50 with their pass lines, writes -json (default
+            bench/results/robustness.json)
+
+The commands with a pass line print PASS or FAIL with their checks, put
+"pass" in the JSON and exit with status 1 on FAIL.
 
 Run 'skirmish-bots <command> -h' for the flags of a command.
 `
@@ -43,6 +53,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "idle", "play", "slow", "churn", "baseline":
 		err = runLoadCommand(ctx, cmd, rest, stdout, stderr)
+	case "stall":
+		err = runStallCommand(ctx, rest, stdout, stderr)
+	case "robust":
+		err = runRobustCommand(ctx, rest, stdout, stderr)
 	case "abuse":
 		err = runAbuseCommand(ctx, rest, stdout, stderr)
 	case "suite":
@@ -61,6 +75,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errFailed):
+		return 1
 	default:
 		fmt.Fprintf(stderr, "skirmish-bots %s: %v\n", cmd, err)
 		return 1
@@ -139,18 +155,30 @@ func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stde
 	fs.SetOutput(stderr)
 	var c commonFlags
 	c.register(fs)
+	if cmd == "slow" {
+		// Long enough for the server to give up on the slow bots: their
+		// socket buffers fill, then its 10 s write stall passes.
+		setDefault(fs, "window", "25s")
+	}
 	n := fs.Int("n", 1000, "idle: number of bots")
-	rooms := fs.Int("rooms", 20, "play/slow/baseline: rooms")
+	rooms := fs.Int("rooms", 20, "play/slow/baseline: rooms; churn: the room pool, connection g joins churn-(g mod rooms) (0: groups of -players)")
 	players := fs.Int("players", 50, "play/slow/baseline/churn: players per room")
 	validate := fs.Bool("validate", false, "decode every snapshot with the generated code (costs bot CPU)")
 	fraction := fs.Float64("fraction", 0.1, "slow: fraction of the bots that stop reading")
 	rcvbuf := fs.Int("rcvbuf", 8192, "slow: SO_RCVBUF of the slow bots (0: kernel default, autotuned; then the kernel buffers absorb minutes of snapshots)")
+	refWindow := fs.Duration("ref-window", 10*time.Second, "slow: reference window before the window, with every bot reading")
+	gapRise := fs.Duration("gap-rise-max", 5*time.Millisecond, "slow: the bar on the readers' gap p99 rise")
+	gapStat := fs.String("gap-stat", GapStatMedian, "slow: what the bar compares, "+GapStatMedian+" (the median over each window's seconds of the p99 in that second) or "+GapStatWindow+" (each whole window's p99)")
 	snapBytes := fs.Int("snapshot-bytes", 0, "baseline: snapshot payload bytes as bots see them (0: computed for -players)")
 	rate := fs.Float64("rate", 100, "churn: new connections per second")
-	duration := fs.Duration("duration", 10*time.Second, "churn: how long new connections keep coming")
+	duration := fs.Duration("duration", 10*time.Second, "churn: how long new connections keep coming (without -total)")
+	total := fs.Int("total", 0, "churn: connect/join/leave cycles to run (sets the connections and the duration; 0: -rate × -duration × -cycles)")
+	warmupCycles := fs.Int("warmup-cycles", -1, "churn: cycles run first, after which the start level is read (-1: total/20)")
 	hold := fs.Duration("hold", 500*time.Millisecond, "churn: time in the room per join")
 	cycles := fs.Int("cycles", 2, "churn: join/leave cycles per connection")
-	settle := fs.Duration("settle", time.Second, "churn: wait this long after the bots left before reading the server's goroutines again")
+	settle := fs.Duration("settle", time.Second, "churn: wait this long after the bots left before reading the server's level again")
+	roomWait := fs.Duration("room-wait", 0, "churn: then wait up to this long for the rooms to close (30 s after empty) and compare with the cold level too")
+	tolerance := fs.Float64("tolerance", 0.10, "churn: the bar, goroutines, fds and RSS within ±this fraction of the start level")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -162,7 +190,7 @@ func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stde
 	}
 	rep := NewReport(cmd)
 	pc := PlayConfig{Rooms: *rooms, Players: *players, Validate: *validate}
-	if pc.Rooms <= 0 || pc.Players <= 0 {
+	if (pc.Rooms <= 0 && cmd != "churn") || pc.Rooms < 0 || pc.Players <= 0 {
 		return fmt.Errorf("-rooms and -players must be positive")
 	}
 	switch cmd {
@@ -181,17 +209,20 @@ func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stde
 	case "slow":
 		pc.SlowFraction = *fraction
 		pc.SlowRcvBuf = *rcvbuf
-		f, _, err := RunPlay(ctx, o, pc, "slow")
+		f, v, err := RunSlow(ctx, o, SlowConfig{Play: pc, RefWindow: *refWindow, GapRiseMax: *gapRise, GapStat: *gapStat})
 		if err != nil {
 			return err
 		}
 		rep.Add("slow", f)
+		rep.AddVerdict(v, f)
 	case "churn":
-		f, _, err := RunChurn(ctx, o, ChurnConfig{Rate: *rate, Duration: *duration, Hold: *hold, Cycles: *cycles, Players: *players, Settle: *settle})
+		f, v, _, err := RunChurn(ctx, o, ChurnConfig{Rate: *rate, Duration: *duration, Total: *total, WarmupCycles: *warmupCycles,
+			Hold: *hold, Cycles: *cycles, Rooms: *rooms, Players: *players, Settle: *settle, RoomWait: *roomWait, Tolerance: *tolerance})
 		if err != nil {
 			return err
 		}
 		rep.Add("churn", f)
+		rep.AddVerdict(v, f)
 	case "baseline":
 		br := BaselineRun{Play: pc, SnapshotBytes: *snapBytes}
 		var play *Figures
@@ -218,7 +249,12 @@ func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stde
 	return finish(rep, c.jsonPath, stdout)
 }
 
+// finish prints the table (and pass lines), writes the JSON, and returns
+// errFailed when a verdict failed.
 func finish(rep *Report, jsonPath string, stdout io.Writer) error {
+	if len(rep.Verdicts) > 0 {
+		rep.Meta.Set("pass", rep.Pass())
+	}
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
@@ -227,7 +263,19 @@ func finish(rep *Report, jsonPath string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if !rep.Pass() {
+		return errFailed
+	}
 	return nil
+}
+
+// setDefault changes a registered flag's default (value and help).
+func setDefault(fs *flag.FlagSet, name, value string) {
+	f := fs.Lookup(name)
+	f.DefValue = value
+	if err := f.Value.Set(value); err != nil {
+		panic(err) // static defaults
+	}
 }
 
 func runAbuseCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -289,6 +337,100 @@ func runSuiteCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	if err := finish(rep, c.jsonPath, stdout); err != nil {
 		return errors.Join(runErr, err)
+	}
+	return runErr
+}
+
+func runStallCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stall", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c commonFlags
+	c.register(fs)
+	// -warmup and -window are the legitimate bots': they play while every
+	// peer still stalls, so both must end well before the handshake timeout.
+	setDefault(fs, "warmup", "200ms")
+	setDefault(fs, "window", "1s")
+	var sc StallConfig
+	fs.IntVar(&sc.N, "n", 5000, "stalled peers: half send half an upgrade request, half half a frame after Hello")
+	fs.IntVar(&sc.Legit, "legit", 200, "legitimate bots that connect, Hello and Join while the peers stall")
+	fs.IntVar(&sc.LegitPlayers, "players", 50, "legitimate bots per room (movers)")
+	fs.DurationVar(&sc.HandshakeTimeout, "handshake-timeout", 5*time.Second, "the server's -handshake-timeout")
+	fs.DurationVar(&sc.FrameTimeout, "frame-timeout", 10*time.Second, "the server's -frame-timeout")
+	fs.DurationVar(&sc.Grace, "grace", time.Second, "the bar: a stalled peer closed at most this long after its deadline")
+	fs.DurationVar(&sc.JoinP99Max, "join-p99-max", 100*time.Millisecond, "the bar on the legitimate bots' join p99")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	o, err := c.options(stderr)
+	if err != nil {
+		return err
+	}
+	sc.LegitWarmup, sc.LegitWindow = o.Warmup, o.Window
+	f, v, err := RunStall(ctx, o, sc)
+	if err != nil {
+		return err
+	}
+	rep := NewReport("stall")
+	rep.Add("stall", f)
+	rep.AddVerdict(v, f)
+	return finish(rep, c.jsonPath, stdout)
+}
+
+func runRobustCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("robust", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c commonFlags
+	c.register(fs)
+	setDefault(fs, "json", "bench/results/robustness.json")
+	setDefault(fs, "window", "25s")
+	cfg := DefaultRobustConfig()
+	fs.StringVar(&cfg.ServerPath, "server", "", "path to a built server binary (required)")
+	only := fs.String("only", "", "comma-separated scenarios among stall,churn,slow (default: all)")
+	fs.IntVar(&cfg.Stall.N, "stall-n", cfg.Stall.N, "stall: stalled peers")
+	fs.IntVar(&cfg.Stall.Legit, "legit", cfg.Stall.Legit, "stall: legitimate bots")
+	fs.DurationVar(&cfg.Stall.HandshakeTimeout, "handshake-timeout", cfg.Stall.HandshakeTimeout, "the server's -handshake-timeout (passed to it)")
+	fs.DurationVar(&cfg.Stall.FrameTimeout, "frame-timeout", cfg.Stall.FrameTimeout, "the server's -frame-timeout (passed to it)")
+	fs.IntVar(&cfg.Churn.Total, "churn-total", cfg.Churn.Total, "churn: connect/join/leave cycles")
+	fs.Float64Var(&cfg.Churn.Rate, "churn-rate", cfg.Churn.Rate, "churn: new connections per second")
+	fs.IntVar(&cfg.Churn.Cycles, "churn-cycles", cfg.Churn.Cycles, "churn: cycles per connection")
+	fs.DurationVar(&cfg.Churn.Hold, "churn-hold", cfg.Churn.Hold, "churn: time in the room per join")
+	fs.IntVar(&cfg.Churn.Rooms, "churn-rooms", cfg.Churn.Rooms, "churn: room pool")
+	fs.IntVar(&cfg.Churn.WarmupCycles, "warmup-cycles", cfg.Churn.WarmupCycles, "churn: cycles before the start level is read (-1: total/20)")
+	fs.DurationVar(&cfg.Churn.RoomWait, "room-wait", cfg.Churn.RoomWait, "churn: wait up to this long for the rooms to close, then compare with the cold level (0: skip)")
+	fs.IntVar(&cfg.Slow.Play.Rooms, "rooms", cfg.Slow.Play.Rooms, "slow: rooms")
+	fs.IntVar(&cfg.Slow.Play.Players, "players", cfg.Slow.Play.Players, "slow: players per room")
+	fs.Float64Var(&cfg.Slow.Play.SlowFraction, "fraction", cfg.Slow.Play.SlowFraction, "slow: fraction of the bots that stop reading")
+	fs.DurationVar(&cfg.Slow.RefWindow, "ref-window", cfg.Slow.RefWindow, "slow: reference window (the window is -window)")
+	fs.StringVar(&cfg.Slow.GapStat, "gap-stat", GapStatMedian, "slow: what the gap bar compares, "+GapStatMedian+" or "+GapStatWindow)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.ServerPath == "" {
+		fmt.Fprintln(stderr, "robust: -server is required")
+		return errUsage
+	}
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
+		for _, s := range cfg.Only {
+			if s != "stall" && s != "churn" && s != "slow" {
+				fmt.Fprintf(stderr, "robust: -only: unknown scenario %q\n", s)
+				return errUsage
+			}
+		}
+	}
+	o, err := c.options(stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Options = o
+	rep, runErr := RunRobust(ctx, cfg)
+	if rep == nil {
+		return runErr
+	}
+	if err := finish(rep, c.jsonPath, stdout); err != nil && !errors.Is(err, errFailed) {
+		return errors.Join(runErr, err)
+	} else if err != nil && runErr == nil {
+		return err
 	}
 	return runErr
 }

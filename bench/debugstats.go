@@ -7,13 +7,30 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
 // DebugStats is what the bench reads from the server's /debug/stats.
+// Counters a server does not report stay 0 (FDs is -1 where the server
+// cannot count them).
 type DebugStats struct {
-	Goroutines  int64 `json:"goroutines"`
-	Connections int64 `json:"connections"`
+	Goroutines        int64            `json:"goroutines"`
+	Connections       int64            `json:"connections"`
+	FDs               int64            `json:"fds"`
+	Rooms             int64            `json:"rooms"`
+	Players           int64            `json:"players"`
+	HandshakeTimeouts int64            `json:"handshake_timeouts"`
+	FrameTimeouts     int64            `json:"frame_timeouts"`
+	SlowClosed        int64            `json:"slow_closed"`
+	SnapshotsReplaced int64            `json:"snapshots_replaced"`
+	CloseCodes        map[string]int64 `json:"close_codes"`
+	HeapInuseBytes    int64            `json:"heap_inuse_bytes"`
+}
+
+// CloseCode is how many connections the server has closed with code.
+func (d DebugStats) CloseCode(code int) int64 {
+	return d.CloseCodes[strconv.Itoa(code)]
 }
 
 // debugClient keeps no idle connections (and so no lingering goroutines).

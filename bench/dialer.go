@@ -29,8 +29,12 @@ func (e *Engine) dialLoop() {
 			return
 		}
 		if e.spec.ConnectRate > 0 {
-			due := time.Duration(float64(i) / e.spec.ConnectRate * float64(time.Second))
-			if wait := due - time.Since(e.start); wait > 0 {
+			epoch := e.start
+			if e.spec.DialEpoch != 0 {
+				epoch = time.Unix(0, e.spec.DialEpoch)
+			}
+			due := epoch.Add(time.Duration(float64(e.spec.First+i) / e.spec.ConnectRate * float64(time.Second)))
+			if wait := time.Until(due); wait > 0 {
 				if pace == nil {
 					pace = time.NewTimer(wait)
 				} else {

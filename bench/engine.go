@@ -33,6 +33,10 @@ type Engine struct {
 
 	winStart atomic.Int64
 	winEnd   atomic.Int64
+	// The reference window (slow): before the window, with nobody slow;
+	// only the bots that will keep reading are measured in it.
+	refStart atomic.Int64
+	refEnd   atomic.Int64
 
 	nextDial  atomic.Int64
 	dialed    atomic.Int64
@@ -100,6 +104,8 @@ func NewEngine(spec ShardSpec) (*Engine, error) {
 	}
 	e.winStart.Store(math.MaxInt64)
 	e.winEnd.Store(math.MaxInt64)
+	e.refStart.Store(math.MaxInt64)
+	e.refEnd.Store(math.MaxInt64)
 	holdSlots := 4
 	if spec.Latency > 0 {
 		holdSlots += int(spec.Latency/spec.TickPeriod) + 1
@@ -138,6 +144,19 @@ func (e *Engine) at(t time.Time) int64 { return int64(t.Sub(e.start)) }
 
 func (e *Engine) inWindow(now int64) bool {
 	return now >= e.winStart.Load() && now < e.winEnd.Load()
+}
+
+// inRef reports whether now is in the reference window.
+func (e *Engine) inRef(now int64) bool {
+	return now >= e.refStart.Load() && now < e.refEnd.Load()
+}
+
+// SetRefWindow sets the reference window (wall-clock times): a span
+// before the window in which the bots that will keep reading are
+// measured apart (Stats.Ref*), while the slow ones still read.
+func (e *Engine) SetRefWindow(start, end time.Time) {
+	e.refEnd.Store(e.at(end))
+	e.refStart.Store(e.at(start))
 }
 
 // SetWindow sets the measurement window (wall-clock times, so that child
@@ -315,16 +334,24 @@ func (e *Engine) Collect() *Stats {
 	if ws != math.MaxInt64 && we != math.MaxInt64 {
 		s.WindowNanos = we - ws
 	}
+	rs, re := e.refStart.Load(), e.refEnd.Load()
+	hasRef := rs != math.MaxInt64 && re != math.MaxInt64
+	if hasRef {
+		s.RefWindowNanos = re - rs
+	}
 	for i := range e.bots {
 		b := e.bots[i].Load()
 		if b == nil {
 			continue
 		}
+		j, c := b.joinedAt.Load(), b.closedAt.Load()
+		if hasRef && !isSlow(b.g, e.spec.SlowFraction) && j > 0 && j <= rs && (c == 0 || c >= re) {
+			s.RefClients++
+		}
 		if b.slow.Load() {
 			s.SlowBots++
 			continue
 		}
-		j, c := b.joinedAt.Load(), b.closedAt.Load()
 		in := j > 0 && j <= ws && (c == 0 || c >= we)
 		if e.spec.Workload == WorkIdle {
 			in = b.settled.Load() && b.failedWhy.Load() == nil && (c == 0 || c >= we)

@@ -191,48 +191,6 @@ func TestIntegrationBaseline(t *testing.T) {
 	figure(t, play, "baseline_cpu_us_per_client_tick")
 }
 
-func TestIntegrationChurn(t *testing.T) {
-	s := startRealServer(t)
-	o := testOptions(s)
-	f, res, err := RunChurn(t.Context(), o, ChurnConfig{Rate: 20, Duration: time.Second, Hold: 200 * time.Millisecond, Cycles: 2, Players: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logFigures(t, "churn", f)
-	st := res.Stats
-	if st.Cycles != 40 || st.Leaves != 40 || st.CyclesFailed != 0 || st.Failed != 0 {
-		t.Errorf("cycles %d leaves %d failed cycles %d failed %d (%v, errors %v)", st.Cycles, st.Leaves, st.CyclesFailed, st.Failed, st.FailReasons, st.ErrorCodes)
-	}
-	// Every bot left: the server is back to its connection count.
-	if before, after := figure(t, f, "server_connections_before"), figure(t, f, "server_connections_after"); after != before {
-		t.Errorf("server connections %v before churn, %v a second after every bot left", before, after)
-	}
-	figure(t, f, "server_goroutines_after")
-}
-
-func TestIntegrationSlow(t *testing.T) {
-	s := startRealServer(t)
-	o := testOptions(s)
-	f, res, err := RunPlay(t.Context(), o, PlayConfig{Rooms: 1, Players: 10, SlowFraction: 0.2}, "slow")
-	if err != nil {
-		t.Fatal(err)
-	}
-	logFigures(t, "slow", f)
-	st := res.Stats
-	if st.SlowBots != 2 {
-		t.Fatalf("%d slow bots, want 2", st.SlowBots)
-	}
-	// The readers are measured apart from the slow ones and keep getting
-	// snapshots.
-	if st.Clients != 8 {
-		t.Errorf("%d measured clients, want the 8 that read", st.Clients)
-	}
-	if st.Snapshots == 0 || st.RTT.Count() == 0 {
-		t.Errorf("readers starved next to slow bots: %d snapshots, %d RTTs", st.Snapshots, st.RTT.Count())
-	}
-	figure(t, f, "slow_disconnected")
-}
-
 func TestIntegrationAbuse(t *testing.T) {
 	s := startRealServer(t)
 	results, err := RunAbuse(t.Context(), AbuseConfig{URL: s.URL, Hang: 3 * time.Second, Quick: 2 * time.Second})

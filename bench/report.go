@@ -20,6 +20,12 @@ type Report struct {
 	Meta     *Figures
 	Sections []Section
 	Abuse    []AbuseResult
+	// Verdicts are the pass lines of the scenarios that have one, printed
+	// after the table (their checks are also in the sections' JSON).
+	Verdicts []*Verdict
+	// Separate prints one table per section instead of one column each
+	// (for sections that share few figures).
+	Separate bool
 }
 
 // Section is one scenario's figures.
@@ -44,6 +50,23 @@ func NewReport(command string) *Report {
 // Add appends a section.
 func (r *Report) Add(name string, f *Figures) {
 	r.Sections = append(r.Sections, Section{Name: name, Figures: f})
+}
+
+// AddVerdict records a scenario's pass line and adds pass/checks to its
+// figures.
+func (r *Report) AddVerdict(v *Verdict, f *Figures) {
+	v.Apply(f)
+	r.Verdicts = append(r.Verdicts, v)
+}
+
+// Pass reports whether every verdict passed.
+func (r *Report) Pass() bool {
+	for _, v := range r.Verdicts {
+		if !v.Pass() {
+			return false
+		}
+	}
+	return true
 }
 
 // Section returns the named section's figures, or nil.
@@ -94,41 +117,17 @@ func (r *Report) WriteJSON(path string) error {
 // WriteTable prints the human table: one row per figure, one column per
 // section; then the abuse cases.
 func (r *Report) WriteTable(w io.Writer) error {
-	if len(r.Sections) > 0 {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		// Rows in the order of the richest section, then any others.
-		bySize := slices.Clone(r.Sections)
-		slices.SortStableFunc(bySize, func(a, b Section) int { return len(b.Figures.Keys()) - len(a.Figures.Keys()) })
-		var keys []string
-		seen := map[string]bool{}
-		for _, s := range bySize {
-			for _, k := range s.Figures.Keys() {
-				if !seen[k] {
-					seen[k] = true
-					keys = append(keys, k)
-				}
+	if r.Separate {
+		for i, s := range r.Sections {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			if err := writeSections(w, []Section{s}); err != nil {
+				return err
 			}
 		}
-		head := []string{"figure"}
-		for _, s := range r.Sections {
-			head = append(head, s.Name)
-		}
-		fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
-		for _, k := range keys {
-			row := []string{k}
-			for _, s := range r.Sections {
-				v, ok := s.Figures.Get(k)
-				if !ok {
-					row = append(row, "")
-					continue
-				}
-				row = append(row, formatFigure(v))
-			}
-			fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
-		}
-		if err := tw.Flush(); err != nil {
-			return fmt.Errorf("table: %w", err)
-		}
+	} else if err := writeSections(w, r.Sections); err != nil {
+		return err
 	}
 	if len(r.Abuse) > 0 {
 		if len(r.Sections) > 0 {
@@ -137,6 +136,64 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if err := writeAbuseTable(w, r.Abuse); err != nil {
 			return err
 		}
+	}
+	if len(r.Verdicts) > 0 {
+		fmt.Fprintln(w)
+		for _, v := range r.Verdicts {
+			v.Write(w)
+		}
+	}
+	return nil
+}
+
+// tableValue reports whether a figure belongs in the table: numbers,
+// strings and booleans do; lists (checks, series) are for the JSON only.
+func tableValue(v any) bool {
+	switch v.(type) {
+	case nil, string, bool, int, int64, uint32, uint64, float64:
+		return true
+	}
+	return false
+}
+
+// writeSections prints one row per figure and one column per section.
+func writeSections(w io.Writer, sections []Section) error {
+	if len(sections) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	// Rows in the order of the richest section, then any others.
+	bySize := slices.Clone(sections)
+	slices.SortStableFunc(bySize, func(a, b Section) int { return len(b.Figures.Keys()) - len(a.Figures.Keys()) })
+	var keys []string
+	seen := map[string]bool{}
+	for _, s := range bySize {
+		for _, k := range s.Figures.Keys() {
+			if v, _ := s.Figures.Get(k); !seen[k] && tableValue(v) {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	head := []string{"figure"}
+	for _, s := range sections {
+		head = append(head, s.Name)
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, k := range keys {
+		row := []string{k}
+		for _, s := range sections {
+			v, ok := s.Figures.Get(k)
+			if !ok {
+				row = append(row, "")
+				continue
+			}
+			row = append(row, formatFigure(v))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("table: %w", err)
 	}
 	return nil
 }

@@ -26,6 +26,13 @@ type RunConfig struct {
 	// WindowFromStart opens the window as soon as the bots start (churn):
 	// there is no connect phase to wait for.
 	WindowFromStart bool
+	// RefWindow, if > 0, is a reference window right before the window
+	// (after the warmup): the slow scenario measures its readers there
+	// with nobody slow yet, then in the window with the slow bots stalled.
+	RefWindow time.Duration
+	// RSSEvery is the interval of the server RSS sampler (with ServerPID;
+	// default 250 ms).
+	RSSEvery time.Duration
 	// ServerPID, if not 0, is sampled from /proc; StatsURL, if set, is the
 	// server's /debug/stats.
 	ServerPID int
@@ -44,14 +51,26 @@ type ServerSample struct {
 	Connections    int64
 	GoroutinesPre  int64 // before the bots connected
 	ConnectionsPre int64
+	// The reference window (RefWindow > 0): CPU over it, RSS at its end.
+	RefCPU time.Duration
+	RefRSS int64
+	// RSS is what the sampler saw, per phase: connect, warmup, ref,
+	// window (churn: window, finishing).
+	RSS RSSSummary
 }
 
 // RunResult is what Run measured.
 type RunResult struct {
-	Stats       *Stats
-	Server      ServerSample
-	Bots        ProcSample    // the bot processes: CPU over the window, RSS at its end
+	Stats  *Stats
+	Server ServerSample
+	Bots   ProcSample // the bot processes: CPU over the window, RSS at its end
+	// Machine is /proc/stat over the window (churn: until every bot
+	// finished); with a RefWindow, RefMachine and RefBotsCPU are over it.
+	Machine     MachineCPU
+	RefMachine  MachineCPU
+	RefBotsCPU  time.Duration
 	ConnectTime time.Duration // from start until every bot was ready
+	Elapsed     time.Duration // from start until the window ended (churn: every bot finished)
 	Window      time.Duration
 	Processes   int
 }
@@ -86,6 +105,23 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 			logf("%s: %v", cfg.Label, cerr)
 		}
 	}()
+	var rss *rssSampler
+	if cfg.ServerPID != 0 {
+		every := cfg.RSSEvery
+		if every <= 0 {
+			every = 250 * time.Millisecond
+		}
+		rss = startRSSSampler(cfg.ServerPID, every, "connect")
+		defer func() {
+			rss.stop()
+			res.Server.RSS = rss.summary()
+		}()
+	}
+	phase := func(name string) {
+		if rss != nil {
+			rss.setPhase(name)
+		}
+	}
 
 	pl := newProgressLine(cfg.Progress, cfg.Label)
 	defer pl.done()
@@ -101,6 +137,7 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 
 	var winStart, winEnd time.Time
 	if cfg.WindowFromStart {
+		phase("window")
 		winStart = time.Now()
 		winEnd = winStart.Add(cfg.Window)
 		for _, s := range shards {
@@ -112,44 +149,93 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 			return nil, err
 		}
 		botsStart := sampleShards(shards)
+		m0, _ := ReadMachineCPU()
 		if err := waitUntil(ctx, winEnd, func() { progress("churning") }); err != nil {
 			return nil, err
 		}
-		res.Bots = sampleShards(shards)
-		res.Bots.CPU -= botsStart.CPU
 		// Let the last connections finish their cycles.
+		phase("finishing")
 		if err := waitReady(ctx, shards, cfg.ConnectTimeout, func() { progress("finishing") }); err != nil {
 			logf("%s: %v", cfg.Label, err)
 		}
+		res.Elapsed = time.Since(winStart)
+		res.Bots = sampleShards(shards)
+		res.Bots.CPU -= botsStart.CPU
+		m1, _ := ReadMachineCPU()
+		res.Machine = m1.Sub(m0)
 	} else {
 		if err := waitReady(ctx, shards, cfg.ConnectTimeout, func() { progress("connecting") }); err != nil {
 			logf("%s: %v", cfg.Label, err)
 		}
 		res.ConnectTime = time.Since(start)
+		phase("warmup")
 		if err := waitUntil(ctx, time.Now().Add(cfg.Warmup), func() { progress("warming up") }); err != nil {
 			return nil, err
 		}
 		// A little ahead, so that child processes get the command in time.
 		winStart = time.Now().Add(100 * time.Millisecond)
+		var refStart time.Time
+		if cfg.RefWindow > 0 {
+			refStart = winStart
+			winStart = refStart.Add(cfg.RefWindow)
+			for _, s := range shards {
+				if err := s.SetRefWindow(refStart, winStart); err != nil {
+					return nil, err
+				}
+			}
+		}
 		winEnd = winStart.Add(cfg.Window)
 		for _, s := range shards {
 			if err := s.SetWindow(winStart, winEnd); err != nil {
 				return nil, err
 			}
 		}
-		if err := waitUntil(ctx, winStart, nil); err != nil {
+		if cfg.RefWindow > 0 {
+			if err := waitUntil(ctx, refStart, nil); err != nil {
+				return nil, err
+			}
+			phase("ref")
+			var refCPU ProcSample
+			if cfg.ServerPID != 0 {
+				var err error
+				if refCPU, err = ReadProc(cfg.ServerPID); err != nil {
+					return nil, fmt.Errorf("server probe: %w", err)
+				}
+			}
+			refBots := sampleShards(shards)
+			m0, _ := ReadMachineCPU()
+			if err := waitUntil(ctx, winStart, func() { progress("reference") }); err != nil {
+				return nil, err
+			}
+			if cfg.ServerPID != 0 {
+				ps, err := ReadProc(cfg.ServerPID)
+				if err != nil {
+					return nil, fmt.Errorf("server probe: %w", err)
+				}
+				res.Server.RefCPU, res.Server.RefRSS = ps.CPU-refCPU.CPU, ps.RSS
+			}
+			res.RefBotsCPU = sampleShards(shards).CPU - refBots.CPU
+			m1, _ := ReadMachineCPU()
+			res.RefMachine = m1.Sub(m0)
+		} else if err := waitUntil(ctx, winStart, nil); err != nil {
 			return nil, err
 		}
+		phase("window")
 		if err := probe.windowStart(&res.Server); err != nil {
 			return nil, err
 		}
 		botsStart := sampleShards(shards)
+		m0, _ := ReadMachineCPU()
 		if err := waitUntil(ctx, winEnd, func() { progress("measuring") }); err != nil {
 			return nil, err
 		}
 		res.Bots = sampleShards(shards)
 		res.Bots.CPU -= botsStart.CPU
+		m1, _ := ReadMachineCPU()
+		res.Machine = m1.Sub(m0)
+		res.Elapsed = time.Since(start)
 	}
+	phase("collect")
 	if err := probe.windowEnd(ctx, &res.Server); err != nil {
 		return nil, err
 	}
@@ -187,6 +273,10 @@ func sampleShards(shards []shard) ProcSample {
 // first in this process, the rest in children.
 func startShards(spec ShardSpec, total, perProcess int) ([]shard, error) {
 	var shards []shard
+	if spec.ConnectRate > 0 && spec.DialEpoch == 0 {
+		// One pace for all the shards: bot g dials at epoch + g/rate.
+		spec.DialEpoch = time.Now().UnixNano()
+	}
 	for first := 0; first < total || first == 0; first += perProcess {
 		s := spec
 		s.First = first

@@ -69,6 +69,9 @@ func serverFigures(f *Figures, r *RunResult, clients int64, ticks bool) {
 		f.Set("server_rss_bytes", sv.RSSAfter)
 		f.Set("server_rss_per_conn_bytes", round3(PerConn(sv.RSSBefore, sv.RSSAfter, clients)))
 	}
+	if sv.Measured && r.Bots.RSS > 0 && r.Machine.Busy > 0 {
+		f.Set("machine_other_cpu_cores", round3(OtherCores(r.Machine, sv.CPU+r.Bots.CPU, win)))
+	}
 	if sv.HasDebug {
 		f.Set("server_goroutines_before", sv.GoroutinesPre)
 		f.Set("server_goroutines", sv.Goroutines)

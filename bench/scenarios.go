@@ -80,12 +80,20 @@ type PlayConfig struct {
 
 // RunPlay runs rooms × players bots in rooms, sending inputs each tick.
 func RunPlay(ctx context.Context, o Options, pc PlayConfig, label string) (*Figures, *RunResult, error) {
+	return runPlay(ctx, o, pc, label, 0)
+}
+
+// runPlay is RunPlay with an optional reference window before the window
+// (the slow scenario).
+func runPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWindow time.Duration) (*Figures, *RunResult, error) {
 	spec := o.spec(WorkPlay, pc.Rooms*pc.Players)
 	spec.PlayersPerRoom = pc.Players
 	spec.SlowFraction = pc.SlowFraction
 	spec.SlowRcvBuf = pc.SlowRcvBuf
 	spec.Validate = pc.Validate
-	res, err := Run(ctx, o.run(label, spec))
+	rc := o.run(label, spec)
+	rc.RefWindow = refWindow
+	res, err := Run(ctx, rc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", label, err)
 	}
@@ -154,86 +162,4 @@ func CompareToBaseline(play, base *Figures) {
 	play.Set("baseline_cpu_us_per_client_tick", b)
 	play.Set("cpu_ratio_to_baseline", round3(Ratio(s, b)))
 	base.Set("cpu_ratio_to_baseline", round3(Ratio(s, b)))
-}
-
-// ChurnConfig shapes the churn load.
-type ChurnConfig struct {
-	Rate     float64       // new connections per second
-	Duration time.Duration // how long new connections keep coming
-	Hold     time.Duration // time in the room per join
-	Cycles   int           // joins per connection
-	Players  int           // bots per room
-	// Settle is how long after the last bot left the server's goroutines
-	// and connections are read again (default 1 s). Empty rooms may
-	// linger: the server closes them after its room idle timeout.
-	Settle time.Duration
-}
-
-// RunChurn opens connections at a rate; each joins, holds, leaves (Cycles
-// times) and disconnects. It reports the cycles and what the server kept
-// afterwards (goroutines and connections should return to their level).
-func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *RunResult, error) {
-	n := int(cc.Rate * cc.Duration.Seconds())
-	if n < 1 {
-		n = 1
-	}
-	spec := o.spec(WorkChurn, n)
-	spec.ConnectRate = cc.Rate
-	spec.Hold = cc.Hold
-	spec.Cycles = cc.Cycles
-	spec.PlayersPerRoom = max(cc.Players, 1)
-	rc := o.run("churn", spec)
-	rc.Window = cc.Duration
-	rc.WindowFromStart = true
-	res, err := Run(ctx, rc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("churn: %w", err)
-	}
-	s := res.Stats
-	f := NewFigures()
-	f.Set("connections", int64(n))
-	f.Set("rate_per_s", cc.Rate)
-	f.Set("cycles_per_conn", int64(cc.Cycles))
-	f.Set("cycles", s.Cycles)
-	f.Set("cycles_per_s", round3(float64(s.Cycles)/cc.Duration.Seconds()))
-	f.Set("cycles_failed", s.CyclesFailed)
-	f.Set("leaves", s.Leaves)
-	f.Set("clients_connected", s.Connected)
-	f.Set("clients_failed", s.Failed)
-	f.Set("connect_p50_ms", msFromUs(s.Connect.Quantile(0.5)))
-	f.Set("connect_p99_ms", msFromUs(s.Connect.Quantile(0.99)))
-	f.Set("join_p50_ms", msFromUs(s.Join.Quantile(0.5)))
-	f.Set("join_p99_ms", msFromUs(s.Join.Quantile(0.99)))
-	f.Set("disconnects", s.Disconnects)
-	f.Set("protocol_errors", s.ProtocolErrors)
-	f.Set("close_codes", countsString(s.CloseCodes))
-	f.Set("error_codes", countsString(s.ErrorCodes))
-	f.Set("fail_reasons", countsString(s.FailReasons))
-	if res.Server.Measured {
-		f.Set("server_cpu_core_fraction", round3(CoreFraction(res.Server.CPU, cc.Duration)))
-		f.Set("server_rss_before_bytes", res.Server.RSSBefore)
-		f.Set("server_rss_bytes", res.Server.RSSAfter)
-	}
-	// After every bot is gone, the server should be back where it started.
-	if statsURL, err := statsURLFor(o.URL); err == nil && res.Server.GoroutinesPre > 0 {
-		if cc.Settle <= 0 {
-			cc.Settle = time.Second
-		}
-		if err := waitUntil(ctx, time.Now().Add(cc.Settle), nil); err != nil {
-			return nil, nil, err
-		}
-		if d, err := FetchDebugStats(ctx, statsURL); err == nil {
-			f.Set("server_goroutines_before", res.Server.GoroutinesPre)
-			f.Set("server_goroutines_after", d.Goroutines)
-			f.Set("server_connections_before", res.Server.ConnectionsPre)
-			f.Set("server_connections_after", d.Connections)
-			f.Set("settle_s", round3(cc.Settle.Seconds()))
-		}
-	}
-	if o.ServerPID != 0 {
-		if ps, err := ReadProc(o.ServerPID); err == nil {
-			f.Set("server_rss_after_bytes", ps.RSS)
-		}
-	}
-	return f, res, nil
 }

@@ -95,6 +95,8 @@ func (s *sender) run() {
 			s.cursor.due(now, s.sendInput)
 			if s.e.inWindow(now) {
 				s.stats.InputsSkipped += s.cursor.skipped - skipped
+			} else if s.e.inRef(now) {
+				s.stats.RefInputsSkip += s.cursor.skipped - skipped
 			}
 			next = min(next, s.cursor.next())
 		}

@@ -16,6 +16,7 @@ type shard interface {
 	// shard died).
 	Ready() <-chan struct{}
 	SetWindow(start, end time.Time) error
+	SetRefWindow(start, end time.Time) error
 	Collect() (*Stats, error)
 	Close() error
 	// PID is the process running the shard (for its CPU and RSS).
@@ -29,6 +30,10 @@ func (s localShard) Progress() Progress     { return s.e.Progress() }
 func (s localShard) Ready() <-chan struct{} { return s.e.Ready() }
 func (s localShard) SetWindow(start, end time.Time) error {
 	s.e.SetWindow(start, end)
+	return nil
+}
+func (s localShard) SetRefWindow(start, end time.Time) error {
+	s.e.SetRefWindow(start, end)
 	return nil
 }
 func (s localShard) Collect() (*Stats, error) { return s.e.Collect(), nil }
@@ -76,6 +81,10 @@ func (s *childShard) PID() int { return s.c.cmd.Process.Pid }
 
 func (s *childShard) SetWindow(start, end time.Time) error {
 	return s.c.send(childCmd{Cmd: "window", Start: start.UnixNano(), End: end.UnixNano()})
+}
+
+func (s *childShard) SetRefWindow(start, end time.Time) error {
+	return s.c.send(childCmd{Cmd: "refwindow", Start: start.UnixNano(), End: end.UnixNano()})
 }
 
 func (s *childShard) Collect() (*Stats, error) {

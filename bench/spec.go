@@ -29,8 +29,10 @@ type ShardSpec struct {
 	Count    int      `json:"count"`
 	Total    int      `json:"total"`
 
-	// Rooms: bot g joins RoomPrefix + g/PlayersPerRoom.
+	// Rooms: bot g joins RoomPrefix + g/PlayersPerRoom, or, with a
+	// RoomPool, RoomPrefix + g mod RoomPool.
 	PlayersPerRoom int    `json:"players_per_room"`
+	RoomPool       int    `json:"room_pool,omitempty"`
 	RoomPrefix     string `json:"room_prefix"`
 	GameMode       string `json:"game_mode"`
 
@@ -39,9 +41,13 @@ type ShardSpec struct {
 
 	DialConcurrency int           `json:"dial_concurrency"`
 	DialTimeout     time.Duration `json:"dial_timeout"`
-	// ConnectRate paces new connections per second (0: as fast as the
-	// dial pool goes).
+	// ConnectRate paces new connections per second over the whole run
+	// (0: as fast as the dial pool goes): bot g dials at DialEpoch +
+	// g/ConnectRate, whichever process it is in.
 	ConnectRate float64 `json:"connect_rate"`
+	// DialEpoch is the wall-clock start of the pacing (Unix ns; 0: when
+	// the engine starts).
+	DialEpoch int64 `json:"dial_epoch,omitempty"`
 	// SourceAddrs, if any, are the local addresses to dial from, PerSource
 	// bots each, in order.
 	SourceAddrs []netip.Addr `json:"source_addrs,omitempty"`
@@ -131,6 +137,9 @@ func (s ShardSpec) validate() error {
 
 // roomOf names the room of bot g.
 func (s ShardSpec) roomOf(g int) string {
+	if s.RoomPool > 0 {
+		return fmt.Sprintf("%s%d", s.RoomPrefix, g%s.RoomPool)
+	}
 	return fmt.Sprintf("%s%d", s.RoomPrefix, g/s.PlayersPerRoom)
 }
 

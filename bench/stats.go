@@ -47,6 +47,18 @@ type Stats struct {
 	FailReasons    map[string]int64 `json:"fail_reasons,omitempty"`
 	ProtocolErrors int64            `json:"protocol_errors"`
 
+	// Reference window (slow scenario): the bots that keep reading, before
+	// the others stop.
+	RefWindowNanos int64     `json:"ref_window_ns"`
+	RefClients     int64     `json:"ref_clients"`
+	RefSnapshots   int64     `json:"ref_snapshots"`
+	RefGap         Histogram `json:"ref_gap_us"`
+	RefRTT         Histogram `json:"ref_rtt_us"`
+	RefInputsSkip  int64     `json:"ref_inputs_skipped"`
+	// GapSeconds[i] holds the readers' gaps that ended in second i from
+	// the start of the reference window (through the window).
+	GapSeconds []Histogram `json:"gap_seconds_us,omitempty"`
+
 	// Slow scenario.
 	SlowBots         int64     `json:"slow_bots"`
 	SlowDisconnected int64     `json:"slow_disconnected"`
@@ -91,6 +103,18 @@ func (s *Stats) Merge(o *Stats) {
 	s.ErrorCodes = mergeCounts(s.ErrorCodes, o.ErrorCodes)
 	s.FailReasons = mergeCounts(s.FailReasons, o.FailReasons)
 	s.ProtocolErrors += o.ProtocolErrors
+	s.RefWindowNanos = max(s.RefWindowNanos, o.RefWindowNanos)
+	s.RefClients += o.RefClients
+	s.RefSnapshots += o.RefSnapshots
+	s.RefGap.Merge(&o.RefGap)
+	s.RefRTT.Merge(&o.RefRTT)
+	s.RefInputsSkip += o.RefInputsSkip
+	if n := len(o.GapSeconds); n > len(s.GapSeconds) {
+		s.GapSeconds = append(s.GapSeconds, make([]Histogram, n-len(s.GapSeconds))...)
+	}
+	for i := range o.GapSeconds {
+		s.GapSeconds[i].Merge(&o.GapSeconds[i])
+	}
 	s.SlowBots += o.SlowBots
 	s.SlowDisconnected += o.SlowDisconnected
 	s.SlowDisconnect.Merge(&o.SlowDisconnect)
@@ -135,4 +159,18 @@ func countsString(m map[string]int64) string {
 		sb.WriteString(strconv.FormatInt(m[k], 10))
 	}
 	return sb.String()
+}
+
+// maxSeconds bounds GapSeconds (an hour).
+const maxSeconds = 3600
+
+// recordSecond adds a gap (µs) to second i.
+func (s *Stats) recordSecond(i int, us int64) {
+	if i < 0 || i >= maxSeconds {
+		return
+	}
+	if i >= len(s.GapSeconds) {
+		s.GapSeconds = append(s.GapSeconds, make([]Histogram, i+1-len(s.GapSeconds))...)
+	}
+	s.GapSeconds[i].Record(us)
 }

@@ -124,7 +124,14 @@ func (c *Conn) handle(buf []byte) bool {
 	case stateHandshake:
 		return c.readHead(buf)
 	case stateOpen:
-		return c.readFrames(buf)
+		more := c.readFrames(buf)
+		if !c.isOpen() {
+			// A frame made us close (the peer's close frame, say): read on
+			// now, so that the peer's end of stream is seen without
+			// waiting for another event that may never come.
+			return c.drain(buf)
+		}
+		return more
 	case stateClosing:
 		return c.drain(buf)
 	}
