@@ -8,7 +8,7 @@ BUF   := $(WEB)/node_modules/.bin/buf
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: run build test check gotest webtest proto web bench robust fuzz clean
+.PHONY: run build test check gotest webtest proto web bench robust interest bandwidth resume match match-away fuzz clean
 
 ## run: build everything and start the server with the web client embedded
 run: build
@@ -68,6 +68,27 @@ bench: build
 ## with pass lines (~2.5 min)
 robust: build
 	$(BIN)/skirmish-bots robust -server $(BIN)/skirmish -json bench/results/robustness.json
+
+## interest: movers 10×50 vs movers-large 1×500 on fresh servers; PASS/FAIL
+## on the CPU ratio ≤ 2× (~25 s)
+interest: build
+	$(BIN)/skirmish-bots interest -server $(BIN)/skirmish -json bench/results/interest.json
+
+## bandwidth: deltas vs -full-snapshots, 10×50 with 100 ms latency; PASS/FAIL
+## on ≤ 6,000 B/client·s (~25 s)
+bandwidth: build
+	$(BIN)/skirmish-bots bandwidth -server $(BIN)/skirmish -json bench/results/bandwidth.json
+
+## resume: 500 bots drop their sockets and resume their sessions (~12 s)
+resume: build
+	$(BIN)/skirmish-bots resume -server $(BIN)/skirmish -n 500 -json bench/results/resume.json
+
+## match: 10,000 quick-match joins at 1,000/s with the players staying (~60 s);
+## match-away: the joins alone, each bot leaving its socket after Welcome (~10 s)
+match: build
+	$(BIN)/skirmish-bots match -server $(BIN)/skirmish -json bench/results/match.json
+match-away: build
+	$(BIN)/skirmish-bots match -server $(BIN)/skirmish -away -json bench/results/match-away.json
 
 clean:
 	rm -rf $(BIN) test-output

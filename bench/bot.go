@@ -42,6 +42,7 @@ type Bot struct {
 	slow      atomic.Bool  // stopped reading (slow scenario)
 	slowSince atomic.Int64
 	closeReq  atomic.Bool // someone asked a worker to close it
+	dropReq   atomic.Bool // resume: drop the socket and reconnect
 	lastTick  atomic.Uint32
 	helloAt   atomic.Int64
 	joinAt    atomic.Int64
@@ -56,6 +57,15 @@ type Bot struct {
 	inPending bool // fr holds bytes from the upgrade: parse before reading
 	lastSnap  int64
 	lastAck   uint32
+	// expectRoster: a Welcome arrived and the Roster that follows it is
+	// the bot's own, not a change in the room.
+	expectRoster bool
+	// track follows the entities and the own score through snapshots
+	// (nil unless the run needs it); res is the session (resume runs).
+	// Both belong to whoever owns the bot: its dialer until it is
+	// registered, then the worker serving it.
+	track *worldTracker
+	res   *resumeInfo
 
 	// Write side.
 	mu       sync.Mutex
@@ -82,6 +92,11 @@ func (b *Bot) serve(w *worker) {
 	}
 	if b.closeReq.Load() {
 		b.close(bw, closeLocal, nil)
+		return
+	}
+	if b.dropReq.Load() {
+		b.dropReq.Store(false)
+		b.drop(bw)
 		return
 	}
 	if ev&netpoll.EPOLLOUT != 0 {
@@ -280,6 +295,7 @@ const (
 	closeServer                  // the server sent a close frame
 	closeLost                    // EOF, reset or a protocol error
 	closeSlow                    // a slow bot noticed the server gave up on it
+	closeDrop                    // we dropped it without a close frame, to resume (resume)
 )
 
 // close ends the connection: Del from the epoll, then close the fd. Only

@@ -19,8 +19,9 @@ type botWorker struct {
 	stats Stats
 	enc   encoder
 	msg   skirmishv1.ServerMessage
-	cur   *Bot  // bot being fed
-	now   int64 // time of the read being parsed
+	cols  snapColumns // reused by the bots that track snapshots
+	cur   *Bot        // bot being fed
+	now   int64       // time of the read being parsed
 }
 
 func (bw *botWorker) onMessage(op ws.OpCode, p []byte) {
@@ -67,26 +68,51 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 			bw.stats.ProtocolErrors++
 			return
 		}
-		bw.stats.Handshake.Record((now - b.helloAt.Load()) / 1000)
-		bw.stats.Connected++
-		bw.e.connected.Add(1)
+		if b.res != nil && b.res.resuming {
+			bw.stats.ResumeHandshake.Record((now - b.helloAt.Load()) / 1000)
+		} else {
+			bw.stats.Handshake.Record((now - b.helloAt.Load()) / 1000)
+			bw.stats.Connected++
+			bw.e.connected.Add(1)
+		}
 		bw.e.onLobby(bw, b, &bw.enc, now)
 	case fieldServerWelcome:
 		if !bw.decode(p) {
+			return
+		}
+		w := bw.msg.GetWelcome()
+		if b.getState() != stJoining {
+			bw.stats.ProtocolErrors++
+			return
+		}
+		resumed := b.res != nil && b.res.resuming
+		if resumed && !bw.onResumeWelcome(b, w, now) {
+			b.close(bw, closeLocal, nil)
 			return
 		}
 		if !b.state.CompareAndSwap(int32(stJoining), int32(stJoined)) {
 			bw.stats.ProtocolErrors++
 			return
 		}
-		bw.stats.Join.Record((now - b.joinAt.Load()) / 1000)
-		bw.stats.Joined++
-		bw.stats.TickRate = max(bw.stats.TickRate, bw.msg.GetWelcome().GetTickRate())
+		if !resumed {
+			bw.stats.Join.Record((now - b.joinAt.Load()) / 1000)
+			bw.stats.Joined++
+			bw.e.joined.Add(1)
+			bw.e.noteWelcome(bw, now)
+			if b.res != nil {
+				b.res.player, b.res.token = w.GetPlayerId(), w.GetSessionToken()
+				b.track.own = w.GetPlayerId()
+				b.track.reset()
+			}
+		}
+		b.expectRoster = true
+		bw.stats.TickRate = max(bw.stats.TickRate, w.GetTickRate())
 		b.lastSnap = 0
-		b.lastAck = 0
+		if !resumed {
+			b.lastAck = 0
+		}
 		b.joinedAt.Store(now)
 		b.joins.Add(1)
-		bw.e.joined.Add(1)
 		bw.e.onJoined(bw, b, now)
 	case fieldServerError:
 		if !bw.decode(p) {
@@ -96,13 +122,28 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 		count(&bw.stats.ErrorCodes, code.String())
 		switch b.getState() {
 		case stHandshake:
-			b.fail(bw, "handshake refused: "+code.String())
+			b.failWith(bw, "handshake refused: "+code.String())
 		case stJoining:
 			b.state.Store(int32(stLobby))
+			if b.res != nil && b.res.resuming {
+				bw.e.resumeFailed(bw, b, "resume refused: "+code.String())
+				b.close(bw, closeLocal, nil)
+				return
+			}
 			bw.stats.JoinFailed++
 			b.fail(bw, "join refused: "+code.String())
 		}
-	case fieldServerPong, fieldServerRoster:
+	case fieldServerRoster:
+		bw.stats.Rosters++
+		bw.stats.RosterBytes += int64(len(p))
+		// One Roster follows a bot's own Welcome; any other says that
+		// the room's players changed.
+		if b.expectRoster {
+			b.expectRoster = false
+		} else if bw.e.inWindow(now) {
+			bw.stats.RosterChanges++
+		}
+	case fieldServerPong:
 	default:
 		bw.stats.ProtocolErrors++
 	}
@@ -114,15 +155,21 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
 			bw.stats.ProtocolErrors++
 		}
 	}
-	if s.tick > b.lastTick.Load() {
+	in := bw.e.inWindow(now)
+	// ack_tick names the newest tick received; a bot that tracks
+	// snapshots acknowledges only those it could resolve (a client
+	// acknowledges only the worlds it reconstructed).
+	if (b.track == nil || bw.trackSnapshot(b, s, in, now)) && s.tick > b.lastTick.Load() {
 		b.lastTick.Store(s.tick)
 	}
-	in := bw.e.inWindow(now)
 	// The reference window measures only the bots that will keep reading.
 	ref := !in && bw.e.inRef(now) && !isSlow(b.g, bw.e.spec.SlowFraction)
 	switch {
 	case in:
 		bw.stats.Snapshots++
+		if s.base == 0 {
+			bw.stats.SnapshotsFull++
+		}
 		bw.stats.SnapshotSize.Record(int64(len(p)))
 		if b.lastSnap != 0 {
 			bw.stats.Gap.Record((now - b.lastSnap) / 1000)
@@ -160,6 +207,32 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
 		}
 		b.lastAck = s.ack
 	}
+}
+
+// trackSnapshot follows the snapshot's world (entity ids, own score) and
+// records what the run measures about it. It reports whether the bot
+// could resolve the snapshot (a full one, or a delta against a tick it
+// has).
+func (bw *botWorker) trackSnapshot(b *Bot, s serverScan, in bool, now int64) bool {
+	if err := scanSnapshotColumns(s.body, &bw.cols); err != nil {
+		bw.stats.ProtocolErrors++
+		return false
+	}
+	t := b.track.apply(&bw.cols)
+	if in && b.track.ids {
+		if t.ok {
+			bw.stats.Entities.Record(int64(t.entities))
+		} else {
+			bw.stats.EntitiesUnresolved++
+		}
+		if s.base == 0 {
+			bw.stats.EntitiesFull.Record(int64(len(bw.cols.ids)))
+		}
+	}
+	if b.res != nil && b.res.awaitWorld {
+		bw.afterResume(b, s.base, t, now)
+	}
+	return t.ok
 }
 
 // decode fully decodes a (rare) non-snapshot message into bw.msg.

@@ -18,7 +18,8 @@ usage: skirmish-bots <command> [flags]
 
 commands:
   idle      connect -n bots that finish the handshake and stay silent
-  play      -rooms R × -players P bots in movers rooms, one input per tick each
+  play      -rooms R × -players P bots in rooms of -mode (movers), one input per
+            tick each
   slow      like play, measured in a reference window where every bot reads,
             then in a window where -fraction of the bots stop reading; PASS/FAIL
   churn     connect, join, hold, leave, disconnect, at -rate connections per
@@ -35,6 +36,18 @@ commands:
   robust    starts -server itself and runs stall 5000, churn 100 000 and slow
             20×50 with their pass lines, writes -json (default
             bench/results/robustness.json)
+  interest  play movers 10×50 and movers-large 1×500 against fresh -server
+            processes, side by side; PASS/FAIL on the server CPU per
+            client·tick ratio (≤ 2×); -json default bench/results/interest.json
+  bandwidth play 10×50 with -latency 100ms against a fresh -server sending
+            deltas and one with -full-snapshots; PASS/FAIL on the deltas'
+            payload bytes per client·s (≤ 6 000); -json default
+            bench/results/bandwidth.json
+  resume    -n bots play, drop their sockets (no close frame), reconnect and
+            resume their sessions; PASS/FAIL on every resume, the entity's
+            return and no roster change for the others
+  match     bots quick-match into movers rooms at -rate joins per second;
+            PASS/FAIL on all joined, the achieved rate and the rooms opened
 
 The commands with a pass line print PASS or FAIL with their checks, put
 "pass" in the JSON and exit with status 1 on FAIL.
@@ -61,6 +74,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runAbuseCommand(ctx, rest, stdout, stderr)
 	case "suite":
 		err = runSuiteCommand(ctx, rest, stdout, stderr)
+	case "interest":
+		err = runInterestCommand(ctx, rest, stdout, stderr)
+	case "bandwidth":
+		err = runBandwidthCommand(ctx, rest, stdout, stderr)
+	case "resume":
+		err = runResumeCommand(ctx, rest, stdout, stderr)
+	case "match":
+		err = runMatchCommand(ctx, rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -164,6 +185,8 @@ func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stde
 	rooms := fs.Int("rooms", 20, "play/slow/baseline: rooms; churn: the room pool, connection g joins churn-(g mod rooms) (0: groups of -players)")
 	players := fs.Int("players", 50, "play/slow/baseline/churn: players per room")
 	validate := fs.Bool("validate", false, "decode every snapshot with the generated code (costs bot CPU)")
+	mode := fs.String("mode", DefaultMode, "play/slow/baseline: the rooms' game mode (movers, movers-large, arena); baseline: the Join's mode, and with -url the play run's")
+	entities := fs.Bool("entities", false, "play/slow/baseline: count the entities of every snapshot (follows the ids through deltas; a little bot CPU)")
 	fraction := fs.Float64("fraction", 0.1, "slow: fraction of the bots that stop reading")
 	rcvbuf := fs.Int("rcvbuf", 8192, "slow: SO_RCVBUF of the slow bots (0: kernel default, autotuned; then the kernel buffers absorb minutes of snapshots)")
 	refWindow := fs.Duration("ref-window", 10*time.Second, "slow: reference window before the window, with every bot reading")
@@ -189,7 +212,7 @@ func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stde
 		return err
 	}
 	rep := NewReport(cmd)
-	pc := PlayConfig{Rooms: *rooms, Players: *players, Validate: *validate}
+	pc := PlayConfig{Rooms: *rooms, Players: *players, Validate: *validate, Mode: *mode, TrackEntities: *entities}
 	if (pc.Rooms <= 0 && cmd != "churn") || pc.Rooms < 0 || pc.Players <= 0 {
 		return fmt.Errorf("-rooms and -players must be positive")
 	}

@@ -26,6 +26,12 @@ type DebugStats struct {
 	SnapshotsReplaced int64            `json:"snapshots_replaced"`
 	CloseCodes        map[string]int64 `json:"close_codes"`
 	HeapInuseBytes    int64            `json:"heap_inuse_bytes"`
+	Joins             int64            `json:"joins"`
+	JoinErrors        int64            `json:"join_errors"`
+	Resumes           int64            `json:"resumes"`
+	ResumeErrors      int64            `json:"resume_errors"`
+	TickOverruns      int64            `json:"tick_overruns"`
+	TicksSkipped      int64            `json:"ticks_skipped"`
 }
 
 // CloseCode is how many connections the server has closed with code.

@@ -59,6 +59,20 @@ func (e *Engine) dialLoop() {
 func (e *Engine) dialOne(i int, enc *encoder) {
 	g := e.spec.First + i
 	b := &Bot{e: e, g: g, fd: -1}
+	if e.spec.TrackEntities || e.spec.Workload == WorkResume {
+		b.track = &worldTracker{ids: e.spec.TrackEntities}
+	}
+	if e.spec.Workload == WorkResume {
+		b.res = &resumeInfo{}
+	}
+	e.connect(i, b, enc, 0)
+}
+
+// connect dials, upgrades and registers bot b as local bot i, then sends
+// Hello. since, if not 0, is when a resume's reconnection started (the
+// connect time then goes to the resume figures).
+func (e *Engine) connect(i int, b *Bot, enc *encoder, since int64) {
+	g := b.g
 	t0 := e.now()
 	deadline := time.Now().Add(e.spec.DialTimeout)
 	rcvbuf := 0
@@ -67,13 +81,13 @@ func (e *Engine) dialOne(i int, enc *encoder) {
 	}
 	fd, err := dialRaw(e.remote, e.spec.sourceOf(g), rcvbuf, deadline)
 	if err != nil {
-		b.fail(nil, "connect: "+shortErr(err))
+		b.failWith(nil, "connect: "+shortErr(err))
 		return
 	}
 	br, _, err := ws.Dialer{}.Upgrade(&fdConn{fd: fd, deadline: deadline}, e.u)
 	if err != nil {
 		unix.Close(fd)
-		b.fail(nil, "upgrade: "+shortErr(err))
+		b.failWith(nil, "upgrade: "+shortErr(err))
 		return
 	}
 	if br != nil {
@@ -87,7 +101,13 @@ func (e *Engine) dialOne(i int, enc *encoder) {
 	}
 	b.fd = fd
 	connected := e.now()
-	e.withLow(nil, func(s *Stats) { s.Connect.Record((connected - t0) / 1000) })
+	e.withLow(nil, func(s *Stats) {
+		if since != 0 {
+			s.ResumeConnect.Record((connected - t0) / 1000)
+		} else {
+			s.Connect.Record((connected - t0) / 1000)
+		}
+	})
 	b.state.Store(int32(stHandshake))
 	e.dialed.Add(1)
 	e.open.Add(1)
@@ -95,7 +115,7 @@ func (e *Engine) dialOne(i int, enc *encoder) {
 		unix.Close(fd)
 		e.open.Add(-1)
 		b.state.Store(int32(stClosed))
-		b.fail(nil, "register: "+shortErr(err))
+		b.failWith(nil, "register: "+shortErr(err))
 		return
 	}
 	e.bots[i].Store(b)

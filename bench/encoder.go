@@ -48,7 +48,15 @@ func (e *encoder) Hello() ([]byte, error) {
 }
 
 func (e *encoder) Join(name, mode, room string) ([]byte, error) {
-	e.join.Name, e.join.Mode, e.join.Room = name, mode, room
+	e.join.Name, e.join.Mode, e.join.Room, e.join.ResumeToken = name, mode, room, ""
+	e.wJoin.Join = &e.join
+	e.msg.Msg = &e.wJoin
+	return e.frame()
+}
+
+// JoinResume asks for the player a session token names.
+func (e *encoder) JoinResume(token string) ([]byte, error) {
+	e.join.Name, e.join.Mode, e.join.Room, e.join.ResumeToken = "", "", "", token
 	e.wJoin.Join = &e.join
 	e.msg.Msg = &e.wJoin
 	return e.frame()

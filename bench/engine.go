@@ -50,8 +50,19 @@ type Engine struct {
 	lowMu sync.Mutex
 	low   Stats // dialers, sender timers and closes outside a worker
 
-	dialStop  chan struct{}
-	dialWG    sync.WaitGroup
+	dialStop chan struct{}
+	dialWG   sync.WaitGroup
+
+	// Resume: reconnections run in goroutines of their own, at most
+	// DialConcurrency at once; redialMu orders their start with Close.
+	redialMu  sync.Mutex
+	redialSem chan struct{}
+	// Wall clock (Unix ns) of the first Join sent, the first and the last
+	// Welcome.
+	firstJoin    atomic.Int64
+	firstWelcome atomic.Int64
+	lastWelcome  atomic.Int64
+
 	readyCh   chan struct{}
 	readyOnce sync.Once
 	closeOnce sync.Once
@@ -102,6 +113,7 @@ func NewEngine(spec ShardSpec) (*Engine, error) {
 		dialStop: make(chan struct{}),
 		readyCh:  make(chan struct{}),
 	}
+	e.redialSem = make(chan struct{}, spec.DialConcurrency)
 	e.winStart.Store(math.MaxInt64)
 	e.winEnd.Store(math.MaxInt64)
 	e.refStart.Store(math.MaxInt64)
@@ -218,29 +230,64 @@ func (e *Engine) sendJoin(b *Bot, enc *encoder, now int64) {
 	}
 	b.state.Store(int32(stJoining))
 	b.joinAt.Store(now)
+	storeMin(&e.firstJoin, e.start.UnixNano()+now)
 	e.send(b, frame)
 }
 
 // onLobby: the handshake is done.
 func (e *Engine) onLobby(bw *botWorker, b *Bot, enc *encoder, now int64) {
-	if e.spec.Workload == WorkIdle {
+	switch {
+	case e.spec.Workload == WorkIdle:
 		b.succeed()
-		return
+	case b.res != nil && b.res.resuming:
+		e.sendResume(b, enc, now)
+	default:
+		e.sendJoin(b, enc, now)
 	}
-	e.sendJoin(b, enc, now)
 }
 
 // onJoined: Welcome arrived.
 func (e *Engine) onJoined(bw *botWorker, b *Bot, now int64) {
 	switch e.spec.Workload {
-	case WorkPlay:
+	case WorkPlay, WorkResume:
 		b.succeed()
+		if e.spec.AwayAfterJoin && b.res == nil {
+			// Gone without a Leave: the server keeps the player (away)
+			// for its resume grace, in its place, with no snapshots.
+			b.close(bw, closeLocal, nil)
+		}
 	case WorkChurn:
 		bw.stats.Cycles++
 		if !e.timers.push(now+int64(e.spec.Hold), b, actLeave) {
 			b.fail(bw, "timer queue full")
 		}
 		e.snd.kick()
+	}
+}
+
+// noteWelcome records when a join's Welcome came (not a resume's): the
+// span of the Welcomes, and their count per second of the dial pacing.
+func (e *Engine) noteWelcome(bw *botWorker, now int64) {
+	wall := e.start.UnixNano() + now
+	storeMin(&e.firstWelcome, wall)
+	for {
+		l := e.lastWelcome.Load()
+		if l >= wall || e.lastWelcome.CompareAndSwap(l, wall) {
+			break
+		}
+	}
+	if e.spec.DialEpoch != 0 {
+		bw.stats.recordWelcome(int((wall - e.spec.DialEpoch) / int64(time.Second)))
+	}
+}
+
+// storeMin lowers a to v unless it holds a smaller non-zero value.
+func storeMin(a *atomic.Int64, v int64) {
+	for {
+		old := a.Load()
+		if old != 0 && old <= v || a.CompareAndSwap(old, v) {
+			return
+		}
 	}
 }
 
@@ -273,6 +320,16 @@ func (e *Engine) checkReady() {
 
 // onClosed accounts for a closed bot.
 func (e *Engine) onClosed(bw *botWorker, b *Bot, prev botState, kind closeKind, cause error, now int64) {
+	if kind == closeDrop {
+		return // resume: the reconnection is another Bot
+	}
+	if b.res != nil && b.res.resuming {
+		why := "run ended while resuming"
+		if kind != closeLocal && !e.stopping.Load() {
+			why = failReason(prev, cause)
+		}
+		e.resumeFailed(bw, b, why)
+	}
 	if kind == closeSlow || (kind != closeLocal && b.slow.Load()) {
 		e.withLow(bw, func(s *Stats) {
 			s.SlowDisconnected++
@@ -330,6 +387,9 @@ func (e *Engine) Collect() *Stats {
 	e.r.onWorkers(func(w *worker) { s.Merge(&e.workers[w.id].stats) })
 	e.snd.call(func(sn *sender) { s.Merge(&sn.stats) })
 	s.Bots = int64(e.spec.Count)
+	s.FirstJoinNs = e.firstJoin.Load()
+	s.FirstWelcomeNs = e.firstWelcome.Load()
+	s.LastWelcomeNs = e.lastWelcome.Load()
 	ws, we := e.winStart.Load(), e.winEnd.Load()
 	if ws != math.MaxInt64 && we != math.MaxInt64 {
 		s.WindowNanos = we - ws
@@ -367,7 +427,9 @@ func (e *Engine) Collect() *Stats {
 // connection (a close frame, then the fd) and the epoll.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
+		e.redialMu.Lock()
 		e.stopping.Store(true)
+		e.redialMu.Unlock()
 		close(e.dialStop)
 		e.dialWG.Wait()
 		e.snd.stop()

@@ -38,6 +38,10 @@ type RunConfig struct {
 	ServerPID int
 	StatsURL  string
 	Progress  io.Writer // live progress line; nil for none
+	// BeforeClose, if set, runs after the window (and the server's
+	// sample), while every bot is still connected: to read what the
+	// server shows with them in (match reads its rooms).
+	BeforeClose func(ctx context.Context)
 }
 
 // ServerSample is the server's side of a run.
@@ -238,6 +242,9 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 	phase("collect")
 	if err := probe.windowEnd(ctx, &res.Server); err != nil {
 		return nil, err
+	}
+	if cfg.BeforeClose != nil {
+		cfg.BeforeClose(ctx)
 	}
 	progress("collecting")
 	// In-flight reads stamped inside the window finish being counted.

@@ -31,6 +31,10 @@ func clientFigures(f *Figures, r *RunResult, joins bool) {
 		f.Set("rtt_p50_ms", msFromUs(s.RTT.Quantile(0.5)))
 		f.Set("rtt_p99_ms", msFromUs(s.RTT.Quantile(0.99)))
 		f.Set("snapshot_bytes_mean", round3(s.SnapshotSize.Mean()))
+		if s.Snapshots > 0 {
+			f.Set("full_snapshot_fraction", round3(float64(s.SnapshotsFull)/float64(s.Snapshots)))
+		}
+		entityFigures(f, s)
 	}
 	f.Set("payload_bytes_per_client_s", round3(PerClientSecond(float64(s.RecvPayload), s.Clients, win)))
 	f.Set("wire_bytes_per_client_s", round3(PerClientSecond(float64(s.RecvWire), s.Clients, win)))
@@ -76,5 +80,21 @@ func serverFigures(f *Figures, r *RunResult, clients int64, ticks bool) {
 		f.Set("server_goroutines_before", sv.GoroutinesPre)
 		f.Set("server_goroutines", sv.Goroutines)
 		f.Set("server_connections", sv.Connections)
+	}
+}
+
+// entityFigures adds the entity counts, when the bots tracked them.
+func entityFigures(f *Figures, s *Stats) {
+	if s.Entities.Count() == 0 && s.EntitiesUnresolved == 0 && s.EntitiesFull.Count() == 0 {
+		return
+	}
+	f.Set("entities_per_snapshot_mean", round3(s.Entities.Mean()))
+	f.Set("entities_per_snapshot_p50", s.Entities.Quantile(0.5))
+	f.Set("entities_per_snapshot_p99", s.Entities.Quantile(0.99))
+	f.Set("entities_per_snapshot_max", s.Entities.Max())
+	f.Set("entities_unresolved", s.EntitiesUnresolved)
+	f.Set("full_snapshots_counted", int64(s.EntitiesFull.Count()))
+	if s.EntitiesFull.Count() > 0 {
+		f.Set("entities_per_full_snapshot_mean", round3(s.EntitiesFull.Mean()))
 	}
 }

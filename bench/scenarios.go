@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -73,9 +74,27 @@ func RunIdle(ctx context.Context, o Options, n int) (*Figures, *RunResult, error
 // PlayConfig shapes the play (and slow, and baseline) load.
 type PlayConfig struct {
 	Rooms, Players int
-	SlowFraction   float64
-	SlowRcvBuf     int
-	Validate       bool
+	// Mode is the rooms' game mode (default movers).
+	Mode         string
+	SlowFraction float64
+	SlowRcvBuf   int
+	Validate     bool
+	// TrackEntities counts the entities in every snapshot (see
+	// ShardSpec.TrackEntities).
+	TrackEntities bool
+}
+
+// DefaultMode is the benchmark workload's game mode.
+const DefaultMode = "movers"
+
+// roomPrefix names the rooms of a mode: bench-0, bench-1, ... for movers,
+// bench-MODE-0, ... for the others (so that a server that already runs
+// movers rooms of those names does not refuse another mode's join).
+func roomPrefix(mode string) string {
+	if mode == "" || mode == DefaultMode {
+		return "bench-"
+	}
+	return "bench-" + mode + "-"
 }
 
 // RunPlay runs rooms × players bots in rooms, sending inputs each tick.
@@ -88,9 +107,12 @@ func RunPlay(ctx context.Context, o Options, pc PlayConfig, label string) (*Figu
 func runPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWindow time.Duration) (*Figures, *RunResult, error) {
 	spec := o.spec(WorkPlay, pc.Rooms*pc.Players)
 	spec.PlayersPerRoom = pc.Players
+	spec.GameMode = pc.Mode
+	spec.RoomPrefix = roomPrefix(pc.Mode)
 	spec.SlowFraction = pc.SlowFraction
 	spec.SlowRcvBuf = pc.SlowRcvBuf
 	spec.Validate = pc.Validate
+	spec.TrackEntities = pc.TrackEntities
 	rc := o.run(label, spec)
 	rc.RefWindow = refWindow
 	res, err := Run(ctx, rc)
@@ -98,6 +120,7 @@ func runPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWin
 		return nil, nil, fmt.Errorf("%s: %w", label, err)
 	}
 	f := NewFigures()
+	f.Set("mode", cmp.Or(pc.Mode, DefaultMode))
 	f.Set("bots", int64(pc.Rooms*pc.Players))
 	f.Set("rooms", int64(pc.Rooms))
 	f.Set("players_per_room", int64(pc.Players))

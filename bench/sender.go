@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -21,9 +22,10 @@ type sender struct {
 	stopCh chan struct{}
 	done   chan struct{}
 
-	delayBuf    []delayed
-	timerBuf    []timerEntry
-	slowApplied bool
+	delayBuf       []delayed
+	timerBuf       []timerEntry
+	slowApplied    bool
+	dropsScheduled bool
 }
 
 // Sender timing: never sleep longer than maxSleep (the window may start),
@@ -90,7 +92,12 @@ func (s *sender) run() {
 		if s.e.spec.SlowFraction > 0 && !s.slowApplied && now >= s.e.winStart.Load() {
 			s.applySlow(now)
 		}
-		if s.e.spec.Workload == WorkPlay {
+		if s.e.spec.Workload == WorkResume && !s.dropsScheduled {
+			if ws := s.e.winStart.Load(); ws != math.MaxInt64 {
+				s.scheduleDrops(ws)
+			}
+		}
+		if s.e.spec.Workload.plays() {
 			skipped := s.cursor.skipped
 			s.cursor.due(now, s.sendInput)
 			if s.e.inWindow(now) {
@@ -204,6 +211,9 @@ func (s *sender) fireTimers(now int64) int64 {
 			}
 		case actClose:
 			b.closeReq.Store(true)
+			s.e.r.wake(b)
+		case actDrop:
+			b.dropReq.Store(true)
 			s.e.r.wake(b)
 		}
 	}

@@ -17,7 +17,14 @@ const (
 	WorkPlay Workload = "play"
 	// WorkChurn: join, hold, leave, repeat Cycles times, then disconnect.
 	WorkChurn Workload = "churn"
+	// WorkResume: play like WorkPlay; once the window starts, each bot
+	// drops its socket (no close frame) at its slot of DropSpread,
+	// reconnects and resumes its session (Join{resume_token}).
+	WorkResume Workload = "resume"
 )
+
+// plays reports whether the bots of w send inputs on the tick schedule.
+func (w Workload) plays() bool { return w == WorkPlay || w == WorkResume }
 
 // ShardSpec configures one engine: the bots with global indices
 // First..First+Count-1 of a run of Total bots. It travels as JSON to child
@@ -35,6 +42,12 @@ type ShardSpec struct {
 	RoomPool       int    `json:"room_pool,omitempty"`
 	RoomPrefix     string `json:"room_prefix"`
 	GameMode       string `json:"game_mode"`
+	// QuickMatch: bots join with an empty room id, letting the server's
+	// matchmaking place them in a public room of GameMode.
+	QuickMatch bool `json:"quick_match,omitempty"`
+	// AwayAfterJoin: a bot closes its socket (no Leave, no close frame)
+	// right after its Welcome, leaving an away player in its place.
+	AwayAfterJoin bool `json:"away_after_join,omitempty"`
 
 	TickPeriod time.Duration `json:"tick_period"` // input period
 	Latency    time.Duration `json:"latency"`     // held before each send
@@ -70,6 +83,15 @@ type ShardSpec struct {
 	// Validate decodes every snapshot with the generated code (costs CPU)
 	// and counts the ones that do not decode as protocol errors.
 	Validate bool `json:"validate"`
+	// TrackEntities: bots follow the ids of the entities in their
+	// snapshots, through deltas, to count the entities each one sees.
+	TrackEntities bool `json:"track_entities,omitempty"`
+
+	// Resume (WorkResume): the drops are spread over DropSpread from the
+	// window's start; DropReset closes with SO_LINGER 0 (an RST) instead
+	// of a FIN.
+	DropSpread time.Duration `json:"drop_spread,omitempty"`
+	DropReset  bool          `json:"drop_reset,omitempty"`
 }
 
 // withDefaults fills zero fields.
@@ -118,7 +140,7 @@ func (s ShardSpec) validate() error {
 		return fmt.Errorf("shard: bad range first=%d count=%d", s.First, s.Count)
 	}
 	switch s.Workload {
-	case WorkIdle, WorkPlay, WorkChurn:
+	case WorkIdle, WorkPlay, WorkChurn, WorkResume:
 	default:
 		return fmt.Errorf("shard: unknown workload %q", s.Workload)
 	}
@@ -135,8 +157,11 @@ func (s ShardSpec) validate() error {
 	return nil
 }
 
-// roomOf names the room of bot g.
+// roomOf names the room of bot g ("" for a quick-match).
 func (s ShardSpec) roomOf(g int) string {
+	if s.QuickMatch {
+		return ""
+	}
 	if s.RoomPool > 0 {
 		return fmt.Sprintf("%s%d", s.RoomPrefix, g%s.RoomPool)
 	}
@@ -157,4 +182,19 @@ func isSlow(g int, fraction float64) bool {
 		return false
 	}
 	return int64(float64(g+1)*fraction) > int64(float64(g)*fraction)
+}
+
+// dropOffset is when, after the window's start, bot g of total drops its
+// connection (resume): the drops are spread evenly over spread, and the
+// bots of one room (perRoom consecutive indices) are interleaved with the
+// other rooms' so that each room loses few players at once while the rest
+// of it watches.
+func dropOffset(g, total, perRoom int, spread time.Duration) time.Duration {
+	if total <= 1 || spread <= 0 {
+		return 0
+	}
+	perRoom = max(min(perRoom, total), 1)
+	rooms := (total + perRoom - 1) / perRoom
+	slot := (g%perRoom)*rooms + g/perRoom // < perRoom*rooms
+	return time.Duration(int64(slot) * int64(spread) / int64(perRoom*rooms))
 }

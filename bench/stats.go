@@ -39,6 +39,22 @@ type Stats struct {
 	Gap           Histogram `json:"gap_us"`
 	RTT           Histogram `json:"rtt_us"`
 	SnapshotSize  Histogram `json:"snapshot_bytes"`
+	// SnapshotsFull are the full snapshots (base_tick 0) among Snapshots.
+	SnapshotsFull int64 `json:"snapshots_full"`
+	// With ShardSpec.TrackEntities: the entities in the world of each
+	// snapshot (full or delta, followed through the baselines), the ids
+	// listed by full snapshots alone, and the deltas whose baseline the
+	// bot did not have (not counted).
+	Entities           Histogram `json:"entities"`
+	EntitiesFull       Histogram `json:"entities_full"`
+	EntitiesUnresolved int64     `json:"entities_unresolved"`
+	// RosterChanges are Roster messages other than the one that follows
+	// a bot's own Welcome: someone joined or left the room.
+	RosterChanges int64 `json:"roster_changes"`
+	// Rosters and RosterBytes count every Roster message (payload bytes)
+	// over the whole run.
+	Rosters     int64 `json:"rosters"`
+	RosterBytes int64 `json:"roster_bytes"`
 
 	// Whole run.
 	Disconnects    int64            `json:"disconnects"` // closed by the server or the network after connecting
@@ -68,6 +84,47 @@ type Stats struct {
 	Cycles       int64 `json:"cycles"`        // joins answered by Welcome
 	CyclesFailed int64 `json:"cycles_failed"` // connections that failed before finishing their cycles
 	Leaves       int64 `json:"leaves"`
+
+	// Joins over the whole run, wall clock (Unix ns): the first Join sent,
+	// the first and the last Welcome received (match scenario).
+	FirstJoinNs    int64 `json:"first_join_ns,omitempty"`
+	FirstWelcomeNs int64 `json:"first_welcome_ns,omitempty"`
+	LastWelcomeNs  int64 `json:"last_welcome_ns,omitempty"`
+	// WelcomesBySecond[i] counts the Welcomes in second i of the dial
+	// pacing (with a connect rate).
+	WelcomesBySecond []int64 `json:"welcomes_by_second,omitempty"`
+
+	// Resume scenario.
+	Drops        int64 `json:"drops"`         // sockets dropped (no close frame)
+	DropsSkipped int64 `json:"drops_skipped"` // bots not in a room when their drop came
+	Resumed      int64 `json:"resumed"`       // Welcome{resumed, same player_id}
+	ResumeFailed int64 `json:"resume_failed"` // refused, wrong Welcome, or connection lost
+	// ResumeFailReasons says why, like FailReasons.
+	ResumeFailReasons map[string]int64 `json:"resume_fail_reasons,omitempty"`
+	// From the drop (the redial starts) to the resumed Welcome; the
+	// reconnection's TCP connect + upgrade, Hello → ServerHello and
+	// Join{resume_token} → Welcome.
+	ResumeLatency   Histogram `json:"resume_us"`
+	ResumeConnect   Histogram `json:"resume_connect_us"`
+	ResumeHandshake Histogram `json:"resume_handshake_us"`
+	ResumeJoin      Histogram `json:"resume_join_us"`
+	// After a resumed Welcome: the first snapshot the bot could resolve
+	// (without the old connection's baselines) holds the player's entity
+	// with a score at least the one it had before the drop; or it is
+	// missing, its score is lower, or the score before was not known.
+	ResumeEntityOK      int64 `json:"resume_entity_ok"`
+	ResumeEntityMissing int64 `json:"resume_entity_missing"`
+	ResumeScoreLower    int64 `json:"resume_score_lower"`
+	ResumeScoreUnknown  int64 `json:"resume_score_unknown"`
+	// The first snapshot after it was a delta (the contract says full),
+	// against a tick the old connection had received (at most the newest
+	// it got); the snapshots that could not be resolved before one could
+	// (deltas against baselines the new connection never had); and the
+	// time from the resumed Welcome to the first resolved snapshot.
+	ResumeFirstDelta    int64     `json:"resume_first_delta"`
+	ResumeFirstDeltaOld int64     `json:"resume_first_delta_old"`
+	ResumeUnusable      int64     `json:"resume_unusable_snapshots"`
+	ResumeWorld         Histogram `json:"resume_world_us"`
 }
 
 // Merge adds o into s.
@@ -98,6 +155,13 @@ func (s *Stats) Merge(o *Stats) {
 	s.Gap.Merge(&o.Gap)
 	s.RTT.Merge(&o.RTT)
 	s.SnapshotSize.Merge(&o.SnapshotSize)
+	s.SnapshotsFull += o.SnapshotsFull
+	s.Entities.Merge(&o.Entities)
+	s.EntitiesFull.Merge(&o.EntitiesFull)
+	s.EntitiesUnresolved += o.EntitiesUnresolved
+	s.RosterChanges += o.RosterChanges
+	s.Rosters += o.Rosters
+	s.RosterBytes += o.RosterBytes
 	s.Disconnects += o.Disconnects
 	s.CloseCodes = mergeCounts(s.CloseCodes, o.CloseCodes)
 	s.ErrorCodes = mergeCounts(s.ErrorCodes, o.ErrorCodes)
@@ -121,6 +185,40 @@ func (s *Stats) Merge(o *Stats) {
 	s.Cycles += o.Cycles
 	s.CyclesFailed += o.CyclesFailed
 	s.Leaves += o.Leaves
+	s.FirstJoinNs = minNonZero(s.FirstJoinNs, o.FirstJoinNs)
+	s.FirstWelcomeNs = minNonZero(s.FirstWelcomeNs, o.FirstWelcomeNs)
+	s.LastWelcomeNs = max(s.LastWelcomeNs, o.LastWelcomeNs)
+	if n := len(o.WelcomesBySecond); n > len(s.WelcomesBySecond) {
+		s.WelcomesBySecond = append(s.WelcomesBySecond, make([]int64, n-len(s.WelcomesBySecond))...)
+	}
+	for i, c := range o.WelcomesBySecond {
+		s.WelcomesBySecond[i] += c
+	}
+	s.Drops += o.Drops
+	s.DropsSkipped += o.DropsSkipped
+	s.Resumed += o.Resumed
+	s.ResumeFailed += o.ResumeFailed
+	s.ResumeFailReasons = mergeCounts(s.ResumeFailReasons, o.ResumeFailReasons)
+	s.ResumeLatency.Merge(&o.ResumeLatency)
+	s.ResumeConnect.Merge(&o.ResumeConnect)
+	s.ResumeHandshake.Merge(&o.ResumeHandshake)
+	s.ResumeJoin.Merge(&o.ResumeJoin)
+	s.ResumeEntityOK += o.ResumeEntityOK
+	s.ResumeEntityMissing += o.ResumeEntityMissing
+	s.ResumeScoreLower += o.ResumeScoreLower
+	s.ResumeScoreUnknown += o.ResumeScoreUnknown
+	s.ResumeFirstDelta += o.ResumeFirstDelta
+	s.ResumeFirstDeltaOld += o.ResumeFirstDeltaOld
+	s.ResumeUnusable += o.ResumeUnusable
+	s.ResumeWorld.Merge(&o.ResumeWorld)
+}
+
+// minNonZero is the smaller of a and b, 0 meaning unset.
+func minNonZero(a, b int64) int64 {
+	if a == 0 || b != 0 && b < a {
+		return b
+	}
+	return a
 }
 
 func mergeCounts(dst, src map[string]int64) map[string]int64 {
@@ -173,4 +271,15 @@ func (s *Stats) recordSecond(i int, us int64) {
 		s.GapSeconds = append(s.GapSeconds, make([]Histogram, i+1-len(s.GapSeconds))...)
 	}
 	s.GapSeconds[i].Record(us)
+}
+
+// recordWelcome counts a Welcome in second i.
+func (s *Stats) recordWelcome(i int) {
+	if i < 0 || i >= maxSeconds {
+		return
+	}
+	if i >= len(s.WelcomesBySecond) {
+		s.WelcomesBySecond = append(s.WelcomesBySecond, make([]int64, i+1-len(s.WelcomesBySecond))...)
+	}
+	s.WelcomesBySecond[i]++
 }

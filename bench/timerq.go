@@ -12,6 +12,7 @@ const (
 	actLeave timerAction = iota + 1 // send Leave (churn)
 	actJoin                         // send Join again (churn)
 	actClose                        // close the connection (churn)
+	actDrop                         // drop the connection and resume (resume)
 )
 
 type timerEntry struct {

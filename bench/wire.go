@@ -44,8 +44,10 @@ func messageField(md protoreflect.MessageDescriptor, name protoreflect.Name) pro
 type serverScan struct {
 	kind   protowire.Number // field number of the oneof member, 0 if none
 	tick   uint32           // Snapshot.tick, for snapshots
+	base   uint32           // Snapshot.base_tick (0: a full snapshot)
 	ack    uint32           // input_ack
 	hasAck bool
+	body   []byte // the encoded Snapshot, for snapshots (aliases the input)
 }
 
 var errBadMessage = errors.New("malformed ServerMessage")
@@ -76,9 +78,10 @@ func scanServerMessage(p []byte) (s serverScan, err error) {
 			}
 			s.kind = num
 			if num == fieldServerSnapshot {
-				if s.tick, err = scanSnapshotTick(v); err != nil {
+				if s.tick, s.base, err = scanSnapshotTick(v); err != nil {
 					return s, err
 				}
+				s.body = v
 			}
 			p = p[m:]
 		default:
@@ -92,30 +95,35 @@ func scanServerMessage(p []byte) (s serverScan, err error) {
 	return s, nil
 }
 
-// scanSnapshotTick finds Snapshot.tick in an encoded Snapshot.
-func scanSnapshotTick(p []byte) (tick uint32, err error) {
+// scanSnapshotTick finds Snapshot.tick and Snapshot.base_tick in an
+// encoded Snapshot.
+func scanSnapshotTick(p []byte) (tick, base uint32, err error) {
 	for len(p) > 0 {
 		num, typ, n := protowire.ConsumeTag(p)
 		if n < 0 {
-			return 0, fmt.Errorf("%w: snapshot: %v", errBadMessage, protowire.ParseError(n))
+			return 0, 0, fmt.Errorf("%w: snapshot: %v", errBadMessage, protowire.ParseError(n))
 		}
 		p = p[n:]
-		if num == fieldSnapshotTick && typ == protowire.VarintType {
+		if (num == fieldSnapshotTick || num == fieldSnapshotBase) && typ == protowire.VarintType {
 			v, m := protowire.ConsumeVarint(p)
 			if m < 0 {
-				return 0, fmt.Errorf("%w: snapshot tick: %v", errBadMessage, protowire.ParseError(m))
+				return 0, 0, fmt.Errorf("%w: snapshot tick: %v", errBadMessage, protowire.ParseError(m))
 			}
-			tick = uint32(v)
+			if num == fieldSnapshotTick {
+				tick = uint32(v)
+			} else {
+				base = uint32(v)
+			}
 			p = p[m:]
 			continue
 		}
 		m := protowire.ConsumeFieldValue(num, typ, p)
 		if m < 0 {
-			return 0, fmt.Errorf("%w: snapshot field %d: %v", errBadMessage, num, protowire.ParseError(m))
+			return 0, 0, fmt.Errorf("%w: snapshot field %d: %v", errBadMessage, num, protowire.ParseError(m))
 		}
 		p = p[m:]
 	}
-	return tick, nil
+	return tick, base, nil
 }
 
 // appendInputAck appends the input_ack field the way the server does:

@@ -32,8 +32,8 @@ func TestScanServerMessageAgreesWithGenerated(t *testing.T) {
 		if err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
-		if int32(s.kind) != kinds[i] || s.tick != m.GetSnapshot().GetTick() || s.ack != m.GetInputAck() {
-			t.Fatalf("message %d: scan %+v, want kind %d tick %d ack %d", i, s, kinds[i], m.GetSnapshot().GetTick(), m.GetInputAck())
+		if int32(s.kind) != kinds[i] || s.tick != m.GetSnapshot().GetTick() || s.base != m.GetSnapshot().GetBaseTick() || s.ack != m.GetInputAck() {
+			t.Fatalf("message %d: scan %+v, want kind %d tick %d base %d ack %d", i, s, kinds[i], m.GetSnapshot().GetTick(), m.GetSnapshot().GetBaseTick(), m.GetInputAck())
 		}
 	}
 	// The server appends input_ack after the framed message: same result.

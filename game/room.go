@@ -93,12 +93,15 @@ type member struct {
 	peer     Peer   // where snapshots go; nil while away
 	awayTick uint32 // tick of the disconnect, while away
 	resumed  bool   // greet with Welcome.resumed at this tick
-	lastSeq  uint32
-	ackTick  uint32             // newest snapshot tick the client has acknowledged
-	base     uint32             // baseline of this tick's snapshot (0: full)
-	cell     cell               // interest-management cell the player is in
-	cells    [HistoryTicks]cell // cell at each kept tick, for baselines
-	batch    [MaxQueuedInputs]Input
+	// resumeTick is the tick of the last resume: older acks came from the
+	// previous connection.
+	resumeTick uint32
+	lastSeq    uint32
+	ackTick    uint32             // newest snapshot tick the client has acknowledged
+	base       uint32             // baseline of this tick's snapshot (0: full)
+	cell       cell               // interest-management cell the player is in
+	cells      [HistoryTicks]cell // cell at each kept tick, for baselines
+	batch      [MaxQueuedInputs]Input
 }
 
 type commandKind int
@@ -464,6 +467,7 @@ func (r *Room) applyCommands() {
 			}
 			c.m.peer, c.m.awayTick = c.peer, 0
 			c.m.ackTick = 0 // the new connection has no baseline
+			c.m.resumeTick = r.tick
 			c.m.resumed = true
 			welcome = append(welcome, c.m)
 		}
@@ -549,8 +553,10 @@ func (r *Room) applyInputs() {
 			if in.Seq > m.lastSeq {
 				m.lastSeq = in.Seq
 			}
-			// A client can only acknowledge ticks already sent to it.
-			if in.AckTick > m.ackTick && in.AckTick < r.tick {
+			// A client can only acknowledge ticks already sent to it, and
+			// after a resume only ticks sent to the new connection: inputs
+			// still queued from the old one name baselines it never had.
+			if in.AckTick > m.ackTick && in.AckTick < r.tick && in.AckTick >= m.resumeTick {
 				m.ackTick = in.AckTick
 			}
 		}

@@ -73,12 +73,23 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 		t.Fatalf("away player still got %d messages", n)
 	}
 
-	// She resumes on a new connection with her token's generation.
+	// She resumes on a new connection with her token's generation, while
+	// an input of the old connection, acknowledging a tick the new one
+	// never received, is still queued.
 	alice2 := &fakePeer{name: "alice2"}
 	if err := r.Resume(id, 0, alice2); err != nil {
 		t.Fatal(err)
 	}
+	r.Input(id, game.Input{Seq: 11, AckTick: r.Tick() - 1})
+	r.bc.take()
 	r.Step()
+	for _, c := range r.bc.take() {
+		if slices.ContainsFunc(c.to, func(rc game.Receiver) bool { return rc.Peer == alice2 }) {
+			if base := decode(t, c.msg).GetSnapshot().BaseTick; base != 0 {
+				t.Fatalf("first snapshot after the resume is a delta against tick %d of the old connection", base)
+			}
+		}
+	}
 	w = welcomeOf(t, alice2.take(t))
 	if w.PlayerId != id || !w.Resumed || w.SessionToken != "r/"+fmt.Sprint(id)+"/1" || w.InputSeq != 10 {
 		t.Fatalf("resumed welcome %v", w)

@@ -1,0 +1,227 @@
+package bench
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestDropOffsetSpreadsAndInterleavesRooms(t *testing.T) {
+	const total, perRoom = 500, 50
+	spread := 2 * time.Second
+	seen := map[time.Duration]bool{}
+	byRoom := map[int][]time.Duration{}
+	for g := range total {
+		d := dropOffset(g, total, perRoom, spread)
+		if d < 0 || d >= spread {
+			t.Fatalf("bot %d: offset %v outside [0, %v)", g, d, spread)
+		}
+		if seen[d] {
+			t.Fatalf("bot %d: offset %v taken twice", g, d)
+		}
+		seen[d] = true
+		byRoom[g/perRoom] = append(byRoom[g/perRoom], d)
+	}
+	// Each room's drops cover the whole spread, evenly: consecutive drops
+	// of one room are spread/perRoom apart, so a room never loses more
+	// than one player at a time.
+	for r, ds := range byRoom {
+		slices.Sort(ds)
+		if ds[0] > spread/perRoom || ds[len(ds)-1] < spread-2*spread/perRoom {
+			t.Errorf("room %d: drops from %v to %v, not across the spread", r, ds[0], ds[len(ds)-1])
+		}
+		for i := 1; i < len(ds); i++ {
+			if gap := ds[i] - ds[i-1]; gap < spread/perRoom-time.Microsecond {
+				t.Fatalf("room %d: two drops %v apart", r, gap)
+			}
+		}
+	}
+	// An uneven last room, one bot, no spread.
+	for g := range 7 {
+		if d := dropOffset(g, 7, 3, time.Second); d < 0 || d >= time.Second {
+			t.Errorf("7 bots in rooms of 3: bot %d at %v", g, d)
+		}
+	}
+	if dropOffset(0, 1, 50, time.Second) != 0 || dropOffset(3, 10, 5, 0) != 0 {
+		t.Error("degenerate offsets not 0")
+	}
+}
+
+func TestJoinRateAndRateHeld(t *testing.T) {
+	s := int64(time.Second)
+	if got := JoinRate(1001, 5*s, 6*s); got != 1000 {
+		t.Errorf("1001 Welcomes over 1 s = %v/s, want 1000", got)
+	}
+	for _, c := range [][3]int64{{1, s, 2 * s}, {10, 0, s}, {10, 2 * s, 2 * s}} {
+		if got := JoinRate(c[0], c[1], c[2]); got != 0 {
+			t.Errorf("JoinRate%v = %v, want 0", c, got)
+		}
+	}
+	held, n, fewest := rateHeld([]int64{990, 1000, 960, 700, 980, 300}, 950)
+	if held != 3 || n != 2950 || fewest != 700 {
+		t.Errorf("rateHeld = %d %d %d, want 3 2950 700", held, n, fewest)
+	}
+	if held, n, fewest := rateHeld(nil, 950); held != 0 || n != 0 || fewest != -1 {
+		t.Errorf("empty: %d %d %d", held, n, fewest)
+	}
+}
+
+func TestQuickMatchFillAndRoomFill(t *testing.T) {
+	for _, c := range []struct {
+		n, cap, rooms int
+		dist          string
+	}{
+		{10000, 512, 20, "512×19 272×1"},
+		{1024, 512, 2, "512×2"},
+		{5, 512, 1, "5×1"},
+		{0, 512, 0, "-"},
+	} {
+		rooms, dist := quickMatchFill(c.n, c.cap)
+		if rooms != c.rooms || dist != c.dist {
+			t.Errorf("quickMatchFill(%d, %d) = %d %q, want %d %q", c.n, c.cap, rooms, dist, c.rooms, c.dist)
+		}
+	}
+	var listing []RoomListing
+	if err := json.Unmarshal([]byte(`[{"id":"a","mode":"movers","players":512,"capacity":512,"tick_rate":30},
+		{"id":"b","mode":"movers","players":272,"capacity":512,"tick_rate":30},
+		{"id":"c","mode":"arena","players":3,"capacity":16,"tick_rate":30},
+		{"id":"d","mode":"movers","players":512,"capacity":512,"tick_rate":30}]`), &listing); err != nil {
+		t.Fatal(err)
+	}
+	n, players, dist := roomFill(listing, "movers")
+	if n != 3 || players != 1296 || dist != "512×2 272×1" {
+		t.Errorf("roomFill = %d %d %q", n, players, dist)
+	}
+	if n, _, dist := roomFill(listing, "movers-large"); n != 0 || dist != "-" {
+		t.Errorf("no rooms: %d %q", n, dist)
+	}
+}
+
+func TestRoomPrefixAndURLs(t *testing.T) {
+	if roomPrefix("") != "bench-" || roomPrefix("movers") != "bench-" || roomPrefix("movers-large") != "bench-movers-large-" {
+		t.Error("room prefixes")
+	}
+	if got := (ShardSpec{RoomPrefix: "bench-movers-large-", PlayersPerRoom: 500}).roomOf(999); got != "bench-movers-large-1" || !validRoomName(got) {
+		t.Errorf("room %q", got)
+	}
+	if got := (ShardSpec{QuickMatch: true, RoomPrefix: "x-", PlayersPerRoom: 5}).roomOf(3); got != "" {
+		t.Errorf("quick-match room %q, want empty", got)
+	}
+	u, err := roomsURLFor("ws://127.0.0.1:9/ws")
+	if err != nil || u != "http://127.0.0.1:9/rooms" {
+		t.Errorf("rooms url %q %v", u, err)
+	}
+}
+
+// validRoomName is the server's rule for room ids (docs/protocol.md).
+func validRoomName(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func TestRatioSectionAndCheckJoined(t *testing.T) {
+	a, b := NewFigures(), NewFigures()
+	a.Set("x", 30.0)
+	b.Set("x", 10.0)
+	a.Set("y", int64(5))
+	b.Set("y", int64(0))
+	a.Set("only_a", 1.0)
+	r := ratioSection(a, b, []string{"x", "y", "only_a", "missing"})
+	if !slices.Equal(r.Keys(), []string{"x"}) || r.Float("x") != 3 {
+		t.Errorf("ratios %v x=%v", r.Keys(), r.Float("x"))
+	}
+	f := NewFigures()
+	f.Set("bots", int64(10))
+	f.Set("clients_joined", int64(10))
+	f.Set("clients_failed", int64(0))
+	v := &Verdict{Scenario: "t"}
+	checkJoined(v, "a", f, true)
+	checkJoined(v, "b", f, false)
+	f.Set("clients_joined", int64(9))
+	checkJoined(v, "c", f, true)
+	if !v.Checks[0].OK || v.Checks[1].OK || v.Checks[2].OK {
+		t.Errorf("checks %+v", v.Checks)
+	}
+}
+
+// TestStatsMergeCoversEveryField fills every field of a Stats with
+// something non-zero and checks that merging it into an empty one keeps
+// every field non-zero (a field left out of Merge would be lost between
+// processes), and that it survives the JSON that carries it.
+func TestStatsMergeCoversEveryField(t *testing.T) {
+	var src Stats
+	v := reflect.ValueOf(&src).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.Int64:
+			f.SetInt(int64(i + 1))
+		case reflect.Uint32:
+			f.SetUint(uint64(i + 1))
+		case reflect.Map:
+			f.Set(reflect.ValueOf(map[string]int64{"k": 1}))
+		case reflect.Slice:
+			switch f.Type().Elem() {
+			case reflect.TypeOf(Histogram{}):
+				var h Histogram
+				h.Record(int64(i + 1))
+				f.Set(reflect.ValueOf([]Histogram{h}))
+			case reflect.TypeOf(int64(0)):
+				f.Set(reflect.ValueOf([]int64{0, int64(i + 1)}))
+			default:
+				t.Fatalf("field %s: slice of %v", v.Type().Field(i).Name, f.Type().Elem())
+			}
+		case reflect.Struct:
+			h, ok := f.Addr().Interface().(*Histogram)
+			if !ok {
+				t.Fatalf("field %s: struct %v", v.Type().Field(i).Name, f.Type())
+			}
+			h.Record(int64(i + 1))
+		default:
+			t.Fatalf("field %s: kind %v not covered by this test", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	var dst Stats
+	dst.Merge(&src)
+	dv := reflect.ValueOf(dst)
+	for i := range dv.NumField() {
+		if dv.Field(i).IsZero() {
+			t.Errorf("Merge loses %s", dv.Type().Field(i).Name)
+		}
+	}
+	js, err := json.Marshal(&dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Stats
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, dst) {
+		t.Fatalf("stats changed through JSON:\n%+v\n%+v", back, dst)
+	}
+	// The first-time figures merge as minima, the last as maxima.
+	a := Stats{FirstJoinNs: 5, FirstWelcomeNs: 0, LastWelcomeNs: 9}
+	a.Merge(&Stats{FirstJoinNs: 3, FirstWelcomeNs: 7, LastWelcomeNs: 8})
+	a.Merge(&Stats{})
+	if a.FirstJoinNs != 3 || a.FirstWelcomeNs != 7 || a.LastWelcomeNs != 9 {
+		t.Errorf("merged times %d %d %d", a.FirstJoinNs, a.FirstWelcomeNs, a.LastWelcomeNs)
+	}
+	var w Stats
+	w.recordWelcome(2)
+	w.recordWelcome(2)
+	w.recordWelcome(-1)
+	w.recordWelcome(maxSeconds)
+	if !slices.Equal(w.WelcomesBySecond, []int64{0, 0, 2}) {
+		t.Errorf("welcomes by second %v", w.WelcomesBySecond)
+	}
+}
