@@ -172,10 +172,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func runLoadCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags(cmd, stderr)
 	if cmd == "slow" {
 		// Long enough for the server to give up on the slow bots: their
 		// socket buffers fill, then its 10 s write stall passes.
@@ -292,6 +289,35 @@ func finish(rep *Report, jsonPath string, stdout io.Writer) error {
 	return nil
 }
 
+// newCommandFlags returns a subcommand's flag set with the flags every
+// load command shares already registered.
+func newCommandFlags(name string, stderr io.Writer) (*flag.FlagSet, *commonFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &commonFlags{}
+	c.register(fs)
+	return fs, c
+}
+
+// finishRun finishes the report of a run that may itself have failed
+// (runErr): the run's error wins over a failed pass line, and a failure to
+// write the report is joined to it.
+func finishRun(rep *Report, runErr error, jsonPath string, stdout io.Writer) error {
+	if rep == nil {
+		return runErr
+	}
+	err := finish(rep, jsonPath, stdout)
+	switch {
+	case err == nil:
+		return runErr
+	case runErr == nil:
+		return err
+	case errors.Is(err, errFailed):
+		return runErr
+	}
+	return errors.Join(runErr, err)
+}
+
 // setDefault changes a registered flag's default (value and help).
 func setDefault(fs *flag.FlagSet, name, value string) {
 	f := fs.Lookup(name)
@@ -326,10 +352,7 @@ func runAbuseCommand(ctx context.Context, args []string, stdout, stderr io.Write
 }
 
 func runSuiteCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("suite", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags("suite", stderr)
 	server := fs.String("server", "", "path to a built server binary (required)")
 	idleN := fs.Int("idle-n", 10000, "idle bots")
 	idleWarmup := fs.Duration("idle-warmup", time.Second, "idle: warmup")
@@ -355,20 +378,11 @@ func runSuiteCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		Play:       PlayConfig{Rooms: *rooms, Players: *players},
 		IdleWarmup: *idleWarmup, IdleWindow: *idleWindow, Options: o, OneServer: *oneServer,
 	})
-	if rep == nil {
-		return runErr
-	}
-	if err := finish(rep, c.jsonPath, stdout); err != nil {
-		return errors.Join(runErr, err)
-	}
-	return runErr
+	return finishRun(rep, runErr, c.jsonPath, stdout)
 }
 
 func runStallCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("stall", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags("stall", stderr)
 	// -warmup and -window are the legitimate bots': they play while every
 	// peer still stalls, so both must end well before the handshake timeout.
 	setDefault(fs, "warmup", "200ms")
@@ -400,10 +414,7 @@ func runStallCommand(ctx context.Context, args []string, stdout, stderr io.Write
 }
 
 func runRobustCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("robust", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags("robust", stderr)
 	setDefault(fs, "json", "bench/results/robustness.json")
 	setDefault(fs, "window", "25s")
 	cfg := DefaultRobustConfig()
@@ -447,13 +458,5 @@ func runRobustCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	cfg.Options = o
 	rep, runErr := RunRobust(ctx, cfg)
-	if rep == nil {
-		return runErr
-	}
-	if err := finish(rep, c.jsonPath, stdout); err != nil && !errors.Is(err, errFailed) {
-		return errors.Join(runErr, err)
-	} else if err != nil && runErr == nil {
-		return err
-	}
-	return runErr
+	return finishRun(rep, runErr, c.jsonPath, stdout)
 }

@@ -32,10 +32,7 @@ func (s *serverFlags) register(fs *flag.FlagSet, required bool) {
 func (s *serverFlags) argv() []string { return strings.Fields(s.args) }
 
 func runInterestCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("interest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags("interest", stderr)
 	setDefault(fs, "json", "bench/results/interest.json")
 	var sf serverFlags
 	sf.register(fs, true)
@@ -60,14 +57,11 @@ func runInterestCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	cfg.ServerPath, cfg.ServerArgs, cfg.Options = sf.path, sf.argv(), o
 	rep, runErr := RunInterest(ctx, cfg)
-	return finishComparison(rep, runErr, c.jsonPath, stdout)
+	return finishRun(rep, runErr, c.jsonPath, stdout)
 }
 
 func runBandwidthCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bandwidth", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags("bandwidth", stderr)
 	setDefault(fs, "json", "bench/results/bandwidth.json")
 	setDefault(fs, "latency", "100ms")
 	var sf serverFlags
@@ -90,28 +84,13 @@ func runBandwidthCommand(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	cfg.ServerPath, cfg.ServerArgs, cfg.Options = sf.path, sf.argv(), o
 	rep, runErr := RunBandwidth(ctx, cfg)
-	return finishComparison(rep, runErr, c.jsonPath, stdout)
+	return finishRun(rep, runErr, c.jsonPath, stdout)
 }
 
 // finishComparison prints and writes a comparison's report even when a
 // leg failed (its error is in the report), and returns the worse outcome.
-func finishComparison(rep *Report, runErr error, jsonPath string, stdout io.Writer) error {
-	if rep == nil {
-		return runErr
-	}
-	if err := finish(rep, jsonPath, stdout); err != nil && !errors.Is(err, errFailed) {
-		return errors.Join(runErr, err)
-	} else if err != nil && runErr == nil {
-		return err
-	}
-	return runErr
-}
-
 func runResumeCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("resume", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags("resume", stderr)
 	setDefault(fs, "window", "5s")
 	var sf serverFlags
 	sf.register(fs, false)
@@ -134,10 +113,7 @@ func runResumeCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 }
 
 func runMatchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("match", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c commonFlags
-	c.register(fs)
+	fs, c := newCommandFlags("match", stderr)
 	var sf serverFlags
 	sf.register(fs, false)
 	var mc MatchConfig
@@ -192,10 +168,5 @@ func withOptionalServer(sf serverFlags, o *Options, run func() (*Figures, *Verdi
 	}
 	rep.Add(name, f)
 	rep.AddVerdict(v, f)
-	if ferr := finish(rep, jsonPath, stdout); ferr != nil && err == nil {
-		return ferr
-	} else if ferr != nil && !errors.Is(ferr, errFailed) {
-		return errors.Join(err, ferr)
-	}
-	return err
+	return finishRun(rep, err, jsonPath, stdout)
 }
