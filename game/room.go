@@ -98,7 +98,6 @@ type member struct {
 	resumeTick uint32
 	lastSeq    uint32
 	ackTick    uint32             // newest snapshot tick the client has acknowledged
-	base       uint32             // baseline of this tick's snapshot (0: full)
 	cell       cell               // interest-management cell the player is in
 	cells      [HistoryTicks]cell // cell at each kept tick, for baselines
 	batch      [MaxQueuedInputs]Input
@@ -139,7 +138,6 @@ type Room struct {
 	tick       uint32
 	members    []*member // ascending id
 	history    history
-	bases      []uint32
 	grid       grid
 	views      viewCache
 	audience   []audience
@@ -574,59 +572,31 @@ func (r *Room) counts() []int {
 // broadcast records this tick's world in the history and sends every
 // member a snapshot: a delta against the newest tick the member has
 // acknowledged while that tick is still in the history, a full snapshot
-// otherwise. Members that acknowledged the same tick share one encoding.
+// otherwise. With interest management each member sees only the cells
+// around its own, so members are grouped by (baseline, cell then, cell
+// now); without it every member is in the one cell {0, 0}. Each group gets
+// one encoding.
 func (r *Room) broadcast() {
 	world := r.history.record(r.tick, r.mode)
 	if len(r.members) == 0 || r.cfg.Broadcaster == nil {
 		return
 	}
+	var cells []cell
 	if r.grid.on() {
-		r.broadcastViews(world)
-		return
+		cells = r.history.recordCells(r.tick, r.grid, world)
 	}
-	r.bases = r.bases[:0]
-	for _, m := range r.members {
-		if m.peer == nil {
-			continue // away
-		}
-		m.base = 0
-		if !r.cfg.FullSnapshots {
-			m.base = r.history.baseline(m.ackTick, r.tick)
-		}
-		if !slices.Contains(r.bases, m.base) {
-			r.bases = append(r.bases, m.base)
-		}
-	}
-	for _, base := range r.bases {
-		r.receivers = r.receivers[:0]
-		for _, m := range r.members {
-			if m.peer != nil && m.base == base {
-				r.receivers = append(r.receivers, Receiver{Peer: m.peer, InputAck: m.lastSeq})
-			}
-		}
-		r.msg = r.enc.Encode(r.msg[:0], r.tick, base, r.history.world(base), world)
-		r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
-	}
-}
-
-// NewSeed returns a random seed for a room.
-func NewSeed() uint64 { return rand.Uint64() }
-
-// broadcastViews is broadcast for a room with interest management: members
-// are grouped by (baseline, cell then, cell now) and each group gets one
-// delta between the two views.
-func (r *Room) broadcastViews(world []Entity) {
-	cells := r.history.recordCells(r.tick, r.grid, world)
 	r.views.reset()
 	r.audience = r.audience[:0]
 	for _, m := range r.members {
 		if m.peer == nil {
 			continue // away
 		}
-		if i, ok := slices.BinarySearchFunc(world, m.id, func(e Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
-			m.cell = cells[i]
+		if r.grid.on() {
+			if i, ok := slices.BinarySearchFunc(world, m.id, func(e Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
+				m.cell = cells[i]
+			}
+			m.cells[r.tick%HistoryTicks] = m.cell
 		}
-		m.cells[r.tick%HistoryTicks] = m.cell
 		a := audience{cell: m.cell, m: m}
 		if !r.cfg.FullSnapshots {
 			if base := r.history.baseline(m.ackTick, r.tick); base != 0 {
@@ -646,13 +616,25 @@ func (r *Room) broadcastViews(world []Entity) {
 		for _, b := range r.audience[start:end] {
 			r.receivers = append(r.receivers, Receiver{Peer: b.m.peer, InputAck: b.m.lastSeq})
 		}
-		cur := r.views.get(viewKey{r.tick, a.cell}, world, cells)
+		cur := r.view(r.tick, a.cell, world, cells)
 		var old []Entity
 		if a.base != 0 {
-			old = r.views.get(viewKey{a.base, a.baseCell}, r.history.world(a.base), r.history.cellsOf(a.base))
+			old = r.view(a.base, a.baseCell, r.history.world(a.base), r.history.cellsOf(a.base))
 		}
 		r.msg = r.enc.Encode(r.msg[:0], r.tick, a.base, old, cur)
 		r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
 		start = end
 	}
 }
+
+// view is the part of tick's world seen from cell: all of it without
+// interest management.
+func (r *Room) view(tick uint32, from cell, world []Entity, cells []cell) []Entity {
+	if !r.grid.on() {
+		return world
+	}
+	return r.views.get(viewKey{tick, from}, world, cells)
+}
+
+// NewSeed returns a random seed for a room.
+func NewSeed() uint64 { return rand.Uint64() }

@@ -125,7 +125,8 @@ func (h *handshakeIO) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// upgrader returns the server's WebSocket upgrader.
+// newUpgrader returns the server's WebSocket upgrader: the request head
+// is already in memory, so its buffers only need to hold it.
 func newUpgrader() ws.Upgrader {
 	return ws.Upgrader{
 		ReadBufferSize:  maxHeadBytes,
