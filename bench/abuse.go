@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // The abuse scenario sends what a broken or hostile client would and
@@ -80,11 +83,13 @@ func closeIs(codes ...int) func(o *AbuseResult) bool {
 }
 
 func maskedFrame(op ws.OpCode, p []byte) []byte {
-	return appendFrame(nil, op, p, true, maskKey())
+	k := maskKey()
+	return wsframe.AppendFrame(nil, op, p, &k)
 }
 
 func clientFrame(m *skirmishv1.ClientMessage) []byte {
-	b, err := appendMessageFrame(nil, m, true, maskKey())
+	k := maskKey()
+	b, err := appendMessageFrame(nil, m, &k)
 	if err != nil {
 		panic(err) // static messages: cannot fail
 	}
@@ -131,12 +136,12 @@ func abuseCases() []abuseCase {
 			judge: closeIs(1009)},
 		{name: "huge_length_header", sent: "header announcing 2^62 bytes, nothing after", expect: "close 1009",
 			send: func(c net.Conn, _ *abuseEnv) error {
-				return writeAll(c, appendRawHeader(nil, true, 0, ws.OpBinary, 1<<62, true, maskKey()))
+				return writeAll(c, wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: 1 << 62, Masked: true, Mask: maskKey()}))
 			},
 			judge: closeIs(1009)},
 		{name: "unmasked_frame", sent: "valid Ping message in an unmasked frame", expect: "close 1002",
 			send: func(c net.Conn, _ *abuseEnv) error {
-				return writeAll(c, appendFrame(nil, ws.OpBinary, payloadOf(pingMsg), false, [4]byte{}))
+				return writeAll(c, wsframe.AppendFrame(nil, ws.OpBinary, payloadOf(pingMsg), nil))
 			},
 			judge: closeIs(1002)},
 		{name: "fragmented_message", sent: "valid Ping message split in two frames (binary+continuation)", expect: "Pong (RFC 6455 allows fragments) or close 1002/1003",
@@ -144,10 +149,10 @@ func abuseCases() []abuseCase {
 				p := payloadOf(pingMsg)
 				h := len(p) / 2
 				k1, k2 := maskKey(), maskKey()
-				f1 := appendRawHeader(nil, false, 0, ws.OpBinary, int64(h), true, k1)
+				f1 := wsframe.AppendHeader(nil, ws.Header{OpCode: ws.OpBinary, Length: int64(h), Masked: true, Mask: k1})
 				f1 = append(f1, p[:h]...)
 				ws.Cipher(f1[len(f1)-h:], k1, 0)
-				f2 := appendRawHeader(nil, true, 0, ws.OpContinuation, int64(len(p)-h), true, k2)
+				f2 := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpContinuation, Length: int64(len(p) - h), Masked: true, Mask: k2})
 				f2 = append(f2, p[h:]...)
 				ws.Cipher(f2[len(f2)-(len(p)-h):], k2, 0)
 				return writeAll(c, f1, f2)
@@ -160,7 +165,7 @@ func abuseCases() []abuseCase {
 			send: func(c net.Conn, _ *abuseEnv) error {
 				k := maskKey()
 				p := payloadOf(pingMsg)
-				f := appendRawHeader(nil, true, 4, ws.OpBinary, int64(len(p)), true, k)
+				f := wsframe.AppendHeader(nil, ws.Header{Fin: true, Rsv: 4, OpCode: ws.OpBinary, Length: int64(len(p)), Masked: true, Mask: k})
 				f = append(f, p...)
 				ws.Cipher(f[len(f)-len(p):], k, 0)
 				return writeAll(c, f)
@@ -194,7 +199,7 @@ func abuseCases() []abuseCase {
 			judge: func(o *AbuseResult) bool { return o.ErrorCode == "ERROR_CODE_UNKNOWN_MODE" }},
 		{name: "half_frame", sent: "header announcing 100 bytes, then 10, then silence", expect: "closed by a server timeout", hang: true,
 			send: func(c net.Conn, _ *abuseEnv) error {
-				f := appendRawHeader(nil, true, 0, ws.OpBinary, 100, true, maskKey())
+				f := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: 100, Masked: true, Mask: maskKey()})
 				return writeAll(c, append(f, make([]byte, 10)...))
 			},
 			judge: func(o *AbuseResult) bool { return o.Closed }},
@@ -307,7 +312,7 @@ func abuseConnect(ctx context.Context, u *url.URL, c abuseCase, env *abuseEnv) (
 	if c.noHello {
 		return conn, r, nil
 	}
-	hello := clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: ProtocolVersion, Client: ClientName + " abuse"}}})
+	hello := clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: wire.ProtocolVersion, Client: ClientName + " abuse"}}})
 	if err := writeAll(conn, hello); err != nil {
 		conn.Close()
 		return nil, nil, err
@@ -384,7 +389,7 @@ func observe(conn net.Conn, r io.Reader, raw bool, start time.Time, wait time.Du
 					head = append(head, buf[:min(n, 64)]...)
 					res.HTTPStatus = httpStatus(head)
 				}
-			} else if _, _, ferr := fr.feed(buf[:n], 1<<24, sink); ferr != nil {
+			} else if _, _, ferr := fr.feed(buf[:n], ws.StateClientSide, 1<<24, sink); ferr != nil {
 				res.Note = "server frames: " + ferr.Error()
 			}
 		}

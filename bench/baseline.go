@@ -10,9 +10,12 @@ import (
 
 	"github.com/gobwas/ws"
 	"github.com/mailru/easygo/netpoll"
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"golang.org/x/sys/unix"
 	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // BaselineServer is the floor that Skirmish's CPU is compared with: a raw
@@ -255,11 +258,11 @@ func (s *BaselineServer) tickLoop() {
 			n += behind
 		}
 		msg = appendBaselineSnapshot(msg[:0], baselineTickBase+uint32(n), s.columns)
-		frame = appendFrameHeader(frame[:0], ws.OpBinary, len(msg)+inputAckLen, false, [4]byte{})
+		frame = wsframe.AppendHeader(frame[:0], ws.Header{Fin: true, OpCode: ws.OpBinary, Length: int64(len(msg) + wire.InputAckSize)})
 		frame = append(frame, msg...)
 		list = s.joined(list[:0])
 		for _, c := range list {
-			out = appendInputAck(append(out[:0], frame...), c.ack.Load())
+			out = wire.AppendInputAck(append(out[:0], frame...), c.ack.Load())
 			if !c.writeSnapshot(out) {
 				s.skipped.Add(1)
 			}
@@ -345,10 +348,10 @@ func (c *baseConn) serve(w *worker) {
 		n, err := unix.Read(c.fd, w.buf)
 		if n > 0 {
 			bw.cur = c
-			_, _, ferr := c.fr.feed(w.buf[:n], 1<<20, bw)
+			_, _, ferr := c.fr.feed(w.buf[:n], ws.StateServerSide, 1<<20, bw)
 			bw.cur = nil
 			if ferr != nil {
-				c.writeFrame(appendFrame(nil, ws.OpClose, ws.NewCloseFrameBody(ws.StatusProtocolError, ""), false, [4]byte{}))
+				c.writeFrame(wsframe.AppendClose(nil, ws.StatusProtocolError, "", nil))
 				c.drop()
 				return
 			}
@@ -461,10 +464,10 @@ func (w *baseWorker) onMessage(op ws.OpCode, p []byte) {
 	switch op {
 	case ws.OpBinary:
 	case ws.OpPing:
-		c.writeFrame(appendFrame(w.buf[:0], ws.OpPong, p, false, [4]byte{}))
+		c.writeFrame(wsframe.AppendFrame(w.buf[:0], ws.OpPong, p, nil))
 		return
 	case ws.OpClose:
-		c.writeFrame(appendFrame(w.buf[:0], ws.OpClose, p, false, [4]byte{}))
+		c.writeFrame(wsframe.AppendFrame(w.buf[:0], ws.OpClose, p, nil))
 		c.drop()
 		return
 	default:
@@ -481,7 +484,7 @@ func (w *baseWorker) onMessage(op ws.OpCode, p []byte) {
 		}
 	case *skirmishv1.ClientMessage_Hello:
 		reply = &skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{
-			ProtocolVersion: ProtocolVersion, Server: "skirmish-bots-baseline", MaxMessageBytes: 1 << 20}}}
+			ProtocolVersion: wire.ProtocolVersion, Server: "skirmish-bots-baseline", MaxMessageBytes: 1 << 20}}}
 	case *skirmishv1.ClientMessage_Join:
 		c.joined.Store(true)
 		reply = &skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Welcome{Welcome: &skirmishv1.Welcome{
@@ -494,7 +497,7 @@ func (w *baseWorker) onMessage(op ws.OpCode, p []byte) {
 			ClientTimeUs: m.Ping.GetClientTimeUs(), ServerTimeUs: uint64(time.Now().UnixMicro())}}}
 	}
 	if reply != nil {
-		frame, err := appendMessageFrame(w.buf[:0], reply, false, [4]byte{})
+		frame, err := appendMessageFrame(w.buf[:0], reply, nil)
 		if err != nil {
 			logf("baseline: %v", err)
 			return

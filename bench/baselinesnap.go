@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // The baseline server's snapshot: a valid ServerMessage{snapshot} whose
@@ -121,10 +123,10 @@ func padding(size int) ([]byte, bool) {
 // appendBaselineSnapshot appends ServerMessage{snapshot{tick, columns}}
 // (without input_ack).
 func appendBaselineSnapshot(dst []byte, tick uint32, columns []byte) []byte {
-	inner := protowire.SizeTag(fieldSnapshotTick) + protowire.SizeVarint(uint64(tick)) + len(columns)
-	dst = protowire.AppendTag(dst, fieldServerSnapshot, protowire.BytesType)
+	inner := protowire.SizeTag(wire.FieldSnapTick) + protowire.SizeVarint(uint64(tick)) + len(columns)
+	dst = protowire.AppendTag(dst, wire.FieldServerSnapshot, protowire.BytesType)
 	dst = protowire.AppendVarint(dst, uint64(inner))
-	dst = protowire.AppendTag(dst, fieldSnapshotTick, protowire.VarintType)
+	dst = protowire.AppendTag(dst, wire.FieldSnapTick, protowire.VarintType)
 	dst = protowire.AppendVarint(dst, uint64(tick))
 	return append(dst, columns...)
 }

@@ -3,8 +3,10 @@ package bench
 import (
 	"testing"
 
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 func TestBaselineSnapshotExactSizeAndValid(t *testing.T) {
@@ -13,7 +15,7 @@ func TestBaselineSnapshotExactSizeAndValid(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d bytes: %v", total, err)
 		}
-		msg := appendInputAck(appendBaselineSnapshot(nil, baselineTickBase+12345, cols), 99)
+		msg := wire.AppendInputAck(appendBaselineSnapshot(nil, baselineTickBase+12345, cols), 99)
 		if len(msg) != total {
 			t.Fatalf("asked %d bytes, got %d", total, len(msg))
 		}
@@ -40,7 +42,7 @@ func TestComputedSnapshotBytesMatchesFullSnapshot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msg := appendInputAck(appendBaselineSnapshot(nil, baselineTickBase, cols), 0)
+		msg := wire.AppendInputAck(appendBaselineSnapshot(nil, baselineTickBase, cols), 0)
 		if len(msg) != size {
 			t.Fatalf("%d players: computed %d bytes, built %d", p, size, len(msg))
 		}

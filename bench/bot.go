@@ -1,6 +1,8 @@
 package bench
 
 import (
+	"github.com/gobwas/ws"
+
 	"errors"
 	"fmt"
 	"sync"
@@ -158,7 +160,7 @@ const shortReadDrains = true
 // feed parses data; false when the bot got closed meanwhile.
 func (b *Bot) feed(bw *botWorker, data []byte, now int64) bool {
 	bw.cur, bw.now = b, now
-	wire, payload, err := b.fr.feed(data, b.e.spec.MaxFrame, bw)
+	wire, payload, err := b.fr.feed(data, ws.StateClientSide, b.e.spec.MaxFrame, bw)
 	bw.cur = nil
 	if b.e.inWindow(now) && !b.slow.Load() {
 		bw.stats.RecvWire += int64(wire)

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // botWorker is the bots' per-worker context: its own Stats (merged on
@@ -19,9 +21,9 @@ type botWorker struct {
 	stats Stats
 	enc   encoder
 	msg   skirmishv1.ServerMessage
-	cols  snapColumns // reused by the bots that track snapshots
-	cur   *Bot        // bot being fed
-	now   int64       // time of the read being parsed
+	cols  wire.SnapshotColumns // reused by the bots that track snapshots
+	cur   *Bot                 // bot being fed
+	now   int64                // time of the read being parsed
 }
 
 func (bw *botWorker) onMessage(op ws.OpCode, p []byte) {
@@ -51,16 +53,16 @@ func (bw *botWorker) onMessage(op ws.OpCode, p []byte) {
 }
 
 func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
-	s, err := scanServerMessage(p)
+	s, err := wire.ScanServerMessage(p)
 	if err != nil {
 		bw.stats.ProtocolErrors++
 		return
 	}
 	now := bw.now
-	switch s.kind {
-	case fieldServerSnapshot:
+	switch s.Kind {
+	case wire.FieldServerSnapshot:
 		bw.onSnapshot(b, p, s, now)
-	case fieldServerHello:
+	case wire.FieldServerHello:
 		if !bw.decode(p) {
 			return
 		}
@@ -76,7 +78,7 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 			bw.e.connected.Add(1)
 		}
 		bw.e.onLobby(bw, b, &bw.enc, now)
-	case fieldServerWelcome:
+	case wire.FieldServerWelcome:
 		if !bw.decode(p) {
 			return
 		}
@@ -114,7 +116,7 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 		b.joinedAt.Store(now)
 		b.joins.Add(1)
 		bw.e.onJoined(bw, b, now)
-	case fieldServerError:
+	case wire.FieldServerError:
 		if !bw.decode(p) {
 			return
 		}
@@ -133,7 +135,7 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 			bw.stats.JoinFailed++
 			b.fail(bw, "join refused: "+code.String())
 		}
-	case fieldServerRoster:
+	case wire.FieldServerRoster:
 		bw.stats.Rosters++
 		bw.stats.RosterBytes += int64(len(p))
 		// One Roster follows a bot's own Welcome; any other says that
@@ -143,13 +145,13 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 		} else if bw.e.inWindow(now) {
 			bw.stats.RosterChanges++
 		}
-	case fieldServerPong:
+	case wire.FieldServerPong:
 	default:
 		bw.stats.ProtocolErrors++
 	}
 }
 
-func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
+func (bw *botWorker) onSnapshot(b *Bot, p []byte, s wire.ServerScan, now int64) {
 	if bw.e.spec.Validate {
 		if err := proto.Unmarshal(p, &bw.msg); err != nil {
 			bw.stats.ProtocolErrors++
@@ -159,15 +161,15 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
 	// ack_tick names the newest tick received; a bot that tracks
 	// snapshots acknowledges only those it could resolve (a client
 	// acknowledges only the worlds it reconstructed).
-	if (b.track == nil || bw.trackSnapshot(b, s, in, now)) && s.tick > b.lastTick.Load() {
-		b.lastTick.Store(s.tick)
+	if (b.track == nil || bw.trackSnapshot(b, s, in, now)) && s.Tick > b.lastTick.Load() {
+		b.lastTick.Store(s.Tick)
 	}
 	// The reference window measures only the bots that will keep reading.
 	ref := !in && bw.e.inRef(now) && !isSlow(b.g, bw.e.spec.SlowFraction)
 	switch {
 	case in:
 		bw.stats.Snapshots++
-		if s.base == 0 {
+		if s.Base == 0 {
 			bw.stats.SnapshotsFull++
 		}
 		bw.stats.SnapshotSize.Record(int64(len(p)))
@@ -192,9 +194,9 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
 	b.lastSnap = now
 	// input_ack 0 is ambiguous (seq 0 applied, or nothing yet): the RTT is
 	// sampled from the first advance above it.
-	if s.hasAck && s.ack > b.lastAck {
+	if s.HasAck && s.Ack > b.lastAck {
 		if in || ref {
-			if at, ok := b.sentAt(s.ack); ok {
+			if at, ok := b.sentAt(s.Ack); ok {
 				rtt := int64(uint32(now/1000) - at)
 				if in {
 					bw.stats.RTT.Record(rtt)
@@ -205,7 +207,7 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
 				bw.stats.AcksLost++
 			}
 		}
-		b.lastAck = s.ack
+		b.lastAck = s.Ack
 	}
 }
 
@@ -213,8 +215,8 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s serverScan, now int64) {
 // records what the run measures about it. It reports whether the bot
 // could resolve the snapshot (a full one, or a delta against a tick it
 // has).
-func (bw *botWorker) trackSnapshot(b *Bot, s serverScan, in bool, now int64) bool {
-	if err := scanSnapshotColumns(s.body, &bw.cols); err != nil {
+func (bw *botWorker) trackSnapshot(b *Bot, s wire.ServerScan, in bool, now int64) bool {
+	if err := wire.ScanSnapshotColumns(s.Body, &bw.cols); err != nil {
 		bw.stats.ProtocolErrors++
 		return false
 	}
@@ -225,12 +227,12 @@ func (bw *botWorker) trackSnapshot(b *Bot, s serverScan, in bool, now int64) boo
 		} else {
 			bw.stats.EntitiesUnresolved++
 		}
-		if s.base == 0 {
-			bw.stats.EntitiesFull.Record(int64(len(bw.cols.ids)))
+		if s.Base == 0 {
+			bw.stats.EntitiesFull.Record(int64(len(bw.cols.IDs)))
 		}
 	}
 	if b.res != nil && b.res.awaitWorld {
-		bw.afterResume(b, s.base, t, now)
+		bw.afterResume(b, s.Base, t, now)
 	}
 	return t.ok
 }

@@ -1,11 +1,11 @@
 package bench
 
 import (
-	"encoding/binary"
-	"math/rand/v2"
-
 	"github.com/gobwas/ws"
+
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // encoder builds masked client frames from the generated message types,
@@ -27,20 +27,15 @@ type encoder struct {
 	wLeave skirmishv1.ClientMessage_Leave
 }
 
-// maskKey returns a fresh masking key, as RFC 6455 asks of clients.
-func maskKey() (k [4]byte) {
-	binary.LittleEndian.PutUint32(k[:], rand.Uint32())
-	return k
-}
-
 func (e *encoder) frame() ([]byte, error) {
 	var err error
-	e.buf, err = appendMessageFrame(e.buf[:0], &e.msg, true, maskKey())
+	k := maskKey()
+	e.buf, err = appendMessageFrame(e.buf[:0], &e.msg, &k)
 	return e.buf, err
 }
 
 func (e *encoder) Hello() ([]byte, error) {
-	e.hello.ProtocolVersion = ProtocolVersion
+	e.hello.ProtocolVersion = wire.ProtocolVersion
 	e.hello.Client = ClientName
 	e.wHello.Hello = &e.hello
 	e.msg.Msg = &e.wHello
@@ -84,7 +79,8 @@ func (e *encoder) Leave() ([]byte, error) {
 
 // Control frames a ping, pong or close frame (masked).
 func (e *encoder) Control(op ws.OpCode, payload []byte) []byte {
-	e.buf = appendFrame(e.buf[:0], op, payload, true, maskKey())
+	k := maskKey()
+	e.buf = wsframe.AppendFrame(e.buf[:0], op, payload, &k)
 	return e.buf
 }
 

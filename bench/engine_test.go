@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // startTestBaseline runs a baseline server in-process for engine tests.
@@ -174,9 +176,9 @@ func TestIdleBotAnswersPing(t *testing.T) {
 			got <- err
 			return
 		}
-		hello, _ := appendMessageFrame(nil, &skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{ProtocolVersion: 1}}}, false, [4]byte{})
+		hello, _ := appendMessageFrame(nil, &skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{ProtocolVersion: 1}}}, nil)
 		c.Write(hello)
-		c.Write(appendFrame(nil, ws.OpPing, []byte("are you there"), false, [4]byte{}))
+		c.Write(wsframe.AppendFrame(nil, ws.OpPing, []byte("are you there"), nil))
 		for {
 			f, err := ws.ReadFrame(c)
 			if err != nil {

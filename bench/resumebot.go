@@ -1,8 +1,9 @@
 package bench
 
 import (
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"golang.org/x/sys/unix"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 )
 
 // The bots' side of sessions (WorkResume): each bot remembers its player

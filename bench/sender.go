@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // sender is the engine's one writing goroutine: it sends each joined bot's
@@ -154,7 +156,7 @@ func (s *sender) sendInput(local int, _ int64) {
 	}
 	s.stats.InputsSent++
 	s.stats.SentWire += int64(len(frame))
-	if _, n, _ := parseFrameHeader(frame); n > 0 {
+	if _, n, ok := wsframe.ParseHeader(frame); ok {
 		s.stats.SentPayload += int64(len(frame) - n)
 	}
 }

@@ -1,10 +1,7 @@
 package bench
 
 import (
-	"fmt"
-
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // Snapshot columns, for the bots that look inside snapshots: the entity
@@ -14,105 +11,6 @@ import (
 // the baseline's ids, plus the ids listed, minus the removed ones. That is
 // all a bot keeps per tick (and, for resume, its own score), in a ring as
 // deep as the baselines a client must keep.
-
-var (
-	snapshotDesc        = (&skirmishv1.Snapshot{}).ProtoReflect().Descriptor()
-	fieldSnapshotBase   = messageField(snapshotDesc, "base_tick")
-	fieldSnapshotID     = messageField(snapshotDesc, "id")
-	fieldSnapshotScore  = messageField(snapshotDesc, "score")
-	fieldSnapshotRemove = messageField(snapshotDesc, "removed")
-)
-
-// snapColumns is what scanSnapshotColumns reads from an encoded Snapshot.
-// Its slices are reused from call to call.
-type snapColumns struct {
-	tick, base uint32
-	ids        []uint32 // absolute ids (the id column is gap-coded), ascending
-	score      []int32  // the score column, empty when all zero
-	removed    []uint32
-}
-
-// scanSnapshotColumns decodes tick, base_tick, the ids, the score column
-// and the removed ids of an encoded Snapshot (the bytes of
-// ServerMessage.snapshot), skipping the other columns. Repeated fields are
-// read packed or not, as any protobuf parser must.
-func scanSnapshotColumns(p []byte, c *snapColumns) error {
-	c.tick, c.base = 0, 0
-	c.ids, c.score, c.removed = c.ids[:0], c.score[:0], c.removed[:0]
-	var idSum uint32
-	for len(p) > 0 {
-		num, typ, n := protowire.ConsumeTag(p)
-		if n < 0 {
-			return fmt.Errorf("%w: snapshot: %v", errBadMessage, protowire.ParseError(n))
-		}
-		p = p[n:]
-		var err error
-		switch {
-		case num == fieldSnapshotTick && typ == protowire.VarintType:
-			var v uint64
-			v, n = protowire.ConsumeVarint(p)
-			c.tick = uint32(v)
-		case num == fieldSnapshotBase && typ == protowire.VarintType:
-			var v uint64
-			v, n = protowire.ConsumeVarint(p)
-			c.base = uint32(v)
-		case num == fieldSnapshotID:
-			n, err = consumeRepeatedVarint(p, typ, func(v uint64) {
-				idSum += uint32(v)
-				c.ids = append(c.ids, idSum)
-			})
-		case num == fieldSnapshotScore:
-			n, err = consumeRepeatedVarint(p, typ, func(v uint64) {
-				c.score = append(c.score, int32(protowire.DecodeZigZag(v)))
-			})
-		case num == fieldSnapshotRemove:
-			n, err = consumeRepeatedVarint(p, typ, func(v uint64) {
-				c.removed = append(c.removed, uint32(v))
-			})
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, p)
-		}
-		if err != nil {
-			return err
-		}
-		if n < 0 {
-			return fmt.Errorf("%w: snapshot field %d: %v", errBadMessage, num, protowire.ParseError(n))
-		}
-		p = p[n:]
-	}
-	if len(c.score) != 0 && len(c.score) != len(c.ids) {
-		return fmt.Errorf("%w: snapshot %d: %d scores for %d ids", errBadMessage, c.tick, len(c.score), len(c.ids))
-	}
-	return nil
-}
-
-// consumeRepeatedVarint reads one occurrence of a repeated varint field,
-// packed (bytes) or not (one varint), calling fn for each value.
-func consumeRepeatedVarint(p []byte, typ protowire.Type, fn func(uint64)) (int, error) {
-	switch typ {
-	case protowire.VarintType:
-		v, n := protowire.ConsumeVarint(p)
-		if n >= 0 {
-			fn(v)
-		}
-		return n, nil
-	case protowire.BytesType:
-		b, n := protowire.ConsumeBytes(p)
-		if n < 0 {
-			return n, nil
-		}
-		for len(b) > 0 {
-			v, m := protowire.ConsumeVarint(b)
-			if m < 0 {
-				return 0, fmt.Errorf("%w: packed column: %v", errBadMessage, protowire.ParseError(m))
-			}
-			fn(v)
-			b = b[m:]
-		}
-		return n, nil
-	}
-	return 0, fmt.Errorf("%w: repeated varint field with wire type %d", errBadMessage, typ)
-}
 
 // trackDepth is how many ticks a tracker remembers: the protocol asks
 // clients to keep 64 (the server bases deltas on at most 32 ticks back).
@@ -162,13 +60,13 @@ func (t *worldTracker) latest() (trackedTick, bool) {
 }
 
 // apply records the world of snapshot c and describes it.
-func (t *worldTracker) apply(c *snapColumns) trackResult {
-	slot := &t.ticks[c.tick%trackDepth]
+func (t *worldTracker) apply(c *wire.SnapshotColumns) trackResult {
+	slot := &t.ticks[c.Tick%trackDepth]
 	slot.tick = 0
 	var base *trackedTick
-	if c.base != 0 {
-		b := &t.ticks[c.base%trackDepth]
-		if b.tick != c.base || c.base >= c.tick {
+	if c.Base != 0 {
+		b := &t.ticks[c.Base%trackDepth]
+		if b.tick != c.Base || c.Base >= c.Tick {
 			return trackResult{}
 		}
 		base = b
@@ -178,26 +76,26 @@ func (t *worldTracker) apply(c *snapColumns) trackResult {
 		if base != nil {
 			baseIDs = base.ids
 		}
-		slot.ids = mergeIDs(slot.ids[:0], baseIDs, c.ids, c.removed)
+		slot.ids = mergeIDs(slot.ids[:0], baseIDs, c.IDs, c.Removed)
 	}
 	if t.own != 0 {
 		slot.own, slot.score = false, 0
 		if base != nil && base.own {
 			slot.own, slot.score = true, base.score
 		}
-		if i, ok := indexID(c.ids, t.own); ok {
+		if i, ok := indexID(c.IDs, t.own); ok {
 			if !slot.own {
 				slot.score = 0 // a new entity is predicted as all zero
 			}
 			slot.own = true
-			if len(c.score) > 0 {
-				slot.score += c.score[i]
+			if len(c.Score) > 0 {
+				slot.score += c.Score[i]
 			}
-		} else if _, gone := indexID(c.removed, t.own); gone {
+		} else if _, gone := indexID(c.Removed, t.own); gone {
 			slot.own, slot.score = false, 0
 		}
 	}
-	slot.tick = c.tick
+	slot.tick = c.Tick
 	return trackResult{ok: true, entities: len(slot.ids), own: slot.own, score: slot.score}
 }
 

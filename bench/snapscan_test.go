@@ -5,23 +5,24 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/skirmishgg/skirmish/game"
-	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // snapBody returns the encoded Snapshot inside an encoded ServerMessage.
-func snapBody(t *testing.T, msg []byte) (serverScan, []byte) {
+func snapBody(t *testing.T, msg []byte) (wire.ServerScan, []byte) {
 	t.Helper()
-	s, err := scanServerMessage(msg)
+	s, err := wire.ScanServerMessage(msg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.kind != fieldServerSnapshot {
-		t.Fatalf("not a snapshot: kind %d", s.kind)
+	if s.Kind != wire.FieldServerSnapshot {
+		t.Fatalf("not a snapshot: kind %d", s.Kind)
 	}
-	return s, s.body
+	return s, s.Body
 }
 
 func TestScanSnapshotColumnsAgreesWithGenerated(t *testing.T) {
@@ -59,15 +60,15 @@ func TestScanSnapshotColumnsAgreesWithGenerated(t *testing.T) {
 			t.Fatal(err)
 		}
 		s, body := snapBody(t, b)
-		if s.tick != snap.Tick || s.base != snap.BaseTick {
-			t.Fatalf("scan tick %d base %d, want %d %d", s.tick, s.base, snap.Tick, snap.BaseTick)
+		if s.Tick != snap.Tick || s.Base != snap.BaseTick {
+			t.Fatalf("scan tick %d base %d, want %d %d", s.Tick, s.Base, snap.Tick, snap.BaseTick)
 		}
-		var c snapColumns
-		if err := scanSnapshotColumns(body, &c); err != nil {
+		var c wire.SnapshotColumns
+		if err := wire.ScanSnapshotColumns(body, &c); err != nil {
 			t.Fatalf("snapshot %d: %v", i, err)
 		}
-		if c.tick != snap.Tick || c.base != snap.BaseTick || !slices.Equal(c.ids, ids) ||
-			!slices.Equal(c.score, snap.Score) || !slices.Equal(c.removed, snap.Removed) {
+		if c.Tick != snap.Tick || c.Base != snap.BaseTick || !slices.Equal(c.IDs, ids) ||
+			!slices.Equal(c.Score, snap.Score) || !slices.Equal(c.Removed, snap.Removed) {
 			t.Fatalf("snapshot %d: scanned %+v\nwant ids %v score %v removed %v", i, c, ids, snap.Score, snap.Removed)
 		}
 	}
@@ -76,31 +77,31 @@ func TestScanSnapshotColumnsAgreesWithGenerated(t *testing.T) {
 func TestScanSnapshotColumnsUnpackedAndBad(t *testing.T) {
 	// Repeated fields one varint each (not packed) are valid protobuf.
 	var b []byte
-	b = protowire.AppendTag(b, fieldSnapshotTick, protowire.VarintType)
+	b = protowire.AppendTag(b, wire.FieldSnapTick, protowire.VarintType)
 	b = protowire.AppendVarint(b, 50)
 	for _, gap := range []uint64{3, 2, 10} {
-		b = protowire.AppendTag(b, fieldSnapshotID, protowire.VarintType)
+		b = protowire.AppendTag(b, wire.FieldSnapID, protowire.VarintType)
 		b = protowire.AppendVarint(b, gap)
 	}
 	for _, sc := range []int64{1, -2, 3} {
-		b = protowire.AppendTag(b, fieldSnapshotScore, protowire.VarintType)
+		b = protowire.AppendTag(b, wire.FieldSnapScore, protowire.VarintType)
 		b = protowire.AppendVarint(b, protowire.EncodeZigZag(sc))
 	}
-	var c snapColumns
-	if err := scanSnapshotColumns(b, &c); err != nil {
+	var c wire.SnapshotColumns
+	if err := wire.ScanSnapshotColumns(b, &c); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(c.ids, []uint32{3, 5, 15}) || !slices.Equal(c.score, []int32{1, -2, 3}) || c.tick != 50 {
+	if !slices.Equal(c.IDs, []uint32{3, 5, 15}) || !slices.Equal(c.Score, []int32{1, -2, 3}) || c.Tick != 50 {
 		t.Fatalf("unpacked: %+v", c)
 	}
 	// A score column that does not match the ids, and garbage.
-	bad := protowire.AppendTag(append([]byte(nil), b...), fieldSnapshotScore, protowire.VarintType)
+	bad := protowire.AppendTag(append([]byte(nil), b...), wire.FieldSnapScore, protowire.VarintType)
 	bad = protowire.AppendVarint(bad, 2)
-	if err := scanSnapshotColumns(bad, &c); err == nil {
+	if err := wire.ScanSnapshotColumns(bad, &c); err == nil {
 		t.Error("4 scores for 3 ids accepted")
 	}
 	for _, g := range [][]byte{{0x1a, 0x05, 0x01}, {0xff}, {0x1d, 1, 2, 3, 4}} {
-		if err := scanSnapshotColumns(g, &c); err == nil {
+		if err := wire.ScanSnapshotColumns(g, &c); err == nil {
 			t.Errorf("%x accepted", g)
 		}
 	}
@@ -133,23 +134,23 @@ func TestMergeIDs(t *testing.T) {
 func TestWorldTrackerFollowsDeltas(t *testing.T) {
 	const own, rate = 7, 30
 	rng := rand.New(rand.NewPCG(3, 4))
-	world := map[uint32]*game.Entity{}
+	world := map[uint32]*wire.Entity{}
 	nextID := uint32(1)
 	for range 40 {
-		world[nextID] = &game.Entity{ID: nextID, Kind: 1}
+		world[nextID] = &wire.Entity{ID: nextID, Kind: 1}
 		nextID++
 	}
-	history := map[uint32][]game.Entity{}
-	enc := game.SnapshotEncoder{TickRate: rate}
+	history := map[uint32][]wire.Entity{}
+	enc := wire.SnapshotEncoder{TickRate: rate}
 	tr := worldTracker{ids: true, own: own}
 	var acked []uint32 // ticks the client resolved, newest last
-	var c snapColumns
+	var c wire.SnapshotColumns
 	var fulls, deltas, removals int
 	for tick := uint32(1); tick <= 400; tick++ {
 		// The world moves on: new entities, some leave (the own one
 		// leaves for a while and comes back), some turn and score.
 		if rng.IntN(3) == 0 {
-			world[nextID] = &game.Entity{ID: nextID, Kind: 1, X: rng.Int32N(4000)}
+			world[nextID] = &wire.Entity{ID: nextID, Kind: 1, X: rng.Int32N(4000)}
 			nextID++
 		}
 		for id, e := range world {
@@ -167,13 +168,13 @@ func TestWorldTrackerFollowsDeltas(t *testing.T) {
 		case 150:
 			delete(world, own)
 		case 170:
-			world[own] = &game.Entity{ID: own, Kind: 1, Score: 3}
+			world[own] = &wire.Entity{ID: own, Kind: 1, Score: 3}
 		}
-		cur := make([]game.Entity, 0, len(world))
+		cur := make([]wire.Entity, 0, len(world))
 		for _, e := range world {
 			cur = append(cur, *e)
 		}
-		slices.SortFunc(cur, func(a, b game.Entity) int { return int(a.ID) - int(b.ID) })
+		slices.SortFunc(cur, func(a, b wire.Entity) int { return int(a.ID) - int(b.ID) })
 		history[tick] = cur
 		// Baseline: the newest acknowledged tick within 32, sometimes
 		// an older one, sometimes none (full).
@@ -186,7 +187,7 @@ func TestWorldTrackerFollowsDeltas(t *testing.T) {
 		}
 		msg := enc.Encode(nil, tick, base, history[base], cur)
 		_, body := snapBody(t, msg)
-		if err := scanSnapshotColumns(body, &c); err != nil {
+		if err := wire.ScanSnapshotColumns(body, &c); err != nil {
 			t.Fatal(err)
 		}
 		// The client sometimes misses a tick (never acknowledges it).
@@ -198,7 +199,7 @@ func TestWorldTrackerFollowsDeltas(t *testing.T) {
 		} else {
 			deltas++
 		}
-		removals += len(c.removed)
+		removals += len(c.Removed)
 		got := tr.apply(&c)
 		if !got.ok {
 			t.Fatalf("tick %d: baseline %d not resolved", tick, base)
@@ -228,11 +229,11 @@ func TestWorldTrackerFollowsDeltas(t *testing.T) {
 	}
 	// A delta against a tick the tracker never saw is not resolved, and
 	// neither is one against that unresolved tick.
-	c = snapColumns{tick: 1000, base: 999}
+	c = wire.SnapshotColumns{Tick: 1000, Base: 999}
 	if tr.apply(&c).ok {
 		t.Fatal("delta against an unknown tick resolved")
 	}
-	c = snapColumns{tick: 1001, base: 1000}
+	c = wire.SnapshotColumns{Tick: 1001, Base: 1000}
 	if tr.apply(&c).ok {
 		t.Fatal("delta against an unresolved tick resolved")
 	}

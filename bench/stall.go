@@ -13,6 +13,9 @@ import (
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
+
+	"github.com/skirmishgg/skirmish/proto/wire"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // The stall scenario: N peers stall the server, half with half an HTTP
@@ -133,7 +136,7 @@ func (p *stallPeer) serve(w *worker) {
 			p.gotBytes += n
 			if p.kind == stallFrame {
 				p.now = now
-				if _, _, ferr := p.fr.feed(w.buf[:n], 1<<20, p); ferr != nil {
+				if _, _, ferr := p.fr.feed(w.buf[:n], ws.StateClientSide, 1<<20, p); ferr != nil {
 					p.finish(now, "bad frames: "+shortErr(ferr))
 					return
 				}
@@ -310,7 +313,7 @@ func (g *stallGroup) setup(i int, k stallKind, enc *encoder, buf []byte) (_ *sta
 		var got helloSink
 		if br != nil {
 			if extra, perr := br.Peek(br.Buffered()); perr == nil && len(extra) > 0 {
-				if _, _, ferr := p.fr.feed(append([]byte(nil), extra...), 1<<20, &got); ferr != nil {
+				if _, _, ferr := p.fr.feed(append([]byte(nil), extra...), ws.StateClientSide, 1<<20, &got); ferr != nil {
 					ws.PutReader(br)
 					return nil, fmt.Errorf("handshake: %s", shortErr(ferr))
 				}
@@ -329,14 +332,14 @@ func (g *stallGroup) setup(i int, k stallKind, enc *encoder, buf []byte) (_ *sta
 			if err != nil {
 				return nil, fmt.Errorf("server hello: %s", shortErr(err))
 			}
-			if _, _, ferr := p.fr.feed(buf[:n], 1<<20, &got); ferr != nil {
+			if _, _, ferr := p.fr.feed(buf[:n], ws.StateClientSide, 1<<20, &got); ferr != nil {
 				return nil, fmt.Errorf("server hello: %s", shortErr(ferr))
 			}
 		}
 		if got.err != nil {
 			return nil, got.err
 		}
-		half := appendRawHeader(nil, true, 0, ws.OpBinary, stallHalfFrameLen, true, maskKey())
+		half := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: stallHalfFrameLen, Masked: true, Mask: maskKey()})
 		half = append(half, make([]byte, stallHalfFrameSent)...)
 		p.ref = g.now()
 		if _, err := conn.Write(half); err != nil {
@@ -361,14 +364,14 @@ type helloSink struct {
 func (h *helloSink) onMessage(op ws.OpCode, p []byte) {
 	switch op {
 	case ws.OpBinary:
-		s, err := scanServerMessage(p)
+		s, err := wire.ScanServerMessage(p)
 		switch {
 		case err != nil:
 			h.err = fmt.Errorf("server hello: %s", shortErr(err))
-		case s.kind == fieldServerHello:
+		case s.Kind == wire.FieldServerHello:
 			h.hello = true
 		default:
-			h.err = fmt.Errorf("server hello: got message field %d", s.kind)
+			h.err = fmt.Errorf("server hello: got message field %d", s.Kind)
 		}
 	case ws.OpClose:
 		code, _ := ws.ParseCloseFrameData(p)

@@ -12,16 +12,17 @@ import (
 	"github.com/skirmishgg/skirmish/game/arena"
 	"github.com/skirmishgg/skirmish/game/movers"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // worldRecorder remembers the world the room recorded at every tick.
 type worldRecorder struct {
 	game.Mode
 	tick   *uint32
-	worlds map[uint32][]game.Entity
+	worlds map[uint32][]wire.Entity
 }
 
-func (m *worldRecorder) AppendEntities(dst []game.Entity) []game.Entity {
+func (m *worldRecorder) AppendEntities(dst []wire.Entity) []wire.Entity {
 	dst = m.Mode.AppendEntities(dst)
 	m.worlds[*m.tick] = slices.Clone(dst)
 	return dst
@@ -32,7 +33,7 @@ func (m *worldRecorder) AppendEntities(dst []game.Entity) []game.Entity {
 type lossyClient struct {
 	id      uint32
 	inbox   map[uint32][][]byte // tick it arrives at → snapshots
-	worlds  map[uint32][]game.Entity
+	worlds  map[uint32][]wire.Entity
 	newest  uint32
 	checked int
 	deltas  int
@@ -55,7 +56,7 @@ func (b *routeBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
 			continue
 		}
 		at := *b.now + uint32(b.r.IntN(4)) // up to 3 ticks late, reordered
-		c.inbox[at] = append(c.inbox[at], game.AppendInputAck(bytes.Clone(msg), rc.InputAck))
+		c.inbox[at] = append(c.inbox[at], wire.AppendInputAck(bytes.Clone(msg), rc.InputAck))
 	}
 }
 
@@ -82,7 +83,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 11))
 			var tick uint32
-			rec := &worldRecorder{tick: &tick, worlds: map[uint32][]game.Entity{}}
+			rec := &worldRecorder{tick: &tick, worlds: map[uint32][]wire.Entity{}}
 			rb := &routeBroadcaster{r: r, now: &tick, clients: map[game.Peer]*lossyClient{}, loss: 0.2}
 			room := game.NewRoom(game.RoomConfig{
 				ID: "prop", TickRate: 30, Capacity: 200, Seed: 3, Broadcaster: rb, ViewRange: mode.viewRange,
@@ -99,7 +100,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c := &lossyClient{id: id, inbox: map[uint32][][]byte{}, worlds: map[uint32][]game.Entity{}}
+				c := &lossyClient{id: id, inbox: map[uint32][][]byte{}, worlds: map[uint32][]wire.Entity{}}
 				rb.clients[p] = c
 				clients = append(clients, c)
 			}
@@ -111,7 +112,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 					if r.Float64() < 0.3 {
 						continue
 					}
-					room.Input(c.id, game.Input{Seq: seq, DX: float32(r.IntN(3) - 1), DY: float32(r.IntN(3) - 1),
+					room.Input(c.id, wire.Input{Seq: seq, DX: float32(r.IntN(3) - 1), DY: float32(r.IntN(3) - 1),
 						Aim: r.Float32() * 6, Buttons: uint32(r.IntN(2)), AckTick: c.newest})
 				}
 				room.Step()
@@ -139,7 +140,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 
 // visible is what a player sees of world with interest management: the
 // entities in the 3×3 block of view-range cells around its own.
-func visible(world []game.Entity, player uint32, viewRange float64) []game.Entity {
+func visible(world []wire.Entity, player uint32, viewRange float64) []wire.Entity {
 	if viewRange == 0 {
 		return world
 	}
@@ -152,7 +153,7 @@ func visible(world []game.Entity, player uint32, viewRange float64) []game.Entit
 			px, py = at(e.X), at(e.Y)
 		}
 	}
-	var out []game.Entity
+	var out []wire.Entity
 	for _, e := range world {
 		if dx, dy := at(e.X)-px, at(e.Y)-py; dx >= -1 && dx <= 1 && dy >= -1 && dy <= 1 {
 			out = append(out, e)
@@ -161,21 +162,21 @@ func visible(world []game.Entity, player uint32, viewRange float64) []game.Entit
 	return out
 }
 
-func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]game.Entity, viewRange float64) {
+func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]wire.Entity, viewRange float64) {
 	t.Helper()
 	var m skirmishv1.ServerMessage
 	if err := proto.Unmarshal(msg, &m); err != nil {
 		t.Fatal(err)
 	}
 	s := m.GetSnapshot()
-	var base []game.Entity
+	var base []wire.Entity
 	if s.BaseTick != 0 {
 		var ok bool
 		if base, ok = c.worlds[s.BaseTick]; !ok {
 			t.Fatalf("client %d: delta %d against tick %d it never acknowledged", c.id, s.Tick, s.BaseTick)
 		}
 	}
-	got, err := game.ApplySnapshot(nil, base, s, 30)
+	got, err := wire.ApplySnapshot(nil, base, s, 30)
 	if err != nil {
 		t.Fatal(err)
 	}

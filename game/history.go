@@ -1,5 +1,7 @@
 package game
 
+import "github.com/skirmishgg/skirmish/proto/wire"
+
 // HistoryTicks is how many past worlds a room keeps as delta baselines.
 // A client whose acknowledged tick is older (about 1 s at 30 Hz) gets a
 // full snapshot.
@@ -9,12 +11,12 @@ const HistoryTicks = 32
 // reused, so recording a tick does not allocate once the ring is warm.
 type history struct {
 	ticks  [HistoryTicks]uint32
-	worlds [HistoryTicks][]Entity
+	worlds [HistoryTicks][]wire.Entity
 	cells  [HistoryTicks][]cell // with interest management: each entity's cell
 }
 
 // record stores the mode's entities as the world of tick and returns them.
-func (h *history) record(tick uint32, m Mode) []Entity {
+func (h *history) record(tick uint32, m Mode) []wire.Entity {
 	i := tick % HistoryTicks
 	h.worlds[i] = m.AppendEntities(h.worlds[i][:0])
 	h.ticks[i] = tick
@@ -32,7 +34,7 @@ func (h *history) baseline(ack, now uint32) uint32 {
 }
 
 // world returns the recorded world of tick (nil for 0).
-func (h *history) world(tick uint32) []Entity {
+func (h *history) world(tick uint32) []wire.Entity {
 	if tick == 0 {
 		return nil
 	}
@@ -41,7 +43,7 @@ func (h *history) world(tick uint32) []Entity {
 
 // recordCells stores the grid cell of every entity of tick's world (just
 // recorded) and returns them.
-func (h *history) recordCells(tick uint32, g grid, world []Entity) []cell {
+func (h *history) recordCells(tick uint32, g grid, world []wire.Entity) []cell {
 	i := tick % HistoryTicks
 	h.cells[i] = g.cells(h.cells[i][:0], world)
 	return h.cells[i]

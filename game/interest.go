@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // grid is a room's interest management: the world is cut into square cells
@@ -30,7 +32,7 @@ func (g grid) on() bool { return g.cell > 0 }
 type cell struct{ x, y int16 }
 
 // cellOf returns the cell an entity is in.
-func (g grid) cellOf(e *Entity) cell {
+func (g grid) cellOf(e *wire.Entity) cell {
 	return cell{
 		x: int16(min(max(e.X/g.cell, 0), g.cols-1)),
 		y: int16(min(max(e.Y/g.cell, 0), g.cols-1)),
@@ -44,7 +46,7 @@ func sees(from, to cell) bool {
 }
 
 // cells appends the cell of every entity of world to dst.
-func (g grid) cells(dst []cell, world []Entity) []cell {
+func (g grid) cells(dst []cell, world []wire.Entity) []cell {
 	for i := range world {
 		dst = append(dst, g.cellOf(&world[i]))
 	}
@@ -53,7 +55,7 @@ func (g grid) cells(dst []cell, world []Entity) []cell {
 
 // view appends to dst the entities of world (whose cells are cells) that a
 // player in from sees.
-func view(dst, world []Entity, cells []cell, from cell) []Entity {
+func view(dst, world []wire.Entity, cells []cell, from cell) []wire.Entity {
 	for i, c := range cells {
 		if sees(from, c) {
 			dst = append(dst, world[i])
@@ -72,14 +74,14 @@ type viewKey struct {
 // slices are reused from tick to tick, so it does not allocate once warm.
 type viewCache struct {
 	keys  []viewKey
-	views [][]Entity
+	views [][]wire.Entity
 }
 
 func (c *viewCache) reset() { c.keys = c.keys[:0] }
 
 // get returns the view of key, building it from world and its cells on
 // first use.
-func (c *viewCache) get(key viewKey, world []Entity, cells []cell) []Entity {
+func (c *viewCache) get(key viewKey, world []wire.Entity, cells []cell) []wire.Entity {
 	if i := slices.Index(c.keys, key); i >= 0 {
 		return c.views[i]
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/game/movers"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 type byteCounter struct{ bytes int }
@@ -44,7 +45,7 @@ func BenchmarkRoomTickPerClient(b *testing.B) {
 			step := func() {
 				seq++
 				for _, id := range ids {
-					in := game.Input{Seq: seq, AckTick: max(room.Tick(), 3) - 3}
+					in := wire.Input{Seq: seq, AckTick: max(room.Tick(), 3) - 3}
 					if seq%30 == 0 {
 						in.DX, in.DY = float32(r.IntN(3)-1), float32(r.IntN(3)-1)
 					}

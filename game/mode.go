@@ -1,46 +1,10 @@
 package game
 
-import "math"
+import (
+	"math"
 
-// PositionScale is how many snapshot position units make one world unit.
-// Positions and velocities travel as integers (world units × PositionScale)
-// so that they pack into small varints.
-const PositionScale = 4
-
-// AngleSteps is how many steps make a full turn in snapshot angles.
-const AngleSteps = 256
-
-// Entity is one object of the world as snapshots carry it: quantized, flat,
-// comparable. Modes produce them; the room encodes them.
-type Entity struct {
-	ID    uint32
-	Kind  int32 // skirmishv1.EntityKind
-	X, Y  int32 // world units × PositionScale
-	VX    int32 // world units × PositionScale per second
-	VY    int32
-	Angle int32 // 1/AngleSteps of a turn, in [0, AngleSteps)
-	HP    int32
-	Score int32
-}
-
-// Entity kinds, equal to the values of skirmishv1.EntityKind.
-const (
-	KindPlayer     int32 = 1
-	KindProjectile int32 = 2
-	KindPickup     int32 = 3
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
-
-// Input is one decoded client input, as the room queues it for its player.
-type Input struct {
-	Seq     uint32
-	DX, DY  float32 // clamped to [-1, 1] by the room, NaN already 0
-	Aim     float32 // radians
-	Buttons uint32
-	AckTick uint32
-}
-
-// ButtonFire is the fire bit of Input.Buttons.
-const ButtonFire = 1
 
 // Mode is the rules of one game. A Mode is owned by one room and called
 // only from that room's loop goroutine, so it needs no locking. It must be
@@ -55,12 +19,12 @@ type Mode interface {
 	// RemovePlayer takes a player entity out of the world.
 	RemovePlayer(id uint32)
 	// ApplyInput applies one input of a player, in the order received.
-	ApplyInput(id uint32, in Input)
+	ApplyInput(id uint32, in wire.Input)
 	// Step advances the world by one tick of dt seconds.
 	Step(dt float64)
 	// AppendEntities appends every entity of the world to dst, in ascending
 	// id order, and returns the extended slice.
-	AppendEntities(dst []Entity) []Entity
+	AppendEntities(dst []wire.Entity) []wire.Entity
 }
 
 // ModeConfig is what a room gives the mode it creates.
@@ -77,14 +41,14 @@ type NewModeFunc func(cfg ModeConfig) Mode
 
 // Quantize converts a world coordinate or speed to snapshot units.
 func Quantize(v float64) int32 {
-	return int32(math.Round(v * PositionScale))
+	return int32(math.Round(v * wire.PositionScale))
 }
 
 // QuantizeAngle converts radians to 1/AngleSteps of a turn in [0, AngleSteps).
 func QuantizeAngle(rad float64) int32 {
-	a := int32(math.Round(rad/(2*math.Pi)*AngleSteps)) % AngleSteps
+	a := int32(math.Round(rad/(2*math.Pi)*wire.AngleSteps)) % wire.AngleSteps
 	if a < 0 {
-		a += AngleSteps
+		a += wire.AngleSteps
 	}
 	return a
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // Room limits and defaults.
@@ -86,7 +87,7 @@ type member struct {
 	gen   uint32
 
 	// inbox
-	queue [MaxQueuedInputs]Input
+	queue [MaxQueuedInputs]wire.Input
 	n     int
 
 	// loop
@@ -100,7 +101,7 @@ type member struct {
 	ackTick    uint32             // newest snapshot tick the client has acknowledged
 	cell       cell               // interest-management cell the player is in
 	cells      [HistoryTicks]cell // cell at each kept tick, for baselines
-	batch      [MaxQueuedInputs]Input
+	batch      [MaxQueuedInputs]wire.Input
 }
 
 type commandKind int
@@ -142,7 +143,7 @@ type Room struct {
 	views      viewCache
 	audience   []audience
 	receivers  []Receiver
-	enc        SnapshotEncoder
+	enc        wire.SnapshotEncoder
 	msg        []byte
 	emptySince time.Time
 	countBuf   []int
@@ -274,7 +275,7 @@ func (r *Room) removeLocked(m *member) {
 
 // Input queues one input of a player for the next tick. It reports false
 // when the player is not in the room.
-func (r *Room) Input(id uint32, in Input) bool {
+func (r *Room) Input(id uint32, in wire.Input) bool {
 	in.DX = ClampAxis(in.DX)
 	in.DY = ClampAxis(in.DY)
 	r.mu.Lock()
@@ -457,7 +458,7 @@ func (r *Room) applyCommands() {
 			c.m.peer, c.m.awayTick = nil, r.tick
 			// The player stands still while away: replace its last controls
 			// (an input with the same seq replaces, a lower one is ignored).
-			r.mode.ApplyInput(c.m.id, Input{Seq: c.m.lastSeq})
+			r.mode.ApplyInput(c.m.id, wire.Input{Seq: c.m.lastSeq})
 			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
 		case cmdResume:
 			if old := c.m.peer; old != nil && old != c.peer {
@@ -499,7 +500,7 @@ func (r *Room) welcome(m *member) []byte {
 		Tick:          r.tick,
 		WorldWidth:    uint32(w),
 		WorldHeight:   uint32(h),
-		PositionScale: PositionScale,
+		PositionScale: wire.PositionScale,
 		Spectator:     m.spectator,
 		Capacity:      uint32(r.cfg.Capacity),
 		Resumed:       m.resumed,
@@ -592,7 +593,7 @@ func (r *Room) broadcast() {
 			continue // away
 		}
 		if r.grid.on() {
-			if i, ok := slices.BinarySearchFunc(world, m.id, func(e Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
+			if i, ok := slices.BinarySearchFunc(world, m.id, func(e wire.Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
 				m.cell = cells[i]
 			}
 			m.cells[r.tick%HistoryTicks] = m.cell
@@ -617,7 +618,7 @@ func (r *Room) broadcast() {
 			r.receivers = append(r.receivers, Receiver{Peer: b.m.peer, InputAck: b.m.lastSeq})
 		}
 		cur := r.view(r.tick, a.cell, world, cells)
-		var old []Entity
+		var old []wire.Entity
 		if a.base != 0 {
 			old = r.view(a.base, a.baseCell, r.history.world(a.base), r.history.cellsOf(a.base))
 		}
@@ -629,7 +630,7 @@ func (r *Room) broadcast() {
 
 // view is the part of tick's world seen from cell: all of it without
 // interest management.
-func (r *Room) view(tick uint32, from cell, world []Entity, cells []cell) []Entity {
+func (r *Room) view(tick uint32, from cell, world []wire.Entity, cells []cell) []wire.Entity {
 	if !r.grid.on() {
 		return world
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/skirmishgg/skirmish/game/arena"
 	"github.com/skirmishgg/skirmish/game/movers"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // fakePeer records every message the room sends it.
@@ -118,14 +119,13 @@ func decode(t testing.TB, b []byte) *skirmishv1.ServerMessage {
 // Broadcaster says: msg followed by that receiver's input_ack.
 func deliver(t *testing.T, bc broadcast, i int) *skirmishv1.ServerMessage {
 	t.Helper()
-	wire := game.AppendInputAck(bytes.Clone(bc.msg), bc.to[i].InputAck)
-	return decode(t, wire)
+	return decode(t, wire.AppendInputAck(bytes.Clone(bc.msg), bc.to[i].InputAck))
 }
 
 // appliedInput is one Mode.ApplyInput call.
 type appliedInput struct {
 	id uint32
-	in game.Input
+	in wire.Input
 }
 
 // recordingMode wraps a real mode and records the inputs the room hands it.
@@ -135,14 +135,14 @@ type recordingMode struct {
 	inputs []appliedInput
 }
 
-func (m *recordingMode) ApplyInput(id uint32, in game.Input) {
+func (m *recordingMode) ApplyInput(id uint32, in wire.Input) {
 	m.inputs = append(m.inputs, appliedInput{id, in})
 	m.Mode.ApplyInput(id, in)
 }
 
 // takeInputs returns and clears the inputs applied for id.
-func (m *recordingMode) takeInputs(id uint32) []game.Input {
-	var out []game.Input
+func (m *recordingMode) takeInputs(id uint32) []wire.Input {
+	var out []wire.Input
 	kept := m.inputs[:0]
 	for _, a := range m.inputs {
 		if a.id == id {
@@ -197,7 +197,7 @@ func (r *testRoom) join(t *testing.T, p *fakePeer) uint32 {
 }
 
 // entities is the world as the real mode holds it now.
-func (r *testRoom) entities() []game.Entity { return r.mode.Mode.AppendEntities(nil) }
+func (r *testRoom) entities() []wire.Entity { return r.mode.Mode.AppendEntities(nil) }
 
 // step runs one tick and returns its single broadcast.
 func (r *testRoom) step(t *testing.T) broadcast {
@@ -211,7 +211,7 @@ func (r *testRoom) step(t *testing.T) broadcast {
 }
 
 // snapshot decodes bc's shared payload and reconstructs its world.
-func snapshot(t *testing.T, bc broadcast) (*skirmishv1.Snapshot, []game.Entity) {
+func snapshot(t *testing.T, bc broadcast) (*skirmishv1.Snapshot, []wire.Entity) {
 	t.Helper()
 	m := decode(t, bc.msg)
 	s := m.GetSnapshot()
@@ -221,7 +221,7 @@ func snapshot(t *testing.T, bc broadcast) (*skirmishv1.Snapshot, []game.Entity) 
 	if m.InputAck != 0 {
 		t.Fatalf("shared payload carries input_ack %d; it must be appended per receiver", m.InputAck)
 	}
-	world, err := game.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
+	world, err := wire.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
 	if err != nil {
 		t.Fatalf("apply snapshot %d: %v", s.Tick, err)
 	}
@@ -229,15 +229,15 @@ func snapshot(t *testing.T, bc broadcast) (*skirmishv1.Snapshot, []game.Entity) 
 }
 
 // entityByID finds id in world.
-func entityByID(world []game.Entity, id uint32) (game.Entity, bool) {
-	i := slices.IndexFunc(world, func(e game.Entity) bool { return e.ID == id })
+func entityByID(world []wire.Entity, id uint32) (wire.Entity, bool) {
+	i := slices.IndexFunc(world, func(e wire.Entity) bool { return e.ID == id })
 	if i < 0 {
-		return game.Entity{}, false
+		return wire.Entity{}, false
 	}
 	return world[i], true
 }
 
-func mustEntity(t *testing.T, world []game.Entity, id uint32) game.Entity {
+func mustEntity(t *testing.T, world []wire.Entity, id uint32) wire.Entity {
 	t.Helper()
 	e, ok := entityByID(world, id)
 	if !ok {
@@ -324,7 +324,7 @@ func TestRoomJoinSendsWelcomeThenRoster(t *testing.T) {
 				Tick:          2,
 				WorldWidth:    md.w,
 				WorldHeight:   md.h,
-				PositionScale: game.PositionScale,
+				PositionScale: wire.PositionScale,
 				Capacity:      16,
 			}
 			if !proto.Equal(w, want) {
@@ -346,8 +346,8 @@ func TestRoomJoinSendsWelcomeThenRoster(t *testing.T) {
 			if s.Tick != 2 || s.BaseTick != 0 {
 				t.Errorf("snapshot tick %d base %d, want 2 0", s.Tick, s.BaseTick)
 			}
-			if e := mustEntity(t, world, id); e.Kind != game.KindPlayer {
-				t.Errorf("player entity kind %d, want %d", e.Kind, game.KindPlayer)
+			if e := mustEntity(t, world, id); e.Kind != wire.KindPlayer {
+				t.Errorf("player entity kind %d, want %d", e.Kind, wire.KindPlayer)
 			}
 			if len(world) != 1+md.extra {
 				t.Errorf("%d entities, want the player and %d others", len(world), md.extra)
@@ -459,8 +459,8 @@ func TestRoomJoinAndLeaveInOneTick(t *testing.T) {
 	if _, ok := entityByID(world, id); ok {
 		t.Errorf("entity %d is in the snapshot although it left before its first tick", id)
 	}
-	if r.Input(id, game.Input{Seq: 1}) {
-		t.Error("Input for a player who left returned true")
+	if r.Input(id, wire.Input{Seq: 1}) {
+		t.Error("wire.Input for a player who left returned true")
 	}
 }
 
@@ -476,11 +476,11 @@ func TestRoomSnapshotsEveryStepToEveryMember(t *testing.T) {
 			// a steers and fires (arena makes projectiles), b sends one
 			// input, c none: each receiver gets its own ack.
 			for tick := uint32(1); tick <= 40; tick++ {
-				if !r.Input(ids[0], game.Input{Seq: 100 + tick, DX: 1, DY: -0.5, Aim: float32(tick) / 5, Buttons: game.ButtonFire}) {
-					t.Fatal("Input of a member returned false")
+				if !r.Input(ids[0], wire.Input{Seq: 100 + tick, DX: 1, DY: -0.5, Aim: float32(tick) / 5, Buttons: wire.ButtonFire}) {
+					t.Fatal("wire.Input of a member returned false")
 				}
 				if tick == 3 {
-					r.Input(ids[1], game.Input{Seq: 9, DY: 1})
+					r.Input(ids[1], wire.Input{Seq: 9, DY: 1})
 				}
 				bc := r.step(t)
 				if !slices.Equal(receiverPeers(bc), []game.Peer{peers[0], peers[1], peers[2]}) {
@@ -538,7 +538,7 @@ func TestRoomSnapshotWorldAcrossChanges(t *testing.T) {
 				for i, id := range live {
 					seq++
 					dir := float32(1 - 2*((tick/20+i)%2))
-					r.Input(id, game.Input{Seq: seq, DX: dir, DY: -dir / 2, Aim: float32(i + tick), Buttons: game.ButtonFire})
+					r.Input(id, wire.Input{Seq: seq, DX: dir, DY: -dir / 2, Aim: float32(i + tick), Buttons: wire.ButtonFire})
 				}
 				bc := r.step(t)
 				_, world := snapshot(t, bc)
@@ -548,9 +548,9 @@ func TestRoomSnapshotWorldAcrossChanges(t *testing.T) {
 				players := 0
 				for _, e := range world {
 					switch e.Kind {
-					case game.KindPlayer:
+					case wire.KindPlayer:
 						players++
-					case game.KindProjectile:
+					case wire.KindProjectile:
 						sawProjectile = true
 					}
 				}
@@ -583,7 +583,7 @@ func TestRoomSnapshotEncodedOncePerTick(t *testing.T) {
 	}
 	for tick := range 10 {
 		for i, id := range ids {
-			r.Input(id, game.Input{Seq: uint32(10*tick + i + 1), DX: 1})
+			r.Input(id, wire.Input{Seq: uint32(10*tick + i + 1), DX: 1})
 		}
 		bc := r.step(t)
 		for _, p := range peers {
@@ -593,11 +593,11 @@ func TestRoomSnapshotEncodedOncePerTick(t *testing.T) {
 		}
 		var first []byte
 		for i := range bc.to {
-			wire := game.AppendInputAck(bytes.Clone(bc.msg), bc.to[i].InputAck)
-			if len(wire) != len(bc.msg)+game.InputAckSize {
-				t.Fatalf("ack suffix is %d bytes, want %d", len(wire)-len(bc.msg), game.InputAckSize)
+			out := wire.AppendInputAck(bytes.Clone(bc.msg), bc.to[i].InputAck)
+			if len(out) != len(bc.msg)+wire.InputAckSize {
+				t.Fatalf("ack suffix is %d bytes, want %d", len(out)-len(bc.msg), wire.InputAckSize)
 			}
-			payload := wire[:len(wire)-game.InputAckSize]
+			payload := out[:len(out)-wire.InputAckSize]
 			if first == nil {
 				first = payload
 			} else if !bytes.Equal(payload, first) {
@@ -642,11 +642,11 @@ func TestRoomWithoutBroadcaster(t *testing.T) {
 // so that its position afterwards is known exactly.
 func parkAtOrigin(t *testing.T, r *testRoom, id uint32, seq uint32) {
 	t.Helper()
-	r.Input(id, game.Input{Seq: seq, DX: -1, DY: -1})
+	r.Input(id, wire.Input{Seq: seq, DX: -1, DY: -1})
 	for range 10*r.TickRate() + 10 { // 1000 units at 100 units/s
 		r.step(t)
 	}
-	r.Input(id, game.Input{Seq: seq + 1})
+	r.Input(id, wire.Input{Seq: seq + 1})
 	_, world := snapshot(t, r.step(t))
 	if e := mustEntity(t, world, id); e.X != 0 || e.Y != 0 || e.VX != 0 || e.VY != 0 {
 		t.Fatalf("parked player = %+v, want at rest at the origin", e)
@@ -664,8 +664,8 @@ func TestRoomMoversInputMovesPlayerPerTick(t *testing.T) {
 			r.step(t)
 			parkAtOrigin(t, r, id, 1)
 
-			if !r.Input(id, game.Input{Seq: 3, DX: 1}) {
-				t.Fatal("Input returned false for a member")
+			if !r.Input(id, wire.Input{Seq: 3, DX: 1}) {
+				t.Fatal("wire.Input returned false for a member")
 			}
 			// Queued, not applied: the world does not change before the tick.
 			if e := mustEntity(t, r.entities(), id); e.X != 0 || e.VX != 0 {
@@ -678,7 +678,7 @@ func TestRoomMoversInputMovesPlayerPerTick(t *testing.T) {
 				wantX := game.Quantize(float64(k) * 100 / float64(rate))
 				if e.X != wantX || e.Y != 0 || e.VX != game.Quantize(100) || e.VY != 0 {
 					t.Fatalf("tick %d after dx=1: entity %+v, want X %d (=%d·100/%d units ×%d) Y 0 VX %d VY 0",
-						k, e, wantX, k, rate, game.PositionScale, game.Quantize(100))
+						k, e, wantX, k, rate, wire.PositionScale, game.Quantize(100))
 				}
 				if bc.to[0].InputAck != 3 {
 					t.Fatalf("tick %d: InputAck %d, want 3", k, bc.to[0].InputAck)
@@ -695,7 +695,7 @@ func TestRoomInputsApplyNextTickInOrder(t *testing.T) {
 	// Inputs sent before the join tick are kept and applied at that tick,
 	// after the player is in the world.
 	for seq := uint32(1); seq <= 3; seq++ {
-		if !r.Input(ida, game.Input{Seq: seq, DX: float32(seq) / 10}) {
+		if !r.Input(ida, wire.Input{Seq: seq, DX: float32(seq) / 10}) {
 			t.Fatalf("Input(seq %d) returned false", seq)
 		}
 	}
@@ -729,9 +729,9 @@ func TestRoomInputsApplyNextTickInOrder(t *testing.T) {
 
 	// A late lower seq is still handed over, but the ack is the highest
 	// seq applied, not the last.
-	r.Input(ida, game.Input{Seq: 7})
-	r.Input(ida, game.Input{Seq: 5})
-	r.Input(idb, game.Input{Seq: 1})
+	r.Input(ida, wire.Input{Seq: 7})
+	r.Input(ida, wire.Input{Seq: 5})
+	r.Input(idb, wire.Input{Seq: 1})
 	bc = r.step(t)
 	if seqs := seqsOf(r.mode.takeInputs(ida)); !slices.Equal(seqs, []uint32{7, 5}) {
 		t.Errorf("applied %v, want [7 5] in arrival order", seqs)
@@ -741,7 +741,7 @@ func TestRoomInputsApplyNextTickInOrder(t *testing.T) {
 	}
 }
 
-func seqsOf(ins []game.Input) []uint32 {
+func seqsOf(ins []wire.Input) []uint32 {
 	out := make([]uint32, len(ins))
 	for i, in := range ins {
 		out[i] = in.Seq
@@ -766,7 +766,7 @@ func TestRoomInputClampsAxes(t *testing.T) {
 	}
 	for i, tt := range tests {
 		seq := uint32(i + 1)
-		r.Input(id, game.Input{Seq: seq, DX: tt.dx, DY: tt.dy})
+		r.Input(id, wire.Input{Seq: seq, DX: tt.dx, DY: tt.dy})
 		_, world := snapshot(t, r.step(t))
 		got := r.mode.takeInputs(id)
 		if len(got) != 1 || got[0].DX != tt.wantDX || got[0].DY != tt.wantDY {
@@ -787,7 +787,7 @@ func TestRoomInputQueueDropsOldest(t *testing.T) {
 
 	// Exactly MaxQueuedInputs fit.
 	for seq := uint32(1); seq <= game.MaxQueuedInputs; seq++ {
-		r.Input(ida, game.Input{Seq: seq})
+		r.Input(ida, wire.Input{Seq: seq})
 	}
 	r.step(t)
 	if got := len(r.mode.takeInputs(ida)); got != game.MaxQueuedInputs {
@@ -800,12 +800,12 @@ func TestRoomInputQueueDropsOldest(t *testing.T) {
 	// Four too many for a, one too many for b: the oldest go.
 	const base = 100
 	for seq := uint32(base + 1); seq <= base+game.MaxQueuedInputs+4; seq++ {
-		if !r.Input(ida, game.Input{Seq: seq, DX: 1}) {
-			t.Fatal("Input returned false when the queue was full; it must drop the oldest instead")
+		if !r.Input(ida, wire.Input{Seq: seq, DX: 1}) {
+			t.Fatal("wire.Input returned false when the queue was full; it must drop the oldest instead")
 		}
 	}
 	for seq := uint32(1); seq <= game.MaxQueuedInputs+1; seq++ {
-		r.Input(idb, game.Input{Seq: seq})
+		r.Input(idb, wire.Input{Seq: seq})
 	}
 	if got := r.Stats().InputsDropped; got != 5 {
 		t.Errorf("InputsDropped = %d before the tick, want 5", got)
@@ -834,11 +834,11 @@ func TestRoomLeave(t *testing.T) {
 	a, b := &fakePeer{name: "a"}, &fakePeer{name: "b"}
 	ida, idb := r.join(t, a), r.join(t, b)
 	r.step(t)
-	r.Input(ida, game.Input{Seq: 1, DX: 1})
+	r.Input(ida, wire.Input{Seq: 1, DX: 1})
 
 	r.Leave(ida)
-	if r.Input(ida, game.Input{Seq: 2, DX: 1}) {
-		t.Error("Input after Leave returned true")
+	if r.Input(ida, wire.Input{Seq: 2, DX: 1}) {
+		t.Error("wire.Input after Leave returned true")
 	}
 	r.Leave(ida)     // twice: ignored
 	r.Leave(999_999) // unknown: ignored
@@ -857,8 +857,8 @@ func TestRoomLeave(t *testing.T) {
 	if !slices.Equal(receiverPeers(bc), []game.Peer{b}) {
 		t.Errorf("receivers %v, want only b", bc.to)
 	}
-	if r.Input(ida, game.Input{Seq: 3}) {
-		t.Error("Input after Leave returned true a tick later")
+	if r.Input(ida, wire.Input{Seq: 3}) {
+		t.Error("wire.Input after Leave returned true a tick later")
 	}
 }
 
@@ -1018,7 +1018,7 @@ func benchRoom(tb testing.TB, n int) (*game.Room, []uint32) {
 func queueBenchInputs(r *game.Room, ids []uint32, seq uint32) {
 	for i, id := range ids {
 		dir := float32(1 - 2*int((seq+uint32(i))%2))
-		r.Input(id, game.Input{Seq: seq, DX: dir, DY: -dir / 2})
+		r.Input(id, wire.Input{Seq: seq, DX: dir, DY: -dir / 2})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/game/movers"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // plainTokens is a SessionIssuer whose tokens are readable, for tests.
@@ -47,7 +48,7 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	}
 	bob.take(t)
 	for seq := uint32(1); seq <= 10; seq++ {
-		r.Input(id, game.Input{Seq: seq, DX: 1})
+		r.Input(id, wire.Input{Seq: seq, DX: 1})
 		r.Step()
 	}
 	before := mustEntity(t, r.entities(), id)
@@ -80,7 +81,7 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	if err := r.Resume(id, 0, alice2); err != nil {
 		t.Fatal(err)
 	}
-	r.Input(id, game.Input{Seq: 11, AckTick: r.Tick() - 1})
+	r.Input(id, wire.Input{Seq: 11, AckTick: r.Tick() - 1})
 	r.bc.take()
 	r.Step()
 	for _, c := range r.bc.take() {
@@ -176,7 +177,7 @@ func TestSpectatorWatchesOnly(t *testing.T) {
 	if _, _, err := game.NewHub(game.HubConfig{Logger: quietLogger()}).JoinWith(watcher, game.JoinRequest{Spectate: true, Room: "nowhere"}); !errors.Is(err, game.ErrNoSuchRoom) {
 		t.Fatalf("spectating a room that does not exist: %v", err)
 	}
-	if r.Input(sid, game.Input{Seq: 1, DX: 1}) {
+	if r.Input(sid, wire.Input{Seq: 1, DX: 1}) {
 		t.Fatal("spectator input accepted")
 	}
 	r.Step()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/game"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 var errConnClosed = errors.New("connection closed")
@@ -31,7 +32,7 @@ func (c *Conn) closeWith(code ws.StatusCode, reason string) {
 	// frame in rest must still be finished, or the close frame would land
 	// inside it.
 	c.next = nil
-	c.rest = append(c.rest, closeFrame(code, reason)...)
+	c.rest = wsframe.AppendClose(c.rest, code, reason, nil)
 	c.flushLocked()
 	c.armTimer(c.srv.cfg.CloseTimeout)
 	c.mu.Unlock()

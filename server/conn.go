@@ -10,6 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // connState is where a connection is in its life.
@@ -50,10 +52,9 @@ type Conn struct {
 	hup    atomic.Bool  // the peer hung up or the socket failed: read to EOF
 
 	// worker
-	head       []byte // HTTP request head, during the handshake only
-	partial    []byte // an incomplete frame carried to the next read
-	msg        []byte // fragments of a data message being reassembled
-	fragmented bool
+	head    []byte          // HTTP request head, during the handshake only
+	partial []byte          // an incomplete frame carried to the next read
+	dec     wsframe.Decoder // joins fragments; holds none between messages
 
 	mu    sync.Mutex
 	state connState
@@ -66,8 +67,8 @@ type Conn struct {
 	// replaces. stallSince is when bytes started waiting.
 	rest       []byte
 	next       []byte
-	nextAck    [game.InputAckSize]byte
-	ackBuf     [game.InputAckSize]byte // the suffix being written
+	nextAck    [wire.InputAckSize]byte
+	ackBuf     [wire.InputAckSize]byte // the suffix being written
 	stallSince time.Time
 	closeCode  uint16 // close code we sent, for stats
 
@@ -80,7 +81,9 @@ type Conn struct {
 }
 
 func newConn(s *Server, fd int, remote netip.AddrPort) *Conn {
-	return &Conn{srv: s, fd: fd, remote: remote}
+	c := &Conn{srv: s, fd: fd, remote: remote}
+	c.dec.MaxMessage = int64(s.cfg.MaxMessageBytes)
+	return c
 }
 
 // onEvent is the epoll callback. It runs on the epoll goroutine, so it

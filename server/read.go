@@ -1,10 +1,13 @@
 package server
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
+
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // readFrames reads until EAGAIN (or the wakeup budget) and handles every
@@ -72,63 +75,40 @@ func (c *Conn) isOpen() bool {
 // how many bytes they took. It stops early when the connection closes.
 func (c *Conn) processFrames(b []byte) int {
 	used := 0
-	max := int64(c.srv.cfg.MaxMessageBytes)
 	for {
-		h, hn, ok := parseHeader(b[used:])
-		if !ok {
-			return used
-		}
-		state := ws.StateServerSide
-		if c.fragmented {
-			state |= ws.StateFragmented
-		}
-		if err := ws.CheckHeader(h, state); err != nil {
-			c.srv.stats.protocolErrors.Add(1)
-			c.closeWith(ws.StatusProtocolError, err.Error())
+		m, n, ok, err := c.dec.Next(b[used:])
+		if err != nil {
+			ferr := &wsframe.Error{Code: ws.StatusProtocolError, Reason: err.Error()}
+			errors.As(err, &ferr)
+			if ferr.Code == ws.StatusProtocolError {
+				c.srv.stats.protocolErrors.Add(1)
+			}
+			c.closeWith(ferr.Code, ferr.Reason)
 			return len(b)
 		}
-		if h.Length > max || (h.OpCode == ws.OpContinuation && int64(len(c.msg))+h.Length > max) {
-			c.closeWith(ws.StatusMessageTooBig, "message larger than max_message_bytes")
-			return len(b)
+		if n == 0 {
+			return used // wait for the rest of the frame
 		}
-		end := used + hn + int(h.Length)
-		if end > len(b) {
-			return used // wait for the rest of the payload
-		}
-		payload := b[used+hn : end]
-		ws.Cipher(payload, h.Mask, 0)
-		used = end
+		used += n
 		c.srv.stats.framesIn.Add(1)
-		if !c.handleFrame(h, payload) {
+		if ok && !c.handleMessage(m) {
 			return len(b)
 		}
 	}
 }
 
-// handleFrame acts on one frame. It reports false when the connection is
-// closing and further frames must be ignored.
-func (c *Conn) handleFrame(h ws.Header, payload []byte) bool {
-	switch h.OpCode {
+// handleMessage acts on one message or control frame. It reports false
+// when the connection is closing and further frames must be ignored.
+func (c *Conn) handleMessage(m wsframe.Message) bool {
+	payload := m.Payload
+	switch m.OpCode {
 	case ws.OpBinary:
-		if !h.Fin {
-			c.fragmented = true
-			c.msg = append(c.msg[:0], payload...)
-			return true
-		}
 		return c.onMessage(payload)
-	case ws.OpContinuation:
-		c.msg = append(c.msg, payload...)
-		if !h.Fin {
-			return true
-		}
-		msg := c.msg
-		c.msg, c.fragmented = nil, false
-		return c.onMessage(msg)
 	case ws.OpText:
 		c.closeWith(ws.StatusUnsupportedData, "text frames are not supported: send binary protobuf")
 		return false
 	case ws.OpPing:
-		c.writeFrame(controlFrame(ws.OpPong, payload))
+		c.writeFrame(wsframe.AppendFrame(nil, ws.OpPong, payload, nil))
 		return true
 	case ws.OpPong:
 		return true

@@ -20,6 +20,7 @@ import (
 	"github.com/skirmishgg/skirmish/game/arena"
 	"github.com/skirmishgg/skirmish/game/movers"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server"
 )
 
@@ -198,7 +199,7 @@ func entityX(t *testing.T, s *skirmishv1.Snapshot, id uint32) (int32, bool) {
 	if s == nil {
 		return 0, false
 	}
-	world, err := game.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
+	world, err := wire.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestTwoClientsSeeEachOtherMove(t *testing.T) {
 		return m.GetSnapshot() != nil && ok
 	})
 	x0, _ := entityX(t, first.GetSnapshot(), wa.PlayerId)
-	if x0 > 1500*game.PositionScale {
+	if x0 > 1500*wire.PositionScale {
 		t.Skipf("alice spawned at the right wall (x=%d); cannot show rightward movement", x0)
 	}
 	for seq := uint32(1); seq <= 5; seq++ {

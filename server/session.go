@@ -12,20 +12,20 @@ import (
 
 	"github.com/skirmishgg/skirmish/game"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // Protocol facts announced in ServerHello.
 const (
-	ProtocolVersion = 1
-	ServerName      = "skirmish/0.1"
-	maxNameRunes    = 16
-	defaultName     = "player"
+	ServerName   = "skirmish/0.1"
+	maxNameRunes = 16
+	defaultName  = "player"
 )
 
 // onMessage handles one complete client message. It reports false when
 // the connection is closing.
 func (c *Conn) onMessage(p []byte) bool {
-	if in, err := decodeInput(p); err == nil {
+	if in, err := wire.DecodeInput(p); err == nil {
 		c.srv.stats.inputs.Add(1)
 		c.onInput(in)
 		return true
@@ -61,7 +61,7 @@ func (c *Conn) onMessage(p []byte) bool {
 	case *skirmishv1.ClientMessage_Input:
 		c.srv.stats.inputs.Add(1)
 		in := msg.Input
-		c.onInput(game.Input{Seq: in.Seq, DX: in.Dx, DY: in.Dy, Aim: in.Aim, Buttons: in.Buttons, AckTick: in.AckTick})
+		c.onInput(wire.Input{Seq: in.Seq, DX: in.Dx, DY: in.Dy, Aim: in.Aim, Buttons: in.Buttons, AckTick: in.AckTick})
 	case *skirmishv1.ClientMessage_Leave:
 		c.leaveRoom()
 	default:
@@ -71,7 +71,7 @@ func (c *Conn) onMessage(p []byte) bool {
 }
 
 func (c *Conn) onHello(h *skirmishv1.Hello) bool {
-	if h.ProtocolVersion != ProtocolVersion {
+	if h.ProtocolVersion != wire.ProtocolVersion {
 		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_PROTOCOL, "unsupported protocol version; this server speaks 1")
 		c.closeWith(ws.StatusProtocolError, "unsupported protocol version")
 		return false
@@ -80,7 +80,7 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 	c.hello = true
 	c.mu.Unlock()
 	c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{
-		ProtocolVersion: ProtocolVersion,
+		ProtocolVersion: wire.ProtocolVersion,
 		Server:          ServerName,
 		MaxMessageBytes: uint32(c.srv.cfg.MaxMessageBytes),
 	}}}))
@@ -164,7 +164,7 @@ func joinErrorCode(err error) skirmishv1.ErrorCode {
 
 // onInput queues an input for the player's room. An input outside a room
 // gets one error, not one per input.
-func (c *Conn) onInput(in game.Input) {
+func (c *Conn) onInput(in wire.Input) {
 	c.mu.Lock()
 	room, id, hello, warned, spectator := c.room, c.player, c.hello, c.warnedInput, c.spectator
 	if (room == nil || spectator) && hello {

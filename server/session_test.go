@@ -10,6 +10,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/game"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server"
 )
 
@@ -62,7 +63,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	if s.BaseTick != 0 {
 		t.Fatalf("first snapshot after resume is a delta against %d", s.BaseTick)
 	}
-	world, err := game.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
+	world, err := wire.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
+	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
 // Send implements game.Peer: it frames msg and queues it behind anything
 // pending. Such messages (welcome, roster, errors, pongs) are never
 // dropped; only snapshots are replaced by newer ones.
 func (c *Conn) Send(msg []byte) {
-	c.writeFrame(binaryFrame(msg))
+	c.writeFrame(wsframe.AppendFrame(make([]byte, 0, wsframe.MaxHeaderSize+len(msg)), ws.OpBinary, msg, nil))
 }
 
 // writeFrame writes a complete frame, or queues what the socket does not
@@ -45,7 +47,7 @@ func (c *Conn) writeFrame(f []byte) {
 // writeSnapshot writes a shared snapshot frame followed by this receiver's
 // input_ack field. If earlier bytes are still waiting, the snapshot
 // replaces any older unsent one instead: a client only needs the newest.
-func (c *Conn) writeSnapshot(frame []byte, ack [game.InputAckSize]byte) {
+func (c *Conn) writeSnapshot(frame []byte, ack [wire.InputAckSize]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state != stateOpen {
@@ -187,16 +189,16 @@ type Broadcaster struct{}
 func (Broadcaster) Broadcast(msg []byte, to []game.Receiver) {
 	// One allocation per room per tick: a receiver whose socket is full
 	// keeps a reference to the frame as its newest pending snapshot.
-	frame := make([]byte, 0, ws.MaxHeaderSize+len(msg))
-	frame = appendFrameHeader(frame, ws.OpBinary, len(msg)+game.InputAckSize)
+	frame := make([]byte, 0, wsframe.MaxHeaderSize+len(msg))
+	frame = wsframe.AppendHeader(frame, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: int64(len(msg) + wire.InputAckSize)})
 	frame = append(frame, msg...)
-	var ack [game.InputAckSize]byte
+	var ack [wire.InputAckSize]byte
 	for _, r := range to {
 		c, ok := r.Peer.(*Conn)
 		if !ok {
 			continue
 		}
-		game.AppendInputAck(ack[:0], r.InputAck)
+		wire.AppendInputAck(ack[:0], r.InputAck)
 		c.writeSnapshot(frame, ack)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // newTestServer is a server that is never started: enough for Conns made
@@ -82,7 +83,7 @@ func TestSnapshotLatestWins(t *testing.T) {
 	}
 	unix.Shutdown(c.fd, unix.SHUT_WR)
 	all := <-done
-	frame := len(msg) + game.InputAckSize + 4 // 4-byte header for 1005 bytes
+	frame := len(msg) + wire.InputAckSize + 4 // 4-byte header for 1005 bytes
 	if len(all)%frame != 0 {
 		t.Fatalf("received %d bytes, not whole %d-byte frames", len(all), frame)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 func TestNameAndWorldSize(t *testing.T) {
@@ -29,7 +30,7 @@ func TestAddAndRemovePlayer(t *testing.T) {
 		t.Fatalf("entities = %+v, want players 3 and 7", es)
 	}
 	for _, e := range es {
-		if e.Kind != game.KindPlayer || e.HP != maxHP || e.Score != 0 {
+		if e.Kind != wire.KindPlayer || e.HP != maxHP || e.Score != 0 {
 			t.Errorf("new player = %+v, want a player with full HP and no score", e)
 		}
 	}
@@ -84,7 +85,7 @@ func TestEntitiesAscending(t *testing.T) {
 		}
 	}
 	// The check above means little unless the merge was exercised.
-	if !kinds[game.KindPlayer] || !kinds[game.KindProjectile] || !kinds[game.KindPickup] || !interleaved {
+	if !kinds[wire.KindPlayer] || !kinds[wire.KindProjectile] || !kinds[wire.KindPickup] || !interleaved {
 		t.Errorf("script did not mix all kinds: %v, interleaved %v", kinds, interleaved)
 	}
 }
@@ -94,7 +95,7 @@ func TestScriptHasCombat(t *testing.T) {
 	kills, deaths := int32(0), 0
 	for _, es := range snaps {
 		for _, e := range es {
-			if e.Kind == game.KindPlayer && e.HP == 0 {
+			if e.Kind == wire.KindPlayer && e.HP == 0 {
 				deaths++
 			}
 		}
@@ -112,7 +113,7 @@ func TestScriptHasCombat(t *testing.T) {
 // playScript plays a fixed game of joins, leaves, moving and shooting at 30
 // Hz on an arena with seed, and returns every tick's entities. Its own rng
 // is fixed, so only the arena's seed can make two runs differ.
-func playScript(seed uint64, ticks int) [][]game.Entity {
+func playScript(seed uint64, ticks int) [][]wire.Entity {
 	ids := &game.IDs{}
 	m := New(game.ModeConfig{Seed: seed, IDs: ids})
 	script := rand.New(rand.NewPCG(1, 2))
@@ -121,7 +122,7 @@ func playScript(seed uint64, ticks int) [][]game.Entity {
 	// player after projectiles took newer ids.
 	late := ids.Next()
 	var seq uint32
-	var out [][]game.Entity
+	var out [][]wire.Entity
 	for tick := range ticks {
 		switch {
 		case tick < 60 && tick%10 == 0:
@@ -137,12 +138,12 @@ func playScript(seed uint64, ticks int) [][]game.Entity {
 		for _, id := range joined {
 			seq++
 			target := joined[script.IntN(len(joined))]
-			m.ApplyInput(id, game.Input{
+			m.ApplyInput(id, wire.Input{
 				Seq:     seq,
 				DX:      float32(script.Float64()*2 - 1),
 				DY:      float32(script.Float64()*2 - 1),
 				Aim:     aimAt(m, id, target),
-				Buttons: uint32(script.IntN(2)) * game.ButtonFire,
+				Buttons: uint32(script.IntN(2)) * wire.ButtonFire,
 			})
 		}
 		m.Step(1.0 / 30)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 const benchPlayers = 50
@@ -31,12 +32,12 @@ func benchWorld() (*world, func()) {
 		}
 		for i := range w.players {
 			a := float64(seq)/30 + float64(i)
-			w.ApplyInput(w.players[i].id, game.Input{
+			w.ApplyInput(w.players[i].id, wire.Input{
 				Seq:     seq,
 				DX:      float32(math.Cos(a)),
 				DY:      float32(math.Sin(a)),
 				Aim:     float32(a * 3),
-				Buttons: game.ButtonFire,
+				Buttons: wire.ButtonFire,
 				AckTick: ack,
 			})
 		}

@@ -3,16 +3,16 @@ package arena
 import (
 	"testing"
 
-	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // shootOnce fires one shot from shooter along its current aim and steps
 // until no projectile is left, at most 2 s.
 func shootOnce(t *testing.T, w *world, shooter uint32, seq uint32, dt float64) {
 	t.Helper()
-	w.ApplyInput(shooter, game.Input{Seq: seq, Buttons: game.ButtonFire})
+	w.ApplyInput(shooter, wire.Input{Seq: seq, Buttons: wire.ButtonFire})
 	w.Step(dt)
-	w.ApplyInput(shooter, game.Input{Seq: seq + 1})
+	w.ApplyInput(shooter, wire.Input{Seq: seq + 1})
 	for range int(2 / dt) {
 		if len(w.projectiles) == 0 {
 			return
@@ -57,14 +57,14 @@ func TestKillScoresAndRespawns(t *testing.T) {
 	target := addAt(t, w, 600, 500)
 	s, p := mustPlayer(t, w, shooter), mustPlayer(t, w, target)
 
-	w.ApplyInput(shooter, game.Input{Seq: 1, Buttons: game.ButtonFire})
+	w.ApplyInput(shooter, wire.Input{Seq: 1, Buttons: wire.ButtonFire})
 	for range 5 * 60 {
 		w.Step(tick)
 		if !p.alive() {
 			break
 		}
 	}
-	w.ApplyInput(shooter, game.Input{Seq: 2})
+	w.ApplyInput(shooter, wire.Input{Seq: 2})
 	if e := p.entity(); e.HP != 0 || p.alive() || e.VX != 0 || e.VY != 0 {
 		t.Fatalf("target after being shot for 5 s: %+v, want dead with HP 0 and at rest", e)
 	}
@@ -73,7 +73,7 @@ func TestKillScoresAndRespawns(t *testing.T) {
 	}
 
 	// Dead for 2 s less one tick: it neither moves nor shoots.
-	w.ApplyInput(target, game.Input{Seq: 1, DX: 1, Buttons: game.ButtonFire})
+	w.ApplyInput(target, wire.Input{Seq: 1, DX: 1, Buttons: wire.ButtonFire})
 	steps(w, int(respawnDelay/tick)-1, tick)
 	if p.alive() || p.x != 600 || p.y != 500 || shotsFrom(w, target) != 0 {
 		t.Fatalf("dead target: HP %d at (%v, %v) with %d shots, want HP 0 at (600, 500) with none",
@@ -115,7 +115,7 @@ func TestKillByRemovedShooter(t *testing.T) {
 	target := addAt(t, w, 600, 500)
 	p := mustPlayer(t, w, target)
 	p.hp = projectileDamage
-	w.ApplyInput(shooter, game.Input{Seq: 1, Buttons: game.ButtonFire})
+	w.ApplyInput(shooter, wire.Input{Seq: 1, Buttons: wire.ButtonFire})
 	w.Step(tick)
 	w.RemovePlayer(shooter)
 	steps(w, 30, tick)

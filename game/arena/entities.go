@@ -3,13 +3,13 @@ package arena
 import (
 	"slices"
 
-	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // AppendEntities appends players, projectiles and pickups to dst in
 // ascending id order by merging the three sorted slices. It does not
 // allocate when dst has room, so the room can reuse one buffer.
-func (w *world) AppendEntities(dst []game.Entity) []game.Entity {
+func (w *world) AppendEntities(dst []wire.Entity) []wire.Entity {
 	dst = slices.Grow(dst, len(w.players)+len(w.projectiles)+len(w.pickups))
 	pl, pr, pk := w.players, w.projectiles, w.pickups
 	for len(pl)+len(pr)+len(pk) > 0 {

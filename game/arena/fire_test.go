@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // fireTicks holds fire for n steps of dt and returns the 1-based steps in
 // which a shot was fired.
 func fireTicks(t *testing.T, w *world, id uint32, seq uint32, n int, dt float64) []int {
 	t.Helper()
-	w.ApplyInput(id, game.Input{Seq: seq, Buttons: game.ButtonFire})
+	w.ApplyInput(id, wire.Input{Seq: seq, Buttons: wire.ButtonFire})
 	var fired []int
 	last := uint32(0)
 	for i := 1; i <= n; i++ {
@@ -64,8 +65,8 @@ func TestFireDoesNotBankShots(t *testing.T) {
 func TestFireTapBetweenTicks(t *testing.T) {
 	w := newTestWorld(t)
 	id := addAt(t, w, 800, 500)
-	w.ApplyInput(id, game.Input{Seq: 1, Buttons: game.ButtonFire})
-	w.ApplyInput(id, game.Input{Seq: 2})
+	w.ApplyInput(id, wire.Input{Seq: 1, Buttons: wire.ButtonFire})
+	w.ApplyInput(id, wire.Input{Seq: 2})
 	w.Step(tick)
 	w.Step(tick)
 	if got := shotsFrom(w, id); got != 1 {
@@ -80,15 +81,15 @@ func TestFireTapBetweenTicks(t *testing.T) {
 func TestProjectileLaunch(t *testing.T) {
 	w := newTestWorld(t)
 	id := addAt(t, w, 800, 500)
-	w.ApplyInput(id, game.Input{Seq: 1, Aim: math.Pi / 2, Buttons: game.ButtonFire})
+	w.ApplyInput(id, wire.Input{Seq: 1, Aim: math.Pi / 2, Buttons: wire.ButtonFire})
 	w.Step(tick)
 	if len(w.projectiles) != 1 {
 		t.Fatalf("%d projectiles, want 1", len(w.projectiles))
 	}
 	got := w.projectiles[0].entity()
-	want := game.Entity{
+	want := wire.Entity{
 		ID:   got.ID,
-		Kind: game.KindProjectile,
+		Kind: wire.KindProjectile,
 		X:    game.Quantize(800),
 		Y:    game.Quantize(500),
 		VX:   0,
@@ -107,9 +108,9 @@ func TestProjectileLaunch(t *testing.T) {
 func TestProjectileExpires(t *testing.T) {
 	w := newTestWorld(t)
 	id := addAt(t, w, 200, 500)
-	w.ApplyInput(id, game.Input{Seq: 1, Buttons: game.ButtonFire})
+	w.ApplyInput(id, wire.Input{Seq: 1, Buttons: wire.ButtonFire})
 	w.Step(tick)
-	w.ApplyInput(id, game.Input{Seq: 2})
+	w.ApplyInput(id, wire.Input{Seq: 2})
 	steps(w, 71, tick) // 71 of the 72 ticks of a 1.2 s flight
 	if len(w.projectiles) != 1 {
 		t.Fatalf("before its lifetime: %d projectiles, want 1", len(w.projectiles))
@@ -123,9 +124,9 @@ func TestProjectileExpires(t *testing.T) {
 func TestProjectileLeavesWorld(t *testing.T) {
 	w := newTestWorld(t)
 	id := addAt(t, w, 100, 500)
-	w.ApplyInput(id, game.Input{Seq: 1, Aim: math.Pi, Buttons: game.ButtonFire})
+	w.ApplyInput(id, wire.Input{Seq: 1, Aim: math.Pi, Buttons: wire.ButtonFire})
 	w.Step(tick)
-	w.ApplyInput(id, game.Input{Seq: 2, Aim: math.Pi})
+	w.ApplyInput(id, wire.Input{Seq: 2, Aim: math.Pi})
 	steps(w, 10, tick) // exactly at x = 0: still inside
 	if len(w.projectiles) != 1 {
 		t.Fatalf("at the wall: %d projectiles, want 1", len(w.projectiles))

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // ApplyInput makes in the player's controls until a newer input replaces
@@ -11,7 +12,7 @@ import (
 // ignored; an equal Seq is a resend and replaces. Dead players' inputs are
 // kept too, so they aim and fire as soon as they respawn. The input's
 // AckTick decides how far back the player's next shots are judged.
-func (w *world) ApplyInput(id uint32, in game.Input) {
+func (w *world) ApplyInput(id uint32, in wire.Input) {
 	p := w.findPlayer(id)
 	if p == nil || in.Seq < p.seq {
 		return
@@ -25,7 +26,7 @@ func (w *world) ApplyInput(id uint32, in game.Input) {
 	if aim := math.Remainder(float64(in.Aim), 2*math.Pi); !math.IsNaN(aim) {
 		p.aim = aim
 	}
-	p.firing = in.Buttons&game.ButtonFire != 0
+	p.firing = in.Buttons&wire.ButtonFire != 0
 	p.fireTapped = p.fireTapped || p.firing
 	p.ackTick = in.AckTick
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // maxRewindAt60Hz is maxRewind in 60 Hz ticks.
@@ -102,13 +103,13 @@ func dodge(t *testing.T, aim pose, ack uint32) (rewind uint32, hit bool) {
 	}
 	place()
 	a := float32(math.Atan2(aim.y-dodgeShooter.y, aim.x-dodgeShooter.x))
-	w.ApplyInput(shooter, game.Input{Seq: 1, Aim: a, Buttons: game.ButtonFire, AckTick: ack})
+	w.ApplyInput(shooter, wire.Input{Seq: 1, Aim: a, Buttons: wire.ButtonFire, AckTick: ack})
 	w.Step(tick)
 	if w.tick != dodgeFireTick || len(w.projectiles) != 1 {
 		t.Fatalf("tick %d: %d projectiles, want 1 fired in tick %d", w.tick, len(w.projectiles), dodgeFireTick)
 	}
 	rewind = w.projectiles[0].rewind
-	w.ApplyInput(shooter, game.Input{Seq: 2, Aim: a, AckTick: ack})
+	w.ApplyInput(shooter, wire.Input{Seq: 2, Aim: a, AckTick: ack})
 	for range int(2 / tick) {
 		if len(w.projectiles) == 0 {
 			break
@@ -166,7 +167,7 @@ func TestLagCompensationStrafingTarget(t *testing.T) {
 		shooter := addAt(t, w, 400, 500)
 		target := addAt(t, w, 460, 470)
 		p := mustPlayer(t, w, target)
-		w.ApplyInput(target, game.Input{Seq: 1, DY: 0.5})
+		w.ApplyInput(target, wire.Input{Seq: 1, DY: 0.5})
 		ys := make([]float64, fireTick) // ys[k]: the target's y in tick k
 		for k := 1; k < fireTick; k++ {
 			w.Step(tick)
@@ -174,7 +175,7 @@ func TestLagCompensationStrafingTarget(t *testing.T) {
 		}
 		ack := uint32(fireTick - maxRewindAt60Hz)
 		aim := float32(math.Atan2(ys[ack]-500, 460-400))
-		in := game.Input{Seq: 1, Aim: aim, Buttons: game.ButtonFire}
+		in := wire.Input{Seq: 1, Aim: aim, Buttons: wire.ButtonFire}
 		if compensated {
 			in.AckTick = ack
 		}
@@ -258,11 +259,11 @@ func TestLagCompensationLife(t *testing.T) {
 					p.x, p.y = 440, 500 // wherever it respawned
 				}
 				if k == lifeFireTick {
-					w.ApplyInput(shooter, game.Input{Seq: 1, Buttons: game.ButtonFire, AckTick: k - maxRewindAt60Hz})
+					w.ApplyInput(shooter, wire.Input{Seq: 1, Buttons: wire.ButtonFire, AckTick: k - maxRewindAt60Hz})
 				}
 				w.Step(tick)
 			}
-			w.ApplyInput(shooter, game.Input{Seq: 2})
+			w.ApplyInput(shooter, wire.Input{Seq: 2})
 			steps(w, 60, tick)
 
 			targetHit := false

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // pickup is a health pack lying in the world.
@@ -57,10 +58,10 @@ func (w *world) spawnPickup() {
 }
 
 // entity is pk as snapshots carry it.
-func (pk *pickup) entity() game.Entity {
-	return game.Entity{
+func (pk *pickup) entity() wire.Entity {
+	return wire.Entity{
 		ID:   pk.id,
-		Kind: game.KindPickup,
+		Kind: wire.KindPickup,
 		X:    game.Quantize(pk.x),
 		Y:    game.Quantize(pk.y),
 	}

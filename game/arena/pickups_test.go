@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 func TestNewPlacesPickups(t *testing.T) {
@@ -14,7 +15,7 @@ func TestNewPlacesPickups(t *testing.T) {
 		t.Fatalf("%d entities in a new arena, want %d pickups", len(es), pickupCount)
 	}
 	for i, e := range es {
-		if e.Kind != game.KindPickup || e.ID != uint32(i+1) {
+		if e.Kind != wire.KindPickup || e.ID != uint32(i+1) {
 			t.Errorf("entity %d = %+v, want pickup with id %d from cfg.IDs", i, e, i+1)
 		}
 		if e.X < game.Quantize(pickupRadius) || e.X > game.Quantize(worldWidth-pickupRadius) ||

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 // player is one player's body and the controls that drive it.
@@ -79,10 +80,10 @@ func (w *world) findPlayer(id uint32) *player {
 }
 
 // entity is p as snapshots carry it.
-func (p *player) entity() game.Entity {
-	return game.Entity{
+func (p *player) entity() wire.Entity {
+	return wire.Entity{
 		ID:    p.id,
-		Kind:  game.KindPlayer,
+		Kind:  wire.KindPlayer,
 		X:     game.Quantize(p.x),
 		Y:     game.Quantize(p.y),
 		VX:    game.Quantize(p.vx),

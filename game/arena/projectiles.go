@@ -1,6 +1,9 @@
 package arena
 
-import "github.com/skirmishgg/skirmish/game"
+import (
+	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
+)
 
 // projectile is a shot in flight.
 type projectile struct {
@@ -81,10 +84,10 @@ func inWorld(x, y float64) bool {
 }
 
 // entity is pr as snapshots carry it.
-func (pr *projectile) entity() game.Entity {
-	return game.Entity{
+func (pr *projectile) entity() wire.Entity {
+	return wire.Entity{
 		ID:   pr.id,
-		Kind: game.KindProjectile,
+		Kind: wire.KindProjectile,
 		X:    game.Quantize(pr.x),
 		Y:    game.Quantize(pr.y),
 		VX:   game.Quantize(pr.vx),

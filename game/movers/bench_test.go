@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 const benchPlayers = 50
@@ -13,7 +14,7 @@ func benchWorld() game.Mode {
 	m := newWorld(1)
 	for id := uint32(1); id <= benchPlayers; id++ {
 		m.AddPlayer(id, "p")
-		m.ApplyInput(id, game.Input{Seq: 1, DX: 1, DY: -0.5})
+		m.ApplyInput(id, wire.Input{Seq: 1, DX: 1, DY: -0.5})
 	}
 	return m
 }
@@ -27,7 +28,7 @@ func BenchmarkStep(b *testing.B) {
 	for b.Loop() {
 		seq++
 		dir := float32(1 - 2*int(seq%2))
-		m.ApplyInput(tick%benchPlayers+1, game.Input{Seq: seq, DX: dir, DY: -dir})
+		m.ApplyInput(tick%benchPlayers+1, wire.Input{Seq: seq, DX: dir, DY: -dir})
 		m.Step(1.0 / 30)
 		tick++
 	}
@@ -38,7 +39,7 @@ func BenchmarkStep(b *testing.B) {
 func BenchmarkAppendEntities(b *testing.B) {
 	m := benchWorld()
 	m.Step(1.0 / 30)
-	buf := make([]game.Entity, 0, benchPlayers)
+	buf := make([]wire.Entity, 0, benchPlayers)
 	for b.Loop() {
 		buf = m.AppendEntities(buf[:0])
 	}

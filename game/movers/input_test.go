@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 func TestApplyInputClampsAxes(t *testing.T) {
@@ -22,7 +22,7 @@ func TestApplyInputClampsAxes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newWorld(1)
 			m.AddPlayer(1, "a")
-			m.ApplyInput(1, game.Input{Seq: 1, DX: tt.dx, DY: tt.dy})
+			m.ApplyInput(1, wire.Input{Seq: 1, DX: tt.dx, DY: tt.dy})
 			m.Step(0.01)
 			e := entity(t, m, 1)
 			if e.VX != q(tt.wantVX) || e.VY != q(tt.wantVY) {
@@ -35,8 +35,8 @@ func TestApplyInputClampsAxes(t *testing.T) {
 func TestApplyInputIgnoresLowerSeq(t *testing.T) {
 	m := newWorld(1)
 	m.AddPlayer(1, "a")
-	m.ApplyInput(1, game.Input{Seq: 5, DX: 1})
-	m.ApplyInput(1, game.Input{Seq: 4, DX: -1})
+	m.ApplyInput(1, wire.Input{Seq: 5, DX: 1})
+	m.ApplyInput(1, wire.Input{Seq: 4, DX: -1})
 	m.Step(0.01)
 	if e := entity(t, m, 1); e.VX != q(100) {
 		t.Errorf("VX = %d, want %d from seq 5, not seq 4", e.VX, q(100))
@@ -46,8 +46,8 @@ func TestApplyInputIgnoresLowerSeq(t *testing.T) {
 func TestApplyInputEqualSeqReplaces(t *testing.T) {
 	m := newWorld(1)
 	m.AddPlayer(1, "a")
-	m.ApplyInput(1, game.Input{Seq: 5, DX: 1})
-	m.ApplyInput(1, game.Input{Seq: 5, DX: -1})
+	m.ApplyInput(1, wire.Input{Seq: 5, DX: 1})
+	m.ApplyInput(1, wire.Input{Seq: 5, DX: -1})
 	m.Step(0.01)
 	if e := entity(t, m, 1); e.VX != q(-100) {
 		t.Errorf("VX = %d, want %d from the later seq 5", e.VX, q(-100))
@@ -60,8 +60,8 @@ func TestApplyInputLatestStaysInForce(t *testing.T) {
 	parkAtOrigin(t, m, 1, 1)
 
 	// Two inputs before one tick: only the second counts.
-	m.ApplyInput(1, game.Input{Seq: 10, DX: 1, DY: 1})
-	m.ApplyInput(1, game.Input{Seq: 11, DX: 1, DY: 0.5})
+	m.ApplyInput(1, wire.Input{Seq: 10, DX: 1, DY: 1})
+	m.ApplyInput(1, wire.Input{Seq: 11, DX: 1, DY: 0.5})
 	for range 3 {
 		m.Step(0.1) // no new input: seq 11 keeps moving the player
 	}
@@ -75,7 +75,7 @@ func TestApplyInputUnknownPlayer(t *testing.T) {
 	m := newWorld(1)
 	m.AddPlayer(1, "a")
 	before := entity(t, m, 1)
-	m.ApplyInput(2, game.Input{Seq: 1, DX: 1})
+	m.ApplyInput(2, wire.Input{Seq: 1, DX: 1})
 	m.Step(0.1)
 	if got := m.AppendEntities(nil); len(got) != 1 || got[0] != before {
 		t.Errorf("entities = %+v, want only the untouched %+v", got, before)

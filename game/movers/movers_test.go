@@ -7,6 +7,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/game/movers"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 func TestNameAndWorldSize(t *testing.T) {
@@ -28,7 +29,7 @@ func TestAddPlayerSpawnsInsideAtRest(t *testing.T) {
 	w, h := m.WorldSize()
 	positions := make(map[[2]int32]bool)
 	for _, e := range m.AppendEntities(nil) {
-		want := game.Entity{ID: e.ID, Kind: game.KindPlayer, X: e.X, Y: e.Y, HP: 100}
+		want := wire.Entity{ID: e.ID, Kind: wire.KindPlayer, X: e.X, Y: e.Y, HP: 100}
 		if e != want {
 			t.Errorf("entity = %+v, want %+v", e, want)
 		}
@@ -60,7 +61,7 @@ func TestEntitiesAscendingAndRemove(t *testing.T) {
 	}
 
 	// A removed player's late input must not bring it back.
-	m.ApplyInput(5, game.Input{Seq: 1, DX: 1})
+	m.ApplyInput(5, wire.Input{Seq: 1, DX: 1})
 	m.Step(0.1)
 	if got, want := ids(m), []uint32{2, 7, 9}; !slices.Equal(got, want) {
 		t.Fatalf("after input for removed 5: ids = %v, want %v", got, want)
@@ -70,8 +71,8 @@ func TestEntitiesAscendingAndRemove(t *testing.T) {
 func TestAppendEntitiesKeepsPrefix(t *testing.T) {
 	m := newWorld(1)
 	m.AddPlayer(1, "a")
-	prefix := game.Entity{ID: 99}
-	got := m.AppendEntities([]game.Entity{prefix})
+	prefix := wire.Entity{ID: 99}
+	got := m.AppendEntities([]wire.Entity{prefix})
 	if len(got) != 2 || got[0] != prefix || got[1].ID != 1 {
 		t.Errorf("AppendEntities(prefix) = %+v, want the prefix then player 1", got)
 	}
@@ -111,7 +112,7 @@ func runScript(m game.Mode, ticks int) {
 			m.RemovePlayer(uint32(script.IntN(int(next))))
 		}
 		seq++
-		m.ApplyInput(uint32(script.IntN(int(next))), game.Input{
+		m.ApplyInput(uint32(script.IntN(int(next))), wire.Input{
 			Seq: seq,
 			DX:  float32(script.Float64()*2 - 1),
 			DY:  float32(script.Float64()*2 - 1),

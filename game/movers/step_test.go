@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
 func TestStepScoresVelocityChanges(t *testing.T) {
@@ -12,15 +12,15 @@ func TestStepScoresVelocityChanges(t *testing.T) {
 	m.AddPlayer(1, "a")
 	steps := []struct {
 		name      string
-		in        *game.Input
+		in        *wire.Input
 		wantScore int32
 	}{
 		{"at rest", nil, 0},
-		{"start moving", &game.Input{Seq: 1, DX: 1}, 1},
+		{"start moving", &wire.Input{Seq: 1, DX: 1}, 1},
 		{"keep moving", nil, 1},
-		{"same input again", &game.Input{Seq: 2, DX: 1}, 1},
-		{"turn", &game.Input{Seq: 3, DX: 1, DY: 0.5}, 2},
-		{"stop", &game.Input{Seq: 4}, 3},
+		{"same input again", &wire.Input{Seq: 2, DX: 1}, 1},
+		{"turn", &wire.Input{Seq: 3, DX: 1, DY: 0.5}, 2},
+		{"stop", &wire.Input{Seq: 4}, 3},
 		{"stay stopped", nil, 3},
 	}
 	for _, s := range steps {
@@ -38,7 +38,7 @@ func TestStepIntegratesVelocity(t *testing.T) {
 	m := newWorld(1)
 	m.AddPlayer(1, "a")
 	parkAtOrigin(t, m, 1, 1)
-	m.ApplyInput(1, game.Input{Seq: 10, DX: 0.5, DY: 1})
+	m.ApplyInput(1, wire.Input{Seq: 10, DX: 0.5, DY: 1})
 	m.Step(0.5)
 	m.Step(0.25)
 	e := entity(t, m, 1)
@@ -55,13 +55,13 @@ func TestStepClampsToWorld(t *testing.T) {
 	m.AddPlayer(1, "a")
 	parkAtOrigin(t, m, 1, 1)
 
-	m.ApplyInput(1, game.Input{Seq: 10, DX: -1, DY: -1})
+	m.ApplyInput(1, wire.Input{Seq: 10, DX: -1, DY: -1})
 	m.Step(1)
 	if e := entity(t, m, 1); e.X != 0 || e.Y != 0 {
 		t.Errorf("pushing into the origin: position = (%d, %d), want (0, 0)", e.X, e.Y)
 	}
 
-	m.ApplyInput(1, game.Input{Seq: 11, DX: 1, DY: 1})
+	m.ApplyInput(1, wire.Input{Seq: 11, DX: 1, DY: 1})
 	m.Step(11)
 	w, h := m.WorldSize()
 	if e := entity(t, m, 1); e.X != q(w) || e.Y != q(h) {
@@ -73,7 +73,7 @@ func TestStepIgnoresBrokenDt(t *testing.T) {
 	for _, dt := range []float64{0, -1, math.NaN(), math.Inf(1)} {
 		m := newWorld(1)
 		m.AddPlayer(1, "a")
-		m.ApplyInput(1, game.Input{Seq: 1, DX: 1, DY: 1})
+		m.ApplyInput(1, wire.Input{Seq: 1, DX: 1, DY: 1})
 		before := entity(t, m, 1)
 		m.Step(dt)
 		if got := entity(t, m, 1); got != before {

@@ -1,4 +1,4 @@
-package game
+package wire
 
 // Predict moves a baseline entity by dead reckoning over ticks ticks at
 // tickRate: position advances by its velocity, everything else stays.

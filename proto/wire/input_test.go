@@ -1,4 +1,4 @@
-package server
+package wire
 
 import (
 	"math"
@@ -28,7 +28,7 @@ func FuzzDecodeInput(f *testing.F) {
 	f.Add([]byte{0x1a, 0x02, 0x08})
 	f.Add([]byte{0xff, 0xff})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		in, err := decodeInput(b)
+		in, err := DecodeInput(b)
 		if err != nil {
 			return // the reference path handles it
 		}
@@ -54,7 +54,7 @@ func BenchmarkDecodeInput(b *testing.B) {
 	msg := marshal(b, &skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Input{Input: &skirmishv1.Input{Seq: 1234, Dx: 1, Dy: -1, Aim: 1.5, AckTick: 4000}}})
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := decodeInput(msg); err != nil {
+		if _, err := DecodeInput(msg); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package game
+package wire
 
 import (
 	"math/rand/v2"
@@ -11,7 +11,7 @@ import (
 )
 
 // randomWorld evolves prev: some entities move, some leave, some appear.
-func randomWorld(r *rand.Rand, prev []Entity, ids *IDs) []Entity {
+func randomWorld(r *rand.Rand, prev []Entity, nextID func() uint32) []Entity {
 	var next []Entity
 	for _, e := range prev {
 		if r.IntN(20) == 0 {
@@ -26,7 +26,7 @@ func randomWorld(r *rand.Rand, prev []Entity, ids *IDs) []Entity {
 	}
 	for range r.IntN(3) {
 		next = append(next, Entity{
-			ID: ids.Next(), Kind: int32(1 + r.IntN(3)),
+			ID: nextID(), Kind: int32(1 + r.IntN(3)),
 			X: int32(r.IntN(4000)), Y: int32(r.IntN(4000)), VX: int32(r.IntN(801) - 400),
 			Angle: int32(r.IntN(AngleSteps)), HP: 100, Score: int32(r.IntN(5)),
 		})
@@ -52,13 +52,14 @@ func decodeSnapshot(t *testing.T, msg []byte) (*skirmishv1.Snapshot, uint32) {
 // the server's world.
 func TestSnapshotRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	var ids IDs
+	var last uint32
+	nextID := func() uint32 { last++; return last }
 	var enc SnapshotEncoder
 	history := map[uint32][]Entity{} // the server's worlds
 	client := map[uint32][]Entity{}  // what the client reconstructed
 	var world []Entity
 	for tick := uint32(1); tick <= 300; tick++ {
-		world = randomWorld(r, world, &ids)
+		world = randomWorld(r, world, nextID)
 		history[tick] = slices.Clone(world)
 
 		var baseTick uint32

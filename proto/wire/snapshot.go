@@ -1,22 +1,12 @@
-package game
+package wire
 
 import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// Field numbers of skirmish.v1.ServerMessage and skirmish.v1.Snapshot that
-// the hand-written snapshot encoder uses. The encoder exists because a
-// snapshot is built every tick of every room: appending into reused buffers
-// costs no allocation, where proto.Marshal of a message tree would.
-const (
-	fieldServerSnapshot = 3
-	fieldServerInputAck = 15
-
-	fieldSnapTick     = 1
-	fieldSnapBaseTick = 2
-	fieldSnapID       = 3
-	fieldSnapRemoved  = 12
-)
+// DefaultTickRate is the tick rate dead reckoning assumes when an encoder
+// is given none.
+const DefaultTickRate = 30
 
 // column is one per-entity column of a snapshot: its field number and how
 // to read its value from an entity.
@@ -27,14 +17,14 @@ type column struct {
 
 // columns lists the sint32 columns in field order, after the id column.
 var columns = [...]column{
-	{4, func(e *Entity) int32 { return e.Kind }},
-	{5, func(e *Entity) int32 { return e.X }},
-	{6, func(e *Entity) int32 { return e.Y }},
-	{7, func(e *Entity) int32 { return e.VX }},
-	{8, func(e *Entity) int32 { return e.VY }},
-	{9, func(e *Entity) int32 { return e.Angle }},
-	{10, func(e *Entity) int32 { return e.HP }},
-	{11, func(e *Entity) int32 { return e.Score }},
+	{FieldSnapKind, func(e *Entity) int32 { return e.Kind }},
+	{FieldSnapX, func(e *Entity) int32 { return e.X }},
+	{FieldSnapY, func(e *Entity) int32 { return e.Y }},
+	{FieldSnapVX, func(e *Entity) int32 { return e.VX }},
+	{FieldSnapVY, func(e *Entity) int32 { return e.VY }},
+	{FieldSnapAngle, func(e *Entity) int32 { return e.Angle }},
+	{FieldSnapHP, func(e *Entity) int32 { return e.HP }},
+	{FieldSnapScore, func(e *Entity) int32 { return e.Score }},
 }
 
 // change is one entity listed in a snapshot: its state now and in the
@@ -43,9 +33,10 @@ type change struct {
 	cur, old Entity
 }
 
-// SnapshotEncoder encodes ServerMessage{snapshot} messages. Its buffers are
-// reused from call to call, so steady-state encoding does not allocate. It
-// is not safe for concurrent use.
+// SnapshotEncoder encodes ServerMessage{snapshot} messages by hand: a
+// snapshot is built every tick of every room, and appending into reused
+// buffers costs no allocation where proto.Marshal of a message tree would.
+// It is not safe for concurrent use.
 type SnapshotEncoder struct {
 	// TickRate is the room's ticks per second, used for dead reckoning in
 	// deltas; DefaultTickRate when 0.
@@ -68,10 +59,10 @@ func (e *SnapshotEncoder) Encode(dst []byte, tick, baseTick uint32, base, cur []
 	e.diff(base, cur, tick-baseTick)
 
 	b := e.body[:0]
-	b = protowire.AppendTag(b, fieldSnapTick, protowire.VarintType)
+	b = protowire.AppendTag(b, FieldSnapTick, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(tick))
 	if baseTick != 0 {
-		b = protowire.AppendTag(b, fieldSnapBaseTick, protowire.VarintType)
+		b = protowire.AppendTag(b, FieldSnapBaseTick, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(baseTick))
 	}
 	if len(e.changes) > 0 {
@@ -82,7 +73,7 @@ func (e *SnapshotEncoder) Encode(dst []byte, tick, baseTick uint32, base, cur []
 			col = protowire.AppendVarint(col, uint64(id-prev))
 			prev = id
 		}
-		b = appendPacked(b, fieldSnapID, col)
+		b = appendPacked(b, FieldSnapID, col)
 	}
 	for _, c := range columns {
 		col := e.col[:0]
@@ -104,11 +95,11 @@ func (e *SnapshotEncoder) Encode(dst []byte, tick, baseTick uint32, base, cur []
 			col = protowire.AppendVarint(col, uint64(id))
 		}
 		e.col = col
-		b = appendPacked(b, fieldSnapRemoved, col)
+		b = appendPacked(b, FieldSnapRemoved, col)
 	}
 	e.body = b
 
-	dst = protowire.AppendTag(dst, fieldServerSnapshot, protowire.BytesType)
+	dst = protowire.AppendTag(dst, FieldServerSnapshot, protowire.BytesType)
 	return protowire.AppendBytes(dst, b)
 }
 
@@ -146,10 +137,11 @@ func appendPacked(b []byte, field protowire.Number, packed []byte) []byte {
 	return protowire.AppendBytes(b, packed)
 }
 
-// AppendInputAck appends the ServerMessage.input_ack field: the per-receiver
-// suffix of a snapshot message. It is always InputAckSize bytes long.
+// AppendInputAck appends the ServerMessage.input_ack field: the
+// per-receiver suffix of a snapshot message. It is always InputAckSize
+// bytes long.
 func AppendInputAck(dst []byte, seq uint32) []byte {
-	dst = protowire.AppendTag(dst, fieldServerInputAck, protowire.Fixed32Type)
+	dst = protowire.AppendTag(dst, FieldServerInputAck, protowire.Fixed32Type)
 	return protowire.AppendFixed32(dst, seq)
 }
 

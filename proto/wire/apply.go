@@ -1,4 +1,4 @@
-package game
+package wire
 
 import (
 	"fmt"
@@ -10,8 +10,8 @@ import (
 // ApplySnapshot reconstructs the world a snapshot describes, as a client
 // does: base is the world of s.BaseTick (ignored for a full snapshot) and
 // tickRate the room's (from Welcome). It appends the result to dst in
-// ascending id order. Bots and tests use it; it is the reference for the
-// rules documented in the .proto.
+// ascending id order. It is the reference for the rules documented in the
+// .proto: the tests check every encoding against it.
 func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot, tickRate int) ([]Entity, error) {
 	if s.BaseTick == 0 {
 		base = nil
