@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skirmishgg/skirmish/game/modes"
 )
 
 // The commands of interest management, bandwidth, sessions and
@@ -121,7 +124,7 @@ func runMatchCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.DurationVar(&mc.Duration, "duration", 10*time.Second, "how long joins keep coming (without -n)")
 	fs.IntVar(&mc.N, "n", 0, "bots (0: -rate × -duration)")
 	fs.StringVar(&mc.Mode, "mode", DefaultMode, "the mode to quick-match into")
-	fs.IntVar(&mc.Capacity, "capacity", 512, "a room's capacity in -mode (movers: 512), for the rooms expected")
+	fs.IntVar(&mc.Capacity, "capacity", modes.MoversCapacity, "a room's capacity in -mode (movers: "+strconv.Itoa(modes.MoversCapacity)+"), for the rooms expected")
 	fs.IntVar(&mc.InputEvery, "input-every", 1, "a bot in a room sends one input every this many ticks")
 	fs.Float64Var(&mc.MinRateRatio, "min-rate-ratio", 0.95, "the bar: achieved join rate at least this share of -rate")
 	fs.BoolVar(&mc.Away, "away", false, "a bot closes its socket right after its Welcome: the server keeps it as an away player (rooms fill the same) and sends it nothing; with -server, the server gets -resume-grace 2 min")

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/skirmishgg/skirmish/game/modes"
 )
 
 // MatchConfig shapes the matchmaking scenario: bots arrive at Rate per
@@ -57,7 +59,7 @@ func (mc MatchConfig) withDefaults() MatchConfig {
 		mc.Mode = DefaultMode
 	}
 	if mc.Capacity <= 0 {
-		mc.Capacity = 512
+		mc.Capacity = modes.MoversCapacity
 	}
 	if mc.InputEvery <= 0 {
 		mc.InputEvery = 1

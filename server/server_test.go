@@ -17,7 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/skirmishgg/skirmish/game"
-	"github.com/skirmishgg/skirmish/game/arena"
+	"github.com/skirmishgg/skirmish/game/modes"
 	"github.com/skirmishgg/skirmish/game/movers"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
@@ -44,12 +44,9 @@ func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc.Modes = map[string]game.ModeSpec{
-		arena.Name:  {New: arena.New, Capacity: 16},
-		movers.Name: {New: movers.New, Capacity: 512},
-		"buggy":     {New: func(c game.ModeConfig) game.Mode { return &buggyMode{Mode: movers.New(c)} }},
-	}
-	hc.DefaultMode = arena.Name
+	hc.Modes = modes.Shipped()
+	hc.Modes["buggy"] = game.ModeSpec{New: func(c game.ModeConfig) game.Mode { return &buggyMode{Mode: movers.New(c)} }}
+	hc.DefaultMode = modes.Default
 	hc.Broadcaster = server.Broadcaster{}
 	hc.Sessions = sessions
 	hub := game.NewHub(hc)

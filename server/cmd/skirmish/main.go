@@ -18,8 +18,7 @@ import (
 
 	clientweb "github.com/skirmishgg/skirmish/client-web"
 	"github.com/skirmishgg/skirmish/game"
-	"github.com/skirmishgg/skirmish/game/arena"
-	"github.com/skirmishgg/skirmish/game/movers"
+	"github.com/skirmishgg/skirmish/game/modes"
 	"github.com/skirmishgg/skirmish/server"
 )
 
@@ -58,13 +57,8 @@ func run() error {
 		return err
 	}
 	hub := game.NewHub(game.HubConfig{
-		Modes: map[string]game.ModeSpec{
-			arena.Name:  {New: arena.New, Capacity: 16},
-			movers.Name: {New: movers.New, Capacity: 512},
-			// A large world where each player sees only its neighbourhood.
-			movers.LargeName: {New: movers.NewLarge, Capacity: 1000, ViewRange: 1000},
-		},
-		DefaultMode:   arena.Name,
+		Modes:         modes.Shipped(),
+		DefaultMode:   modes.Default,
 		TickRate:      *tickRate,
 		Broadcaster:   server.Broadcaster{},
 		FullSnapshots: *fullSnapshots,
