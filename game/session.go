@@ -23,16 +23,6 @@ type SessionIssuer interface {
 	Issue(room string, player, gen uint32) string
 }
 
-// DropReason says why a room ends a peer's membership from its side.
-type DropReason int
-
-const (
-	// DropTakenOver: the session was resumed on another connection.
-	DropTakenOver DropReason = iota + 1
-	// DropRoomFailed: the room ended on an internal error.
-	DropRoomFailed
-)
-
 // Disconnect tells the room that the connection of a player dropped
 // without a Leave. The player stays in the world, silent, for the room's
 // ResumeGrace; others see no change. A peer that no longer owns the player

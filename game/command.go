@@ -1,0 +1,144 @@
+package game
+
+import (
+	"fmt"
+	"slices"
+
+	"google.golang.org/protobuf/proto"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/proto/wire"
+)
+
+type commandKind int
+
+const (
+	cmdJoin commandKind = iota
+	cmdLeave
+	cmdAway   // the player's connection dropped: keep it for the grace period
+	cmdResume // the player is back on peer
+)
+
+// command is a change of membership that the server's goroutines queue
+// and the loop applies at the start of the next tick.
+type command struct {
+	kind commandKind
+	m    *member
+	peer Peer // cmdResume: the new connection; cmdResume replaces the old one
+}
+
+// applyCommands applies the queued joins, leaves, disconnects and resumes
+// in order, then greets whoever arrived with Welcome and tells everyone
+// the roster if the players changed.
+func (r *Room) applyCommands() {
+	r.mu.Lock()
+	cmds := r.commands
+	r.commands = nil
+	r.mu.Unlock()
+	r.expireAway()
+	if len(cmds) == 0 {
+		return
+	}
+	var welcome []*member // to greet after all commands, with the final roster
+	rosterChanged := false
+	for _, c := range cmds {
+		switch c.kind {
+		case cmdJoin:
+			if !c.m.spectator {
+				r.mode.AddPlayer(c.m.id, c.m.name)
+				rosterChanged = true
+			}
+			i, _ := slices.BinarySearchFunc(r.members, c.m.id, func(m *member, id uint32) int { return int(m.id) - int(id) })
+			r.members = slices.Insert(r.members, i, c.m)
+			welcome = append(welcome, c.m)
+		case cmdLeave:
+			if !c.m.spectator {
+				r.mode.RemovePlayer(c.m.id)
+				rosterChanged = true
+			}
+			r.members = slices.DeleteFunc(r.members, func(m *member) bool { return m == c.m })
+			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
+		case cmdAway:
+			c.m.peer, c.m.awayTick = nil, r.tick
+			// The player stands still while away: replace its last controls
+			// (an input with the same seq replaces, a lower one is ignored).
+			r.mode.ApplyInput(c.m.id, wire.Input{Seq: c.m.lastSeq})
+			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
+		case cmdResume:
+			if old := c.m.peer; old != nil && old != c.peer {
+				old.Drop(DropTakenOver)
+			}
+			c.m.peer, c.m.awayTick = c.peer, 0
+			c.m.ackTick = 0 // the new connection has no baseline
+			c.m.resumeTick = r.tick
+			c.m.resumed = true
+			welcome = append(welcome, c.m)
+		}
+	}
+	roster := r.roster()
+	for _, m := range welcome {
+		if m.peer != nil && slices.Contains(r.members, m) {
+			m.peer.Send(r.welcome(m))
+			if !rosterChanged {
+				m.peer.Send(roster)
+			}
+		}
+		m.resumed = false
+	}
+	if rosterChanged {
+		for _, m := range r.members {
+			if m.peer != nil {
+				m.peer.Send(roster)
+			}
+		}
+	}
+}
+
+// welcome is the encoded Welcome of m, with a fresh session token for a
+// player when the room has Sessions.
+func (r *Room) welcome(m *member) []byte {
+	w, h := r.mode.WorldSize()
+	wm := &skirmishv1.Welcome{
+		PlayerId:      m.id,
+		Room:          r.cfg.ID,
+		Mode:          r.mode.Name(),
+		TickRate:      uint32(r.cfg.TickRate),
+		Tick:          r.tick,
+		WorldWidth:    uint32(w),
+		WorldHeight:   uint32(h),
+		PositionScale: wire.PositionScale,
+		Spectator:     m.spectator,
+		Capacity:      uint32(r.cfg.Capacity),
+		Resumed:       m.resumed,
+		InputSeq:      m.lastSeq,
+	}
+	if m.spectator {
+		wm.PlayerId = 0
+	} else if r.cfg.Sessions != nil {
+		r.mu.Lock()
+		gen := m.gen
+		r.mu.Unlock()
+		wm.SessionToken = r.cfg.Sessions.Issue(r.cfg.ID, m.id, gen)
+		wm.ResumeGraceMs = uint32(r.cfg.ResumeGrace.Milliseconds())
+	}
+	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Welcome{Welcome: wm}})
+	if err != nil {
+		panic(fmt.Sprintf("marshal welcome: %v", err)) // cannot fail for this message
+	}
+	return msg
+}
+
+// roster is the encoded Roster of the room's players (not spectators).
+func (r *Room) roster() []byte {
+	ro := &skirmishv1.Roster{Players: make([]*skirmishv1.RosterEntry, 0, len(r.members))}
+	for _, m := range r.members {
+		if !m.spectator {
+			ro.Players = append(ro.Players, &skirmishv1.RosterEntry{Id: m.id, Name: m.name})
+		}
+	}
+	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Roster{Roster: ro}})
+	if err != nil {
+		panic(fmt.Sprintf("marshal roster: %v", err))
+	}
+	return msg
+}

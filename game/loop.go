@@ -1,0 +1,116 @@
+package game
+
+import (
+	"fmt"
+	"runtime/debug"
+	"time"
+)
+
+// Run runs the room's loop until Close is called or the room stays empty
+// for its IdleTimeout. It must be called at most once.
+func (r *Room) Run() {
+	r.started.Store(true)
+	defer close(r.done)
+	defer func() {
+		if r.cfg.OnClose != nil {
+			r.cfg.OnClose(r)
+		}
+	}()
+	s := schedule{start: time.Now(), period: r.period, maxCatchUp: DefaultMaxCatchUp}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-timer.C:
+		}
+		now := time.Now()
+		run, skipped := s.due(now)
+		if run > 1 {
+			r.overruns.Add(uint64(run - 1))
+		}
+		if skipped > 0 {
+			r.skipped.Add(uint64(skipped))
+		}
+		for range run {
+			if err := r.safeStep(); err != nil {
+				r.fail(err)
+				return
+			}
+		}
+		if r.idle(now) {
+			return
+		}
+		timer.Reset(time.Until(s.wakeAt()))
+	}
+}
+
+// Step runs one tick: apply queued joins, leaves and inputs, advance the
+// world, and broadcast the snapshot.
+func (r *Room) Step() {
+	r.tick++
+	r.ticks.Add(1)
+	r.lastTick.Store(r.tick)
+	r.applyCommands()
+	r.applyInputs()
+	r.mode.Step(r.period.Seconds())
+	r.broadcast()
+}
+
+// safeStep runs Step and turns a panic inside it (a bug in a mode, say)
+// into an error, so that one broken room never takes the server down.
+func (r *Room) safeStep() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("room %s panicked at tick %d: %v\n%s", r.cfg.ID, r.tick, p, debug.Stack())
+		}
+	}()
+	r.Step()
+	return nil
+}
+
+// fail ends a room after a panic: it refuses new players and drops every
+// member's connection with the reason.
+func (r *Room) fail(err error) {
+	r.failed.Store(true)
+	r.log.Error("room failed", "err", err)
+	r.mu.Lock()
+	r.closed = true
+	peers := make([]Peer, 0, len(r.byID))
+	for _, m := range r.byID {
+		if m.owner != nil {
+			peers = append(peers, m.owner)
+		}
+	}
+	r.mu.Unlock()
+	for _, p := range peers {
+		p.Drop(DropRoomFailed)
+	}
+}
+
+// idle closes the room for new joins and reports true once it has been
+// empty for its IdleTimeout.
+func (r *Room) idle(now time.Time) bool {
+	if r.cfg.IdleTimeout <= 0 {
+		return false
+	}
+	if len(r.members) > 0 {
+		r.emptySince = time.Time{}
+		return false
+	}
+	if r.emptySince.IsZero() {
+		r.emptySince = now
+		return false
+	}
+	if now.Sub(r.emptySince) < r.cfg.IdleTimeout {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.byID) > 0 || len(r.commands) > 0 {
+		return false // someone is about to join
+	}
+	r.closed = true
+	return true
+}
