@@ -78,3 +78,17 @@ func (r *Room) expireAway() {
 		}
 	}
 }
+
+// Resume gives a player back to a new connection (see Room.Resume).
+func (h *Hub) Resume(peer Peer, roomID string, player, gen uint32) (*Room, error) {
+	h.mu.Lock()
+	r, ok := h.rooms[roomID]
+	h.mu.Unlock()
+	if !ok {
+		return nil, ErrSessionGone
+	}
+	if err := r.Resume(player, gen, peer); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
