@@ -60,11 +60,6 @@ func (b *routeBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
 	}
 }
 
-type lossyPeer struct{ n int }
-
-func (*lossyPeer) Send([]byte)          {}
-func (*lossyPeer) Drop(game.DropReason) {}
-
 // TestDeltaStreamReconstructsWorld is the property of delta snapshots:
 // clients that apply whatever full and delta snapshots reach them, with
 // random loss, delay, reordering and late acknowledgements, rebuild exactly
@@ -94,8 +89,8 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 			})
 			var clients []*lossyClient
 			var seq uint32
-			for i := range mode.players {
-				p := &lossyPeer{n: i}
+			for range mode.players {
+				p := &fakePeer{name: "p"}
 				id, err := room.Join(p, "p")
 				if err != nil {
 					t.Fatal(err)

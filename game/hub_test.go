@@ -305,3 +305,38 @@ func TestHubJoinReplacesClosedRoom(t *testing.T) {
 		t.Errorf("joined room %p %q, want a new room named window", r, r.ID())
 	}
 }
+
+func TestHubPrivateRoomsAndListing(t *testing.T) {
+	hub := game.NewHub(game.HubConfig{
+		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New, Capacity: 8}},
+		DefaultMode: movers.Name,
+		Broadcaster: &recBroadcaster{},
+		Logger:      quietLogger(),
+	})
+	defer hub.Close()
+	pub, _, err := hub.Join(&fakePeer{}, "a", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "b", Private: true, Capacity: 4, TickRate: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if priv == pub || len(priv.ID()) != 6 || priv.Capacity() != 4 || priv.TickRate() != 10 {
+		t.Fatalf("private room %q capacity %d tick rate %d", priv.ID(), priv.Capacity(), priv.TickRate())
+	}
+	// Quick-match never lands in the private room; its code does.
+	if r, _, _ := hub.Join(&fakePeer{}, "c", "", ""); r != pub {
+		t.Fatal("quick-match joined another room than the public one")
+	}
+	if r, _, _ := hub.Join(&fakePeer{}, "d", "", priv.ID()); r != priv {
+		t.Fatal("the private code did not lead to the private room")
+	}
+	list := hub.PublicRooms()
+	if len(list) != 1 || list[0].ID != pub.ID() || list[0].Players != 2 || list[0].Capacity != 8 || list[0].Mode != movers.Name {
+		t.Fatalf("public rooms %+v", list)
+	}
+	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Private: true, Capacity: 9}); !errors.Is(err, game.ErrBadRoomShape) {
+		t.Fatalf("capacity over the mode's: %v", err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,17 +18,6 @@ type plainTokens struct{}
 
 func (plainTokens) Issue(room string, player, gen uint32) string {
 	return fmt.Sprintf("%s/%d/%d", room, player, gen)
-}
-
-func welcomeOf(t *testing.T, msgs []*skirmishv1.ServerMessage) *skirmishv1.Welcome {
-	t.Helper()
-	for _, m := range msgs {
-		if w := m.GetWelcome(); w != nil {
-			return w
-		}
-	}
-	t.Fatalf("no Welcome among %v", msgs)
-	return nil
 }
 
 func hasRoster(msgs []*skirmishv1.ServerMessage) bool {
@@ -155,131 +143,5 @@ func TestAwayPlayerLeavesAfterGrace(t *testing.T) {
 	}
 	if err := r.Resume(id, 0, &fakePeer{}); !errors.Is(err, game.ErrSessionGone) {
 		t.Fatalf("resume after grace: %v, want ErrSessionGone", err)
-	}
-}
-
-func TestSpectatorWatchesOnly(t *testing.T) {
-	r := newRoom(t, movers.New, game.RoomConfig{ID: "r", Capacity: 1})
-	player, watcher := &fakePeer{name: "p"}, &fakePeer{name: "w"}
-	r.join(t, player)
-	sid, err := r.JoinSpectator(watcher)
-	if err != nil {
-		t.Fatalf("spectator refused by a full room: %v", err)
-	}
-	r.Step()
-	w := welcomeOf(t, watcher.take(t))
-	if !w.Spectator || w.PlayerId != 0 {
-		t.Fatalf("spectator welcome %v", w)
-	}
-	if _, ok := entityByID(r.entities(), sid); ok {
-		t.Fatal("spectator has an entity")
-	}
-	if _, _, err := game.NewHub(game.HubConfig{Logger: quietLogger()}).JoinWith(watcher, game.JoinRequest{Spectate: true, Room: "nowhere"}); !errors.Is(err, game.ErrNoSuchRoom) {
-		t.Fatalf("spectating a room that does not exist: %v", err)
-	}
-	if r.Input(sid, wire.Input{Seq: 1, DX: 1}) {
-		t.Fatal("spectator input accepted")
-	}
-	r.Step()
-	calls := r.bc.take()
-	got := false
-	for _, c := range calls {
-		got = got || slices.ContainsFunc(c.to, func(rc game.Receiver) bool { return rc.Peer == watcher })
-	}
-	if !got {
-		t.Fatal("spectator receives no snapshots")
-	}
-}
-
-// panicMode fails at a chosen tick, like a buggy mode.
-type panicMode struct {
-	game.Mode
-	steps, at int
-}
-
-func (m *panicMode) Step(dt float64) {
-	m.steps++
-	if m.steps == m.at {
-		panic("mode bug")
-	}
-	m.Mode.Step(dt)
-}
-
-func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
-	hub := game.NewHub(game.HubConfig{
-		Modes: map[string]game.ModeSpec{
-			"buggy":     {New: func(c game.ModeConfig) game.Mode { return &panicMode{Mode: movers.New(c), at: 5} }},
-			movers.Name: {New: movers.New},
-		},
-		TickRate:    60,
-		Broadcaster: &recBroadcaster{},
-		Logger:      quietLogger(),
-	})
-	defer hub.Close()
-	victim, bystander := &fakePeer{name: "v"}, &fakePeer{name: "b"}
-	if _, _, err := hub.Join(victim, "v", "buggy", "bad"); err != nil {
-		t.Fatal(err)
-	}
-	good, _, err := hub.Join(bystander, "b", movers.Name, "good")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(victim.drops()) == 0 || hub.Stats().RoomsFailed == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("victim drops %v, rooms failed %d", victim.drops(), hub.Stats().RoomsFailed)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if got := victim.drops(); !slices.Equal(got, []game.DropReason{game.DropRoomFailed}) {
-		t.Fatalf("victim drops %v", got)
-	}
-	if len(bystander.drops()) != 0 {
-		t.Fatal("the other room's player was dropped")
-	}
-	before := good.Tick()
-	for good.Tick() < before+3 {
-		if time.Now().After(deadline) {
-			t.Fatal("the other room stopped ticking")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if _, _, err := hub.Join(&fakePeer{}, "x", "buggy", "bad"); err != nil && !strings.Contains(err.Error(), "closed") {
-		t.Fatalf("joining the failed room's name again: %v", err)
-	}
-}
-
-func TestHubPrivateRoomsAndListing(t *testing.T) {
-	hub := game.NewHub(game.HubConfig{
-		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New, Capacity: 8}},
-		DefaultMode: movers.Name,
-		Broadcaster: &recBroadcaster{},
-		Logger:      quietLogger(),
-	})
-	defer hub.Close()
-	pub, _, err := hub.Join(&fakePeer{}, "a", "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	priv, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "b", Private: true, Capacity: 4, TickRate: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if priv == pub || len(priv.ID()) != 6 || priv.Capacity() != 4 || priv.TickRate() != 10 {
-		t.Fatalf("private room %q capacity %d tick rate %d", priv.ID(), priv.Capacity(), priv.TickRate())
-	}
-	// Quick-match never lands in the private room; its code does.
-	if r, _, _ := hub.Join(&fakePeer{}, "c", "", ""); r != pub {
-		t.Fatal("quick-match joined another room than the public one")
-	}
-	if r, _, _ := hub.Join(&fakePeer{}, "d", "", priv.ID()); r != priv {
-		t.Fatal("the private code did not lead to the private room")
-	}
-	list := hub.PublicRooms()
-	if len(list) != 1 || list[0].ID != pub.ID() || list[0].Players != 2 || list[0].Capacity != 8 || list[0].Mode != movers.Name {
-		t.Fatalf("public rooms %+v", list)
-	}
-	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Private: true, Capacity: 9}); !errors.Is(err, game.ErrBadRoomShape) {
-		t.Fatalf("capacity over the mode's: %v", err)
 	}
 }
