@@ -33,12 +33,12 @@ func (r *Room) broadcast() {
 			if i, ok := slices.BinarySearchFunc(world, m.id, func(e wire.Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
 				m.cell = cells[i]
 			}
-			m.cells[r.tick%HistoryTicks] = m.cell
+			m.cells[r.tick%historyTicks] = m.cell
 		}
 		a := audience{cell: m.cell, m: m}
 		if !r.cfg.FullSnapshots {
 			if base := r.history.baseline(m.ackTick, r.tick); base != 0 {
-				a.base, a.baseCell = base, m.cells[base%HistoryTicks]
+				a.base, a.baseCell = base, m.cells[base%historyTicks]
 			}
 		}
 		r.audience = append(r.audience, a)

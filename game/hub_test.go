@@ -42,7 +42,7 @@ type hubJoin struct {
 
 func mustHubJoin(t *testing.T, h *game.Hub, mode, roomID string) hubJoin {
 	t.Helper()
-	r, id, err := h.Join(&fakePeer{name: "p"}, "p", mode, roomID)
+	r, id, err := h.JoinWith(&fakePeer{name: "p"}, game.JoinRequest{Name: "p", Mode: mode, Room: roomID})
 	if err != nil {
 		t.Fatalf("Join(mode %q, room %q): %v", mode, roomID, err)
 	}
@@ -120,7 +120,7 @@ func TestHubNamedRooms(t *testing.T) {
 		t.Errorf("players of one room share ids: %d %d %d", a.id, b.id, c.id)
 	}
 	// Another mode for an existing room is refused.
-	if _, _, err := h.Join(&fakePeer{}, "x", movers.Name, "Lobby_1"); !errors.Is(err, game.ErrModeMismatch) {
+	if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: movers.Name, Room: "Lobby_1"}); !errors.Is(err, game.ErrModeMismatch) {
 		t.Errorf("Join with another mode: err %v, want ErrModeMismatch", err)
 	}
 	// A named room is private: quick-match of arena does not fill it even
@@ -131,7 +131,7 @@ func TestHubNamedRooms(t *testing.T) {
 	}
 	// Capacity still holds for named rooms (arena: 4).
 	mustHubJoin(t, h, "", "Lobby_1")
-	if _, _, err := h.Join(&fakePeer{}, "x", "", "Lobby_1"); !errors.Is(err, game.ErrRoomFull) {
+	if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Room: "Lobby_1"}); !errors.Is(err, game.ErrRoomFull) {
 		t.Errorf("fifth join of a 4-player named room: err %v, want ErrRoomFull", err)
 	}
 	// A named room created without a mode runs the default mode.
@@ -147,10 +147,10 @@ func TestHubNamedRooms(t *testing.T) {
 func TestHubRefusesBadRequests(t *testing.T) {
 	h := newHub(t, 3, time.Minute)
 	for _, mode := range []string{"chess", "Movers", " movers"} {
-		if _, _, err := h.Join(&fakePeer{}, "x", mode, ""); !errors.Is(err, game.ErrUnknownMode) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: mode}); !errors.Is(err, game.ErrUnknownMode) {
 			t.Errorf("quick-match mode %q: err %v, want ErrUnknownMode", mode, err)
 		}
-		if _, _, err := h.Join(&fakePeer{}, "x", mode, "room"); !errors.Is(err, game.ErrUnknownMode) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: mode, Room: "room"}); !errors.Is(err, game.ErrUnknownMode) {
 			t.Errorf("named room with mode %q: err %v, want ErrUnknownMode", mode, err)
 		}
 	}
@@ -158,7 +158,7 @@ func TestHubRefusesBadRequests(t *testing.T) {
 		strings.Repeat("a", 33), "with space", "semi;colon", "dot.ted", "a/b", "ünïcode", "tab\t", "nul\x00", "%41",
 	}
 	for _, id := range bad {
-		if _, _, err := h.Join(&fakePeer{}, "x", movers.Name, id); !errors.Is(err, game.ErrBadRoomID) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: movers.Name, Room: id}); !errors.Is(err, game.ErrBadRoomID) {
 			t.Errorf("room id %q: err %v, want ErrBadRoomID", id, err)
 		}
 	}
@@ -174,7 +174,7 @@ func TestHubCloseStopsRooms(t *testing.T) {
 	h := newHub(t, 2, 50*time.Millisecond)
 	var rooms []*game.Room
 	peer := &fakePeer{name: "watch"}
-	r, _, err := h.Join(peer, "watch", arena.Name, "")
+	r, _, err := h.JoinWith(peer, game.JoinRequest{Name: "watch", Mode: arena.Name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestHubCloseStopsRooms(t *testing.T) {
 		t.Errorf("Stats().Rooms = %d after Close, want 0", s.Rooms)
 	}
 	for _, room := range []string{"", "named", "fresh"} {
-		if _, _, err := h.Join(&fakePeer{}, "late", movers.Name, room); !errors.Is(err, game.ErrHubClosed) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "late", Mode: movers.Name, Room: room}); !errors.Is(err, game.ErrHubClosed) {
 			t.Errorf("Join(room %q) after Close: err %v, want ErrHubClosed", room, err)
 		}
 	}
@@ -263,7 +263,7 @@ func TestHubQuickMatchConcurrentJoins(t *testing.T) {
 		for range players {
 			wg.Go(func() {
 				<-start
-				r, _, err := h.Join(&fakePeer{}, "p", movers.Name, "")
+				r, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "p", Mode: movers.Name})
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -289,7 +289,7 @@ func TestHubQuickMatchConcurrentJoins(t *testing.T) {
 
 // TestHubJoinReplacesClosedRoom: a named room that has closed (idle or
 // Close) but whose OnClose has not yet removed it from the hub must not
-// make joins fail; Hub.Join's retry is meant for exactly that window.
+// make joins fail; JoinWith's retry is meant for exactly that window.
 func TestHubJoinReplacesClosedRoom(t *testing.T) {
 	h := newHub(t, 3, time.Minute)
 	stale := game.NewRoom(game.RoomConfig{ID: "window", Mode: movers.New, Broadcaster: discard{}, Logger: quietLogger()})
@@ -297,7 +297,7 @@ func TestHubJoinReplacesClosedRoom(t *testing.T) {
 	stale.Close() // closed; its OnClose (here: none) has not removed it
 	game.InsertRoomForTest(h, stale)
 
-	r, _, err := h.Join(&fakePeer{}, "p", movers.Name, "window")
+	r, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "p", Mode: movers.Name, Room: "window"})
 	if err != nil {
 		t.Fatalf("Join of a room name whose room just closed: %v (want a fresh room)", err)
 	}
@@ -314,7 +314,7 @@ func TestHubPrivateRoomsAndListing(t *testing.T) {
 		Logger:      quietLogger(),
 	})
 	defer hub.Close()
-	pub, _, err := hub.Join(&fakePeer{}, "a", "", "")
+	pub, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,10 +326,10 @@ func TestHubPrivateRoomsAndListing(t *testing.T) {
 		t.Fatalf("private room %q capacity %d tick rate %d", priv.ID(), priv.Capacity(), priv.TickRate())
 	}
 	// Quick-match never lands in the private room; its code does.
-	if r, _, _ := hub.Join(&fakePeer{}, "c", "", ""); r != pub {
+	if r, _, _ := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "c"}); r != pub {
 		t.Fatal("quick-match joined another room than the public one")
 	}
-	if r, _, _ := hub.Join(&fakePeer{}, "d", "", priv.ID()); r != priv {
+	if r, _, _ := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "d", Room: priv.ID()}); r != priv {
 		t.Fatal("the private code did not lead to the private room")
 	}
 	list := hub.PublicRooms()

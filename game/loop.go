@@ -16,7 +16,7 @@ func (r *Room) Run() {
 			r.cfg.OnClose(r)
 		}
 	}()
-	s := schedule{start: time.Now(), period: r.period, maxCatchUp: DefaultMaxCatchUp}
+	s := schedule{start: time.Now(), period: r.period, maxCatchUp: catchUpTicks}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {

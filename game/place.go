@@ -44,11 +44,6 @@ type JoinRequest struct {
 	Capacity, TickRate int
 }
 
-// Join places a player in a room: JoinWith with name, mode and room only.
-func (h *Hub) Join(peer Peer, name, mode, roomID string) (*Room, uint32, error) {
-	return h.JoinWith(peer, JoinRequest{Name: name, Mode: mode, Room: roomID})
-}
-
 // JoinWith places a player (or spectator) in a room and returns the room
 // and the player's id.
 func (h *Hub) JoinWith(peer Peer, req JoinRequest) (*Room, uint32, error) {
@@ -164,7 +159,7 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 		ViewRange:     spec.ViewRange,
 		Sessions:      h.cfg.Sessions,
 		ResumeGrace:   h.cfg.ResumeGrace,
-		Seed:          NewSeed(),
+		Seed:          rand.Uint64(),
 		Broadcaster:   h.cfg.Broadcaster,
 		IdleTimeout:   h.cfg.IdleTimeout,
 		FullSnapshots: h.cfg.FullSnapshots,

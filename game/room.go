@@ -9,7 +9,6 @@ package game
 import (
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,7 +159,7 @@ type member struct {
 	lastSeq    uint32
 	ackTick    uint32             // newest snapshot tick the client has acknowledged
 	cell       cell               // interest-management cell the player is in
-	cells      [HistoryTicks]cell // cell at each kept tick, for baselines
+	cells      [historyTicks]cell // cell at each kept tick, for baselines
 	batch      [MaxQueuedInputs]wire.Input
 }
 
@@ -317,6 +316,3 @@ func (r *Room) Close() {
 
 // Done is closed when the loop has ended.
 func (r *Room) Done() <-chan struct{} { return r.done }
-
-// NewSeed returns a random seed for a room.
-func NewSeed() uint64 { return rand.Uint64() }

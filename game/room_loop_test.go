@@ -95,10 +95,10 @@ func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
 	})
 	defer hub.Close()
 	victim, bystander := &fakePeer{name: "v"}, &fakePeer{name: "b"}
-	if _, _, err := hub.Join(victim, "v", "buggy", "bad"); err != nil {
+	if _, _, err := hub.JoinWith(victim, game.JoinRequest{Name: "v", Mode: "buggy", Room: "bad"}); err != nil {
 		t.Fatal(err)
 	}
-	good, _, err := hub.Join(bystander, "b", movers.Name, "good")
+	good, _, err := hub.JoinWith(bystander, game.JoinRequest{Name: "b", Mode: movers.Name, Room: "good"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, _, err := hub.Join(&fakePeer{}, "x", "buggy", "bad"); err != nil && !strings.Contains(err.Error(), "closed") {
+	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: "buggy", Room: "bad"}); err != nil && !strings.Contains(err.Error(), "closed") {
 		t.Fatalf("joining the failed room's name again: %v", err)
 	}
 }

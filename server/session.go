@@ -17,7 +17,7 @@ import (
 
 // Protocol facts announced in ServerHello.
 const (
-	ServerName   = "skirmish/0.1"
+	serverName   = "skirmish/0.1"
 	maxNameRunes = 16
 	defaultName  = "player"
 )
@@ -81,7 +81,7 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 	c.mu.Unlock()
 	c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{
 		ProtocolVersion: wire.ProtocolVersion,
-		Server:          ServerName,
+		Server:          serverName,
 		MaxMessageBytes: uint32(c.srv.cfg.MaxMessageBytes),
 	}}}))
 	return true
