@@ -2,7 +2,7 @@ package game_test
 
 // The fakes and helpers shared by the tests of rooms and hubs. Room tests
 // drive a Room by calling Step directly: no network, no sleeping, no loop
-// goroutine (except those of room_loop_test.go and hub_test.go). The game
+// goroutine (except where a test runs a hub or Run itself). The game
 // rules are the real movers and arena modes; only the server side (Peer
 // and Broadcaster) is faked. The tests live in package game_test because
 // movers and arena import game.

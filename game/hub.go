@@ -29,8 +29,9 @@ type HubConfig struct {
 	// DefaultRoomIdleTimeout when 0.
 	IdleTimeout time.Duration
 	Broadcaster Broadcaster
-	// Sessions signs session tokens; nil disables resume.
-	Sessions SessionIssuer
+	// Sessions signs the tokens of its rooms' Welcome messages and checks
+	// those presented to Resume; nil disables resume.
+	Sessions Sessions
 	// ResumeGrace is how long a disconnected player waits for a resume;
 	// DefaultResumeGrace when 0.
 	ResumeGrace time.Duration

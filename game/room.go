@@ -53,7 +53,7 @@ type RoomConfig struct {
 	ViewRange float64
 	// Sessions signs the session tokens of Welcome; nil sends none (and
 	// players cannot resume).
-	Sessions SessionIssuer
+	Sessions Sessions
 	// ResumeGrace is how long a disconnected player stays in the room
 	// waiting to resume; DefaultResumeGrace when 0.
 	ResumeGrace time.Duration

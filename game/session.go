@@ -9,18 +9,25 @@ import (
 // for the client to resume the session.
 const DefaultResumeGrace = 15 * time.Second
 
-// Errors returned by Room.Resume.
+// Errors returned by Room.Resume and Hub.Resume.
 var (
 	ErrSessionGone     = errors.New("session is over: the player left the room or the grace period passed")
 	ErrSessionReplayed = errors.New("session token already used")
+	ErrNoSessions      = errors.New("this server does not resume sessions")
 )
 
-// SessionIssuer signs session tokens. The server implements it (the room
-// only decides when a token is issued and which generation is current).
-type SessionIssuer interface {
+// Sessions signs and checks the session tokens with which a player
+// resumes on a new connection. The server implements it; the hub owns
+// it: its rooms issue a token in every Welcome, and Hub.Resume verifies
+// the token a client presents. The room decides when a token is issued
+// and which generation is current.
+type Sessions interface {
 	// Issue returns a token that names a player of a room and the
 	// generation of the token.
 	Issue(room string, player, gen uint32) string
+	// Verify checks a token and returns what it names. Its error says why
+	// a token is refused (forged, expired); Hub.Resume returns it as is.
+	Verify(token string) (room string, player, gen uint32, err error)
 }
 
 // Disconnect tells the room that the connection of a player dropped
@@ -79,16 +86,26 @@ func (r *Room) expireAway() {
 	}
 }
 
-// Resume gives a player back to a new connection (see Room.Resume).
-func (h *Hub) Resume(peer Peer, roomID string, player, gen uint32) (*Room, error) {
+// Resume gives the player that token names back to a new connection (see
+// Room.Resume) and returns its room and id. It fails with ErrNoSessions
+// when the hub has no Sessions, and with Sessions.Verify's error for a
+// token that does not verify.
+func (h *Hub) Resume(peer Peer, token string) (*Room, uint32, error) {
+	if h.cfg.Sessions == nil {
+		return nil, 0, ErrNoSessions
+	}
+	roomID, player, gen, err := h.cfg.Sessions.Verify(token)
+	if err != nil {
+		return nil, 0, err
+	}
 	h.mu.Lock()
 	r, ok := h.rooms[roomID]
 	h.mu.Unlock()
 	if !ok {
-		return nil, ErrSessionGone
+		return nil, 0, ErrSessionGone
 	}
 	if err := r.Resume(player, gen, peer); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return r, nil
+	return r, player, nil
 }

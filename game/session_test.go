@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,11 +15,27 @@ import (
 	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
-// plainTokens is a SessionIssuer whose tokens are readable, for tests.
+// plainTokens are Sessions whose tokens are readable, for tests:
+// room/player/gen, unsigned.
 type plainTokens struct{}
+
+var errNotPlainToken = errors.New("not a room/player/gen token")
 
 func (plainTokens) Issue(room string, player, gen uint32) string {
 	return fmt.Sprintf("%s/%d/%d", room, player, gen)
+}
+
+func (plainTokens) Verify(token string) (room string, player, gen uint32, err error) {
+	parts := strings.Split(token, "/")
+	if len(parts) != 3 {
+		return "", 0, 0, errNotPlainToken
+	}
+	p, err1 := strconv.ParseUint(parts[1], 10, 32)
+	g, err2 := strconv.ParseUint(parts[2], 10, 32)
+	if err1 != nil || err2 != nil {
+		return "", 0, 0, errNotPlainToken
+	}
+	return parts[0], uint32(p), uint32(g), nil
 }
 
 func hasRoster(msgs []*skirmishv1.ServerMessage) bool {
@@ -143,5 +161,58 @@ func TestAwayPlayerLeavesAfterGrace(t *testing.T) {
 	}
 	if err := r.Resume(id, 0, &fakePeer{}); !errors.Is(err, game.ErrSessionGone) {
 		t.Fatalf("resume after grace: %v, want ErrSessionGone", err)
+	}
+}
+
+// TestHubResume: the hub checks the token a client presents with the
+// Sessions its rooms issue tokens with, and gives the player it names back
+// to the new connection; a refused token says why.
+func TestHubResume(t *testing.T) {
+	h := game.NewHub(game.HubConfig{
+		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New}},
+		DefaultMode: movers.Name,
+		TickRate:    game.MaxTickRate,
+		Broadcaster: discard{},
+		Sessions:    plainTokens{},
+		Logger:      quietLogger(),
+	})
+	t.Cleanup(h.Close)
+	alice := &fakePeer{name: "alice"}
+	room, id, err := h.JoinWith(alice, game.JoinRequest{Name: "alice", Room: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Welcome and Roster", func() bool { return alice.count() >= 2 })
+	token := welcomeOf(t, alice.take(t)).SessionToken
+	if want := fmt.Sprintf("r/%d/0", id); token != want {
+		t.Fatalf("welcome token %q, want %q from the hub's Sessions", token, want)
+	}
+	room.Disconnect(id, alice)
+
+	again := &fakePeer{name: "again"}
+	r, rid, err := h.Resume(again, token)
+	if err != nil || r != room || rid != id {
+		t.Fatalf("Resume = room %p, id %d, %v; want room %p, id %d", r, rid, err, room, id)
+	}
+	waitFor(t, "Welcome on the new connection", func() bool { return again.count() >= 1 })
+	if w := welcomeOf(t, again.take(t)); !w.Resumed || w.PlayerId != id || w.SessionToken != fmt.Sprintf("r/%d/1", id) {
+		t.Fatalf("resumed welcome %v", w)
+	}
+
+	for _, tc := range []struct {
+		token string
+		want  error
+	}{
+		{token, game.ErrSessionReplayed},
+		{fmt.Sprintf("nowhere/%d/1", id), game.ErrSessionGone},
+		{"forged", errNotPlainToken},
+	} {
+		if _, _, err := h.Resume(&fakePeer{}, tc.token); !errors.Is(err, tc.want) {
+			t.Errorf("Resume(%q): %v, want %v", tc.token, err, tc.want)
+		}
+	}
+	off := game.NewHub(game.HubConfig{Logger: quietLogger()})
+	if _, _, err := off.Resume(&fakePeer{}, token); !errors.Is(err, game.ErrNoSessions) {
+		t.Errorf("Resume on a hub without Sessions: %v, want ErrNoSessions", err)
 	}
 }

@@ -51,7 +51,6 @@ func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testSe
 	hc.Sessions = sessions
 	hub := game.NewHub(hc)
 	cfg.Hub = hub
-	cfg.Sessions = sessions
 	cfg.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "page %s", r.URL.Path)
 	})

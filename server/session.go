@@ -113,20 +113,11 @@ func (c *Conn) onJoin(j *skirmishv1.Join) {
 
 // onResume gives the connection the player its token names.
 func (c *Conn) onResume(token string) {
-	sess := c.srv.cfg.Sessions
-	if sess == nil {
-		c.srv.stats.resumeErrors.Add(1)
-		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID, "this server does not resume sessions")
-		return
-	}
-	roomID, player, gen, err := sess.Verify(token)
+	room, player, err := c.srv.cfg.Hub.Resume(c, token)
 	if err == nil {
-		var room *game.Room
-		if room, err = c.srv.cfg.Hub.Resume(c, roomID, player, gen); err == nil {
-			c.attach(room, player, false)
-			c.srv.stats.resumes.Add(1)
-			return
-		}
+		c.attach(room, player, false)
+		c.srv.stats.resumes.Add(1)
+		return
 	}
 	c.srv.stats.resumeErrors.Add(1)
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID

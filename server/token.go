@@ -27,7 +27,8 @@ var (
 //
 //	base64url(expiry_unix u64 | player u32 | gen u32 | room) "." base64url(mac)
 //
-// It implements game.SessionIssuer.
+// It implements game.Sessions: give it to the hub (HubConfig.Sessions),
+// which issues and checks every token.
 type Sessions struct {
 	key []byte
 	ttl time.Duration

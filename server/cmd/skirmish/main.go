@@ -78,7 +78,6 @@ func run() error {
 	}
 	srv, err := server.New(server.Config{
 		Hub:              hub,
-		Sessions:         sessions,
 		Handler:          handler,
 		MaxConns:         *maxConns,
 		HandshakeTimeout: *handshakeTimeout,
