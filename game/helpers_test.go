@@ -30,6 +30,9 @@ type fakePeer struct {
 	name    string
 	raw     [][]byte
 	dropped []game.DropReason
+	// onDrop, when set, runs in Drop: it sees the world as the peer is
+	// dropped.
+	onDrop func(game.DropReason)
 }
 
 func (p *fakePeer) Send(msg []byte) {
@@ -39,6 +42,9 @@ func (p *fakePeer) Send(msg []byte) {
 }
 
 func (p *fakePeer) Drop(reason game.DropReason) {
+	if p.onDrop != nil {
+		p.onDrop(reason)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.dropped = append(p.dropped, reason)

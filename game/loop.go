@@ -6,23 +6,36 @@ import (
 	"time"
 )
 
-// Run runs the room's loop until Close is called or the room stays empty
-// for its IdleTimeout. It must be called at most once.
+// Run runs the room's loop until Close is called, the room stays empty for
+// its IdleTimeout, or a tick panics. It must be called at most once.
+//
+// A room that a panic ended is marked failed and closed; OnClose runs
+// before its members are dropped, so that by the time a client hears that
+// its room failed, the room's owner has counted the failure.
 func (r *Room) Run() {
 	r.started.Store(true)
 	defer close(r.done)
-	defer func() {
-		if r.cfg.OnClose != nil {
-			r.cfg.OnClose(r)
-		}
-	}()
+	err := r.loop()
+	if err != nil {
+		r.fail(err)
+	}
+	if r.cfg.OnClose != nil {
+		r.cfg.OnClose(r)
+	}
+	if err != nil {
+		r.dropMembers(DropRoomFailed)
+	}
+}
+
+// loop runs the ticks on schedule until the room closes or a tick panics.
+func (r *Room) loop() error {
 	s := schedule{start: time.Now(), period: r.period, maxCatchUp: catchUpTicks}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-r.stop:
-			return
+			return nil
 		case <-timer.C:
 		}
 		now := time.Now()
@@ -35,12 +48,11 @@ func (r *Room) Run() {
 		}
 		for range run {
 			if err := r.safeStep(); err != nil {
-				r.fail(err)
-				return
+				return err
 			}
 		}
 		if r.idle(now) {
-			return
+			return nil
 		}
 		timer.Reset(time.Until(s.wakeAt()))
 	}
@@ -70,13 +82,19 @@ func (r *Room) safeStep() (err error) {
 	return nil
 }
 
-// fail ends a room after a panic: it refuses new players and drops every
-// member's connection with the reason.
+// fail marks a room that a panic ended as failed, and closes it to new
+// players and resumes.
 func (r *Room) fail(err error) {
 	r.failed.Store(true)
 	r.log.Error("room failed", "err", err)
 	r.mu.Lock()
 	r.closed = true
+	r.mu.Unlock()
+}
+
+// dropMembers ends every member's connection from the room's side.
+func (r *Room) dropMembers(reason DropReason) {
+	r.mu.Lock()
 	peers := make([]Peer, 0, len(r.byID))
 	for _, m := range r.byID {
 		if m.owner != nil {
@@ -85,7 +103,7 @@ func (r *Room) fail(err error) {
 	}
 	r.mu.Unlock()
 	for _, p := range peers {
-		p.Drop(DropRoomFailed)
+		p.Drop(reason)
 	}
 }
 

@@ -60,7 +60,8 @@ type RoomConfig struct {
 	// FullSnapshots turns delta snapshots off: every snapshot is full
 	// (for comparing bandwidth, and for clients that cannot keep history).
 	FullSnapshots bool
-	// OnClose is called once, from the room's goroutine, when the loop ends.
+	// OnClose is called once, from the room's goroutine, when the loop
+	// ends; after a panic, before the members are dropped.
 	OnClose func(*Room)
 	Logger  *slog.Logger
 }
@@ -88,9 +89,9 @@ type RoomStats struct {
 //     the snapshots. The mode and the fields marked "loop" belong to the
 //     loop goroutine alone and need no lock.
 //   - The loop ends on Close, after IdleTimeout of emptiness, or on a panic
-//     inside a tick, which marks the room failed and drops its members'
-//     connections (DropRoomFailed). Then OnClose runs and Done is closed.
-//     A closed room refuses joins and resumes.
+//     inside a tick, which marks the room failed. Then OnClose runs, the
+//     members of a failed room are dropped (DropRoomFailed), and Done is
+//     closed. A closed room refuses joins and resumes.
 //
 // The counters are atomic and safe to read from any goroutine.
 type Room struct {

@@ -94,7 +94,11 @@ func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
 		Logger:      quietLogger(),
 	})
 	defer hub.Close()
-	victim, bystander := &fakePeer{name: "v"}, &fakePeer{name: "b"}
+	// What the hub reports as the victim hears of the failure: a client
+	// told that its room failed must find it counted.
+	failedAtDrop := make(chan uint64, 1)
+	victim := &fakePeer{name: "v", onDrop: func(game.DropReason) { failedAtDrop <- hub.Stats().RoomsFailed }}
+	bystander := &fakePeer{name: "b"}
 	if _, _, err := hub.JoinWith(victim, game.JoinRequest{Name: "v", Mode: "buggy", Room: "bad"}); err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +115,9 @@ func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
 	}
 	if got := victim.drops(); !slices.Equal(got, []game.DropReason{game.DropRoomFailed}) {
 		t.Fatalf("victim drops %v", got)
+	}
+	if got := <-failedAtDrop; got != 1 {
+		t.Fatalf("rooms failed %d when the victim was dropped, want 1: the failure must be counted first", got)
 	}
 	if len(bystander.drops()) != 0 {
 		t.Fatal("the other room's player was dropped")
