@@ -41,8 +41,10 @@ type HubConfig struct {
 }
 
 // Hub owns the rooms of a server: it finds or creates the room a player
-// asks for and runs each room's loop in its own goroutine until the room
-// closes itself (empty too long) or the hub closes.
+// asks for, runs each room's loop in its own goroutine until the room
+// closes itself (empty too long, or failed on a panic) or the hub closes,
+// and gives a player back to a new connection that presents its session
+// token (Resume).
 type Hub struct {
 	cfg HubConfig
 	log *slog.Logger

@@ -69,8 +69,8 @@ func (h *Hub) JoinWith(peer Peer, req JoinRequest) (*Room, uint32, error) {
 			id, err = r.Join(peer, req.Name)
 		}
 		if errors.Is(err, ErrRoomClosed) {
-			// The room closed itself (idle) but its OnClose has not removed
-			// it yet: forget it now, so the next round opens a fresh one.
+			// The room closed itself (idle or failed) but its OnClose has
+			// not removed it yet: forget it now, so the next round opens a fresh one.
 			// Each round removes a room, so the loop ends.
 			delete(h.rooms, r.ID())
 			continue
