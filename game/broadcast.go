@@ -10,10 +10,11 @@ import (
 // broadcast records this tick's world in the history and sends every
 // member a snapshot: a delta against the newest tick the member has
 // acknowledged while that tick is still in the history, a full snapshot
-// otherwise. With interest management each member sees only the cells
-// around its own, so members are grouped by (baseline, cell then, cell
-// now); without it every member is in the one cell {0, 0}. Each group gets
-// one encoding.
+// otherwise. With interest management each player sees only the cells
+// around its own, so players are grouped by (baseline, cell then, cell
+// now); without it every member is in the one cell {0, 0}. Spectators have
+// no entity and so no cell: with interest management they see the whole
+// world, grouped by baseline alone. Each group gets one encoding.
 func (r *Room) broadcast() {
 	world := r.history.record(r.tick, r.mode)
 	if len(r.members) == 0 || r.cfg.Broadcaster == nil {
@@ -29,16 +30,21 @@ func (r *Room) broadcast() {
 		if m.peer == nil {
 			continue // away
 		}
-		if r.grid.on() {
+		if r.grid.on() && !m.spectator {
 			if i, ok := slices.BinarySearchFunc(world, m.id, func(e wire.Entity, id uint32) int { return int(e.ID) - int(id) }); ok {
 				m.cell = cells[i]
 			}
 			m.cells[r.tick%historyTicks] = m.cell
 		}
-		a := audience{cell: m.cell, m: m}
+		// A spectator's cell stays {0, 0}; with interest management it
+		// sees the whole world instead of that cell's block.
+		a := audience{cell: m.cell, whole: m.spectator && r.grid.on(), m: m}
 		if !r.cfg.FullSnapshots {
 			if base := r.history.baseline(m.ackTick, r.tick); base != 0 {
-				a.base, a.baseCell = base, m.cells[base%historyTicks]
+				a.base = base
+				if !a.whole {
+					a.baseCell = m.cells[base%historyTicks]
+				}
 			}
 		}
 		r.audience = append(r.audience, a)
@@ -54,10 +60,12 @@ func (r *Room) broadcast() {
 		for _, b := range r.audience[start:end] {
 			r.receivers = append(r.receivers, Receiver{Peer: b.m.peer, InputAck: b.m.lastSeq})
 		}
-		cur := r.view(r.tick, a.cell, world, cells)
-		var old []wire.Entity
-		if a.base != 0 {
-			old = r.view(a.base, a.baseCell, r.history.world(a.base), r.history.cellsOf(a.base))
+		cur, old := world, r.history.world(a.base)
+		if !a.whole {
+			cur = r.view(r.tick, a.cell, world, cells)
+			if a.base != 0 {
+				old = r.view(a.base, a.baseCell, old, r.history.cellsOf(a.base))
+			}
 		}
 		r.msg = r.enc.Encode(r.msg[:0], r.tick, a.base, old, cur)
 		r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
@@ -75,14 +83,22 @@ func (r *Room) view(tick uint32, from cell, world []wire.Entity, cells []cell) [
 }
 
 // audience is one member's place in this tick's broadcast: who receives
-// which encoding.
+// which encoding. whole marks a spectator of a room with interest
+// management: it sees the whole world, whatever its cell.
 type audience struct {
 	base           uint32
 	cell, baseCell cell
+	whole          bool
 	m              *member
 }
 
 func compareAudience(a, b audience) int {
+	if a.whole != b.whole {
+		if a.whole {
+			return 1
+		}
+		return -1
+	}
 	if c := cmp.Compare(a.base, b.base); c != 0 {
 		return c
 	}

@@ -165,6 +165,26 @@ func (m *recordingMode) takeInputs(id uint32) []wire.Input {
 	return out
 }
 
+// placedMode wraps a real mode and reports the entities named in at at
+// those positions (world units), whatever the rules did with them: a
+// room's interest grid then sees exactly the layout a test describes.
+// Everything else is the real mode's.
+type placedMode struct {
+	game.Mode
+	at map[uint32][2]float64
+}
+
+func (m *placedMode) AppendEntities(dst []wire.Entity) []wire.Entity {
+	n := len(dst)
+	dst = m.Mode.AppendEntities(dst)
+	for i := n; i < len(dst); i++ {
+		if p, ok := m.at[dst[i].ID]; ok {
+			dst[i].X, dst[i].Y = game.Quantize(p[0]), game.Quantize(p[1])
+		}
+	}
+	return dst
+}
+
 // testRoom is a room driven by Step, with the mode it created and the
 // broadcaster it sends to.
 type testRoom struct {

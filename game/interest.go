@@ -11,7 +11,8 @@ import (
 // of the room's view range, and a player receives only the entities in the
 // 3×3 block of cells around its own. Players in the same cell see the same
 // entities, so a snapshot is encoded once per (cell, baseline), never per
-// player. The zero grid is off: everyone sees the whole world.
+// player. Spectators have no entity and no cell: they see the whole world
+// (see Room.broadcast). The zero grid is off: everyone sees the whole world.
 type grid struct {
 	cell int32 // cell side in snapshot units; 0 when off
 	cols int32 // cells per row and column

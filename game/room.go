@@ -25,7 +25,9 @@ const (
 	// A client sends about one input per tick; a burst after a network
 	// stall beyond this drops the oldest inputs, which the newest supersede.
 	MaxQueuedInputs = 16
-	// MaxSpectators bounds the spectators of one room.
+	// MaxSpectators bounds the spectators of one room. Each sees the whole
+	// world, also with interest management, so this bounds the bytes a room
+	// sends beyond its players' views.
 	MaxSpectators = 64
 )
 
@@ -49,7 +51,9 @@ type RoomConfig struct {
 	IdleTimeout time.Duration
 	// ViewRange turns interest management on: each player receives only
 	// the entities within about this many world units (the 3×3 block of
-	// grid cells of this side around it). Zero sends everyone everything.
+	// grid cells of this side around it). Spectators, who have no entity,
+	// receive the whole world: at most MaxSpectators of them, sharing one
+	// encoding per baseline. Zero sends everyone everything.
 	ViewRange float64
 	// Sessions signs the session tokens of Welcome; nil sends none (and
 	// players cannot resume).
