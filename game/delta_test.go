@@ -60,10 +60,51 @@ func (b *routeBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
 	}
 }
 
+// viewRecorder is the lossless client of a room without deltas: it keeps
+// every full snapshot each player receives, by player and tick. The
+// property test compares what lossy delta clients rebuild with these
+// views, so it needs no model of interest management of its own.
+type viewRecorder struct {
+	ids   map[game.Peer]uint32
+	views map[uint32]map[uint32][]byte // player → tick → snapshot
+	now   *uint32
+}
+
+func (v *viewRecorder) Broadcast(msg []byte, to []game.Receiver) {
+	for _, rc := range to {
+		id := v.ids[rc.Peer]
+		if v.views[id] == nil {
+			v.views[id] = map[uint32][]byte{}
+		}
+		v.views[id][*v.now] = bytes.Clone(msg)
+	}
+}
+
+// view is the world player saw at tick, decoded.
+func (v *viewRecorder) view(t *testing.T, player, tick uint32) []wire.Entity {
+	t.Helper()
+	raw, ok := v.views[player][tick]
+	if !ok {
+		t.Fatalf("the reference room sent player %d nothing at tick %d", player, tick)
+	}
+	s := decode(t, raw).GetSnapshot()
+	if s == nil || s.BaseTick != 0 {
+		t.Fatalf("the reference room sent player %d a delta or no snapshot at tick %d", player, tick)
+	}
+	world, err := wire.ApplySnapshot(nil, nil, s, game.DefaultTickRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return world
+}
+
 // TestDeltaStreamReconstructsWorld is the property of delta snapshots:
 // clients that apply whatever full and delta snapshots reach them, with
 // random loss, delay, reordering and late acknowledgements, rebuild exactly
-// the server's world of every tick they receive.
+// what a lossless client of the same room sending only full snapshots sees
+// at every tick they receive: the whole world, or with interest management
+// the player's neighbourhood. The reference is a second room with the
+// same seed and inputs and FullSnapshots set.
 func TestDeltaStreamReconstructsWorld(t *testing.T) {
 	for _, mode := range []struct {
 		name      string
@@ -74,31 +115,40 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 		{"movers", movers.New, 0, 12},
 		{"arena", arena.New, 0, 12},
 		{"movers-large with interest management", movers.NewLarge, 1000, 120},
+		{"arena with interest management", arena.New, 400, 12},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 11))
 			var tick uint32
 			rec := &worldRecorder{tick: &tick, worlds: map[uint32][]wire.Entity{}}
 			rb := &routeBroadcaster{r: r, now: &tick, clients: map[game.Peer]*lossyClient{}, loss: 0.2}
-			room := game.NewRoom(game.RoomConfig{
-				ID: "prop", TickRate: 30, Capacity: 200, Seed: 3, Broadcaster: rb, ViewRange: mode.viewRange,
-				Mode: func(cfg game.ModeConfig) game.Mode {
-					rec.Mode = mode.new(cfg)
-					return rec
-				},
-			})
+			ref := &viewRecorder{ids: map[game.Peer]uint32{}, views: map[uint32]map[uint32][]byte{}, now: &tick}
+			cfg := game.RoomConfig{ID: "prop", TickRate: 30, Capacity: 200, Seed: 3, ViewRange: mode.viewRange}
+			lossy, full := cfg, cfg
+			lossy.Broadcaster = rb
+			lossy.Mode = func(cfg game.ModeConfig) game.Mode {
+				rec.Mode = mode.new(cfg)
+				return rec
+			}
+			full.Broadcaster, full.FullSnapshots, full.Mode = ref, true, mode.new
+			room, refRoom := game.NewRoom(lossy), game.NewRoom(full)
 			var clients []*lossyClient
 			var seq uint32
 			for range mode.players {
-				p := &fakePeer{name: "p"}
+				p, q := &fakePeer{name: "p"}, &fakePeer{name: "p"}
 				id, err := room.Join(p, "p")
 				if err != nil {
 					t.Fatal(err)
 				}
+				if rid, err := refRoom.Join(q, "p"); err != nil || rid != id {
+					t.Fatalf("reference room gave id %d (%v), want %d", rid, err, id)
+				}
+				ref.ids[q] = id
 				c := &lossyClient{id: id, inbox: map[uint32][][]byte{}, worlds: map[uint32][]wire.Entity{}}
 				rb.clients[p] = c
 				clients = append(clients, c)
 			}
+			filtered := 0
 			for tick = 1; tick <= 600; tick++ {
 				// Inputs reach the room with the client's newest rebuilt
 				// tick as ack, sometimes late (acks are lost too).
@@ -107,57 +157,51 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 					if r.Float64() < 0.3 {
 						continue
 					}
-					room.Input(c.id, wire.Input{Seq: seq, DX: float32(r.IntN(3) - 1), DY: float32(r.IntN(3) - 1),
-						Aim: r.Float32() * 6, Buttons: uint32(r.IntN(2)), AckTick: c.newest})
+					in := wire.Input{Seq: seq, DX: float32(r.IntN(3) - 1), DY: float32(r.IntN(3) - 1),
+						Aim: r.Float32() * 6, Buttons: uint32(r.IntN(2)), AckTick: c.newest}
+					room.Input(c.id, in)
+					refRoom.Input(c.id, in)
 				}
 				room.Step()
+				refRoom.Step()
 				if room.Tick() != tick {
 					t.Fatalf("room tick %d, want %d", room.Tick(), tick)
 				}
 				for _, c := range clients {
 					for _, msg := range c.inbox[tick] {
-						c.apply(t, msg, rec.worlds, mode.viewRange)
+						if at, n := c.apply(t, msg, ref); n < len(rec.worlds[at]) {
+							filtered++
+						}
 					}
 					delete(c.inbox, tick)
+				}
+				// Snapshots arrive at most 3 ticks late: older references
+				// are never asked for again.
+				for _, v := range ref.views {
+					delete(v, tick-4)
 				}
 			}
 			for _, c := range clients {
 				if c.checked < 300 || c.deltas < c.checked/2 {
 					t.Fatalf("client %d rebuilt %d worlds, %d from deltas: the stream did not exercise deltas", c.id, c.checked, c.deltas)
 				}
-				if mode.viewRange > 0 && c.maxSeen > mode.players/2 {
+				if mode.viewRange > 0 && mode.players > 100 && c.maxSeen > mode.players/2 {
 					t.Fatalf("client %d saw up to %d of %d players: interest management is not filtering", c.id, c.maxSeen, mode.players)
 				}
+			}
+			if mode.viewRange == 0 && filtered != 0 {
+				t.Fatalf("without interest management %d rebuilt worlds lacked entities", filtered)
+			}
+			if mode.viewRange > 0 && filtered == 0 {
+				t.Fatal("with interest management no client ever saw less than the whole world")
 			}
 		})
 	}
 }
 
-// visible is what a player sees of world with interest management: the
-// entities in the 3×3 block of view-range cells around its own.
-func visible(world []wire.Entity, player uint32, viewRange float64) []wire.Entity {
-	if viewRange == 0 {
-		return world
-	}
-	cell := game.Quantize(viewRange)
-	last := int32(movers.LargeSize/viewRange) - 1 // the far edge belongs to the last cell
-	at := func(v int32) int32 { return min(v/cell, last) }
-	var px, py int32 = -1, -1
-	for _, e := range world {
-		if e.ID == player {
-			px, py = at(e.X), at(e.Y)
-		}
-	}
-	var out []wire.Entity
-	for _, e := range world {
-		if dx, dy := at(e.X)-px, at(e.Y)-py; dx >= -1 && dx <= 1 && dy >= -1 && dy <= 1 {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]wire.Entity, viewRange float64) {
+// apply rebuilds the world of one snapshot, checks it against the
+// reference room's view and returns its tick and number of entities.
+func (c *lossyClient) apply(t *testing.T, msg []byte, ref *viewRecorder) (tick uint32, entities int) {
 	t.Helper()
 	var m skirmishv1.ServerMessage
 	if err := proto.Unmarshal(msg, &m); err != nil {
@@ -175,7 +219,7 @@ func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]wire.En
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := visible(truth[s.Tick], c.id, viewRange); !slices.Equal(got, want) {
+	if want := ref.view(t, c.id, s.Tick); !slices.Equal(got, want) {
 		t.Fatalf("client %d tick %d (base %d): rebuilt\n%v\nwant\n%v", c.id, s.Tick, s.BaseTick, got, want)
 	}
 	c.worlds[s.Tick] = got
@@ -185,4 +229,5 @@ func (c *lossyClient) apply(t *testing.T, msg []byte, truth map[uint32][]wire.En
 	}
 	c.newest = max(c.newest, s.Tick)
 	c.checked++
+	return s.Tick, len(got)
 }
