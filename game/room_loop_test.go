@@ -6,7 +6,6 @@ package game_test
 import (
 	"errors"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -99,7 +98,8 @@ func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
 	failedAtDrop := make(chan uint64, 1)
 	victim := &fakePeer{name: "v", onDrop: func(game.DropReason) { failedAtDrop <- hub.Stats().RoomsFailed }}
 	bystander := &fakePeer{name: "b"}
-	if _, _, err := hub.JoinWith(victim, game.JoinRequest{Name: "v", Mode: "buggy", Room: "bad"}); err != nil {
+	bad, _, err := hub.JoinWith(victim, game.JoinRequest{Name: "v", Mode: "buggy", Room: "bad"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	good, _, err := hub.JoinWith(bystander, game.JoinRequest{Name: "b", Mode: movers.Name, Room: "good"})
@@ -129,7 +129,12 @@ func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: "buggy", Room: "bad"}); err != nil && !strings.Contains(err.Error(), "closed") {
+	// The failed room is gone: its name opens a fresh room.
+	again, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: movers.Name, Room: "bad"})
+	if err != nil {
 		t.Fatalf("joining the failed room's name again: %v", err)
+	}
+	if again == bad || again.Failed() {
+		t.Fatalf("joined the failed room again (same room %v, failed %v), want a fresh one", again == bad, again.Failed())
 	}
 }
