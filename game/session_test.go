@@ -90,12 +90,17 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	r.Input(id, wire.Input{Seq: 11, AckTick: r.Tick() - 1})
 	r.bc.take()
 	r.Step()
+	firsts := 0
 	for _, c := range r.bc.take() {
 		if slices.ContainsFunc(c.to, func(rc game.Receiver) bool { return rc.Peer == alice2 }) {
+			firsts++
 			if base := decode(t, c.msg).GetSnapshot().BaseTick; base != 0 {
 				t.Fatalf("first snapshot after the resume is a delta against tick %d of the old connection", base)
 			}
 		}
+	}
+	if firsts != 1 {
+		t.Fatalf("the resumed connection got %d snapshots at the resume tick, want 1 (full)", firsts)
 	}
 	w = welcomeOf(t, alice2.take(t))
 	if w.PlayerId != id || !w.Resumed || w.SessionToken != "r/"+fmt.Sprint(id)+"/1" || w.InputSeq != 10 {
