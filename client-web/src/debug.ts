@@ -7,6 +7,7 @@
 import { EntityKind } from "./gen/skirmish/v1/skirmish_pb";
 import type { Scene } from "./scene";
 import type { NetFigures, Session, Status } from "./session";
+import type { Viewport } from "./view";
 
 export interface DebugPlayer {
   id: number;
@@ -31,6 +32,10 @@ export interface DebugFrame {
   inputSeq: number;
   /** Every other player as drawn (interpolated): [id, x, y]. */
   others: Array<[number, number, number]>;
+  /** The world-to-canvas mapping of this frame, CSS pixels:
+   * [scale, offsetX, offsetY] (see view.ts), for tests that read the
+   * canvas where an entity was drawn. */
+  view: [number, number, number];
 }
 
 /** Frames kept in the log: 10 s at 60 frames per second. */
@@ -151,8 +156,9 @@ export function publishDebugState(session: Session, loss: number): void {
   window.skirmish = state;
 }
 
-/** Appends the frame just drawn to window.skirmish.frames. */
-export function recordFrame(scene: Scene | null, session: Session, nowMs: number): void {
+/** Appends the frame just drawn, with the mapping it was drawn with, to
+ * window.skirmish.frames. */
+export function recordFrame(scene: Scene | null, session: Session, nowMs: number, view: Viewport): void {
   const others: Array<[number, number, number]> = [];
   if (scene) {
     for (const e of scene.entities) {
@@ -166,6 +172,7 @@ export function recordFrame(scene: Scene | null, session: Session, nowMs: number
     inputAck: session.inputAck,
     inputSeq: session.inputSeq,
     others,
+    view: [view.scale, view.offsetX, view.offsetY],
   });
   if (frames.length > FRAME_LOG_SIZE) frames.splice(0, frames.length - FRAME_LOG_SIZE);
 }

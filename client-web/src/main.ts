@@ -98,7 +98,7 @@ function start(): void {
     renderer.draw(lastScene, hud.height);
     // The reconnecting banner counts down to the next attempt.
     if (session.status === "reconnecting") hud.update(session, now);
-    recordFrame(lastScene, session, now);
+    recordFrame(lastScene, session, now, renderer.view);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
