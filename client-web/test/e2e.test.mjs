@@ -15,7 +15,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -97,14 +96,19 @@ async function startServer(extraArgs = [], addr = "127.0.0.1:0") {
   return { url, stop };
 }
 
-/** A TCP port that was free a moment ago (for a server that must come back
- * on the same address). */
-async function freePort() {
-  const srv = createServer();
-  await new Promise((resolve, reject) => srv.listen(0, "127.0.0.1", resolve).once("error", reject));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
+/** Starts the server again on the address a stopped one had. The kernel
+ * gave that server a free port; until this one listens, another process
+ * may take it, so a bind that fails is retried a few times. */
+async function restartServer(url) {
+  const addr = new URL(url).host;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServer([], addr);
+    } catch (err) {
+      if (attempt === 10 || !/address already in use/.test(err.message)) throw err;
+      await sleep(200);
+    }
+  }
 }
 
 /** A room id no other test uses (closed pages leave their players in
@@ -661,8 +665,7 @@ test("a network that goes silent is noticed, and the session resumes when it is 
 });
 
 test("a server restart: the session cannot resume, so the client rejoins the same room and says so", async () => {
-  const addr = `127.0.0.1:${await freePort()}`;
-  let own = await startServer([], addr);
+  let own = await startServer();
   try {
     const room = uniqueRoom("restart");
     const page = await openPage(browser.context, `${own.url}?name=hal&autojoin=1&room=${room}`);
@@ -670,7 +673,7 @@ test("a server restart: the session cannot resume, so the client rejoins the sam
     await own.stop();
     await waitForState(page, "hal to be reconnecting", (s) => s.status === "reconnecting");
     // A new process: a new session key, no rooms.
-    own = await startServer([], addr);
+    own = await restartServer(own.url);
     const s = await waitForState(page, "hal to play again", (st) => st.status === "playing" && player(st, "hal"), 20_000);
     assert.equal(s.room, room, "the same room id");
     assert.equal(s.resumes, 0, "not a resume");
