@@ -8,7 +8,7 @@ BUF   := $(WEB)/node_modules/.bin/buf
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: run build test check gotest webtest proto web bench robust interest bandwidth resume match match-away fuzz clean
+.PHONY: run build test test-stress check gotest webtest proto web bench robust interest bandwidth resume match match-away fuzz clean
 
 ## run: build everything and start the server with the web client embedded
 run: build
@@ -36,6 +36,12 @@ proto: $(NPM_STAMP)
 ## generated code, Go tests with the race detector, fuzz smoke runs, browser
 ## tests)
 test: check gotest fuzz webtest
+
+## test-stress: make test STRESS_RUNS times in a row (10 by default) with
+## one core kept busy; stops at the first failure or a run over 15 minutes
+STRESS_RUNS ?= 10
+test-stress:
+	bash .ci/stress $(STRESS_RUNS)
 
 ## check: the static checks: gofmt, go vet, go.mod and go.sum tidy, buf lint,
 ## generated code and the web bundle current
