@@ -46,6 +46,7 @@ func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testSe
 	}
 	hc.Modes = modes.Shipped()
 	hc.Modes["buggy"] = game.ModeSpec{New: func(c game.ModeConfig) game.Mode { return &buggyMode{Mode: movers.New(c)} }}
+	hc.Modes["crowd"] = game.ModeSpec{New: newCrowdMode}
 	hc.DefaultMode = modes.Default
 	hc.Broadcaster = server.Broadcaster{}
 	hc.Sessions = sessions
@@ -84,7 +85,12 @@ type client struct {
 
 func dial(t *testing.T, addr string) *client {
 	t.Helper()
-	conn, br, _, err := ws.Dial(context.Background(), "ws://"+addr+"/ws")
+	return dialWith(t, ws.DefaultDialer, addr)
+}
+
+func dialWith(t *testing.T, d ws.Dialer, addr string) *client {
+	t.Helper()
+	conn, br, _, err := d.Dial(context.Background(), "ws://"+addr+"/ws")
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
