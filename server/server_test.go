@@ -101,6 +101,14 @@ func dialWith(t *testing.T, d ws.Dialer, addr string) *client {
 	return &client{t: t, conn: conn, r: br}
 }
 
+// in returns c for use in (sub)test t: its failures end t, on t's
+// goroutine, never a parent test from a subtest.
+func (c *client) in(t *testing.T) *client {
+	cc := *c
+	cc.t = t
+	return &cc
+}
+
 func (c *client) send(m *skirmishv1.ClientMessage) {
 	c.t.Helper()
 	b, err := proto.Marshal(m)
@@ -258,6 +266,23 @@ func TestBadClientClosedOthersContinue(t *testing.T) {
 		{"reserved opcode", maskedFrame(ws.OpCode(3), true, nil), ws.StatusProtocolError},
 		{"fragmented control frame", maskedFrame(ws.OpPing, false, nil), ws.StatusProtocolError},
 		{"fragments over the limit", append(maskedFrame(ws.OpBinary, false, make([]byte, 3000)), maskedFrame(ws.OpContinuation, true, make([]byte, 3000))...), ws.StatusMessageTooBig},
+		// RFC 6455 §5.2: no extension is negotiated, so every RSV bit is an error.
+		{"RSV1 set", rsvFrame(ws.Rsv(true, false, false), ws.OpBinary), ws.StatusProtocolError},
+		{"RSV2 set", rsvFrame(ws.Rsv(false, true, false), ws.OpBinary), ws.StatusProtocolError},
+		{"RSV3 set on a ping", rsvFrame(ws.Rsv(false, false, true), ws.OpPing), ws.StatusProtocolError},
+		// §5.4: a continuation frame continues a message; with none begun it is an error.
+		{"continuation with no message", maskedFrame(ws.OpContinuation, true, []byte{1}), ws.StatusProtocolError},
+		{"new message inside a fragmented one", append(maskedFrame(ws.OpBinary, false, []byte{1}), maskedFrame(ws.OpBinary, true, []byte{2})...), ws.StatusProtocolError},
+		// §5.5: control frames carry at most 125 bytes.
+		{"ping of 126 bytes", maskedFrame(ws.OpPing, true, make([]byte, 126)), ws.StatusProtocolError},
+		// §5.5.1, §7.4: a close payload is empty or a valid code and a UTF-8 reason.
+		{"close payload of 1 byte", maskedFrame(ws.OpClose, true, []byte{0x03}), ws.StatusProtocolError},
+		{"close code 999", maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(999, "")), ws.StatusProtocolError},
+		{"close code 1004 (reserved)", maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(1004, "")), ws.StatusProtocolError},
+		{"close code 1005 (never sent)", maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(1005, "")), ws.StatusProtocolError},
+		{"close code 1006 (never sent)", maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(1006, "")), ws.StatusProtocolError},
+		{"close code 1016 (unassigned)", maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(1016, "")), ws.StatusProtocolError},
+		{"close reason not UTF-8", maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(ws.StatusNormalClosure, "\xff\xfe")), ws.StatusProtocolError},
 	}
 	ts := startServer(t, server.Config{})
 	good := dial(t, ts.addr)
@@ -265,8 +290,8 @@ func TestBadClientClosedOthersContinue(t *testing.T) {
 	good.join("good", "movers", "mixed")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			good := good.in(t)
 			bad := dial(t, ts.addr)
-			bad.t = t
 			bad.hello()
 			bad.join("bad", "movers", "mixed")
 			if _, err := bad.conn.Write(tc.frame); err != nil {
@@ -285,6 +310,17 @@ func TestBadClientClosedOthersContinue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rsvFrame is a client frame of op with the given RSV bits.
+func rsvFrame(rsv byte, op ws.OpCode) []byte {
+	f := ws.NewFrame(op, true, []byte{1})
+	f.Header.Rsv = rsv
+	b, err := ws.CompileFrame(ws.MaskFrameInPlace(f))
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // maskedFrame builds a client frame.
