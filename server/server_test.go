@@ -165,11 +165,13 @@ func (c *client) until(d time.Duration, what string, pred func(*skirmishv1.Serve
 	return nil
 }
 
-// closeCode reads until the server closes and returns its close code.
+// closeCode reads until the server closes, within d, and returns its
+// close code.
 func (c *client) closeCode(d time.Duration) ws.StatusCode {
 	c.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
-		_, err := c.recv(d)
+		_, err := c.recv(time.Until(deadline))
 		var ce wsutil.ClosedError
 		if errors.As(err, &ce) {
 			return ce.Code
