@@ -46,17 +46,15 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	if w2 == nil || w2.PlayerId != w.PlayerId || !w2.Resumed || w2.SessionToken == w.SessionToken {
 		t.Fatalf("resume answered %v", m)
 	}
-	// Bob saw neither a leave nor a join: every roster he got lists both.
-	deadline := time.Now().Add(300 * time.Millisecond)
-	for time.Now().Before(deadline) {
-		m, err := bob.recv(time.Until(deadline))
-		if err != nil {
-			break
-		}
+	// Bob saw neither a leave nor a join: every roster he gets up to a
+	// snapshot a few ticks after the resume lists both, and his connection
+	// works all along.
+	bob.until(5*time.Second, "a snapshot after the resume", func(m *skirmishv1.ServerMessage) bool {
 		if r := m.GetRoster(); r != nil && len(r.Players) != 2 {
 			t.Fatalf("bob saw roster %v", r)
 		}
-	}
+		return m.GetSnapshot().GetTick() > w2.Tick+3
+	})
 	// The player's state survived: the resumed connection's snapshots
 	// include the same entity with its score.
 	s := again.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot()
@@ -106,15 +104,29 @@ func TestResumeTakesOverAndExpires(t *testing.T) {
 	if w2 == nil || w2.PlayerId != w.PlayerId {
 		t.Fatalf("take-over refused: %v", w2)
 	}
-	if got := a.closeCode(2 * time.Second); got != server.CloseSessionTakenOver {
+	// The old connection is told why, then closed with 4001.
+	e := a.until(5*time.Second, "an error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil }).GetError()
+	if e.Code != skirmishv1.ErrorCode_ERROR_CODE_SESSION_TAKEN_OVER {
+		t.Fatalf("old connection told %v, want ERROR_CODE_SESSION_TAKEN_OVER", e)
+	}
+	if got := a.closeCode(5 * time.Second); got != server.CloseSessionTakenOver {
 		t.Fatalf("old connection closed with %d, want %d", got, server.CloseSessionTakenOver)
 	}
-	// After the grace period the player is gone.
+	// After the grace period the player is gone: a watcher of the room sees
+	// it leave (the grace is counted in ticks), and its token is refused.
+	watcher := dial(t, ts.addr)
+	watcher.hello()
+	if w := watcher.joinWith(&skirmishv1.Join{Room: "takeover", Spectate: true}).GetWelcome(); w == nil {
+		t.Fatal("could not watch the room")
+	}
 	b.conn.Close()
-	time.Sleep(500 * time.Millisecond) // longer than the 200 ms grace: what is tested is the expiry
+	watcher.until(10*time.Second, "the player to leave after its grace", func(m *skirmishv1.ServerMessage) bool {
+		r := m.GetRoster()
+		return r != nil && len(r.Players) == 0
+	})
 	c := dial(t, ts.addr)
 	c.hello()
-	e := c.joinWith(&skirmishv1.Join{ResumeToken: w2.SessionToken}).GetError()
+	e = c.joinWith(&skirmishv1.Join{ResumeToken: w2.SessionToken}).GetError()
 	if e == nil || e.Code != skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED {
 		t.Fatalf("resume after the grace period: %v", e)
 	}
