@@ -185,13 +185,13 @@ func (c *client) closeCode(d time.Duration) ws.StatusCode {
 func (c *client) hello() {
 	c.t.Helper()
 	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: 1, Client: "test"}}})
-	c.until(2*time.Second, "server hello", func(m *skirmishv1.ServerMessage) bool { return m.GetHello() != nil })
+	c.until(5*time.Second, "server hello", func(m *skirmishv1.ServerMessage) bool { return m.GetHello() != nil })
 }
 
 func (c *client) join(name, mode, room string) *skirmishv1.Welcome {
 	c.t.Helper()
 	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{Name: name, Mode: mode, Room: room}}})
-	m := c.until(2*time.Second, "welcome", func(m *skirmishv1.ServerMessage) bool {
+	m := c.until(5*time.Second, "welcome", func(m *skirmishv1.ServerMessage) bool {
 		if e := m.GetError(); e != nil {
 			c.t.Fatalf("join refused: %v", e)
 		}
@@ -233,24 +233,26 @@ func TestTwoClientsSeeEachOtherMove(t *testing.T) {
 	if wa.Room != "duel" || wb.Room != "duel" || wa.PlayerId == wb.PlayerId {
 		t.Fatalf("welcomes: %v / %v", wa, wb)
 	}
-	first := b.until(2*time.Second, "snapshot with alice", func(m *skirmishv1.ServerMessage) bool {
+	first := b.until(5*time.Second, "snapshot with alice", func(m *skirmishv1.ServerMessage) bool {
 		_, ok := entityX(t, m.GetSnapshot(), wa.PlayerId)
 		return m.GetSnapshot() != nil && ok
 	})
 	x0, _ := entityX(t, first.GetSnapshot(), wa.PlayerId)
-	if x0 > 1500*wire.PositionScale {
-		t.Skipf("alice spawned at the right wall (x=%d); cannot show rightward movement", x0)
+	// Alice walks towards the far side wall, wherever she spawned.
+	dir := float32(1)
+	if x0 > int32(wb.WorldWidth)*wire.PositionScale/2 {
+		dir = -1
 	}
 	for seq := uint32(1); seq <= 5; seq++ {
-		a.input(seq, 1, 0)
+		a.input(seq, dir, 0)
 	}
-	// Within a few ticks bob sees alice further right.
-	b.until(time.Second, "alice moving right", func(m *skirmishv1.ServerMessage) bool {
+	// Within a few ticks bob sees alice further that way.
+	b.until(5*time.Second, "alice moving", func(m *skirmishv1.ServerMessage) bool {
 		x, ok := entityX(t, m.GetSnapshot(), wa.PlayerId)
-		return m.GetSnapshot() != nil && ok && x > x0
+		return m.GetSnapshot() != nil && ok && float32(x-x0)*dir > 0
 	})
 	// Alice's own snapshots acknowledge her inputs.
-	a.until(time.Second, "input_ack 5", func(m *skirmishv1.ServerMessage) bool {
+	a.until(5*time.Second, "input_ack 5", func(m *skirmishv1.ServerMessage) bool {
 		return m.GetSnapshot() != nil && m.InputAck == 5
 	})
 }
@@ -299,12 +301,12 @@ func TestBadClientClosedOthersContinue(t *testing.T) {
 			if _, err := bad.conn.Write(tc.frame); err != nil {
 				t.Fatal(err)
 			}
-			if got := bad.closeCode(2 * time.Second); got != tc.code {
+			if got := bad.closeCode(5 * time.Second); got != tc.code {
 				t.Fatalf("close code %d, want %d", got, tc.code)
 			}
 			// The good client still gets snapshots after the bad one left.
 			tick := func() uint32 {
-				return good.until(time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
+				return good.until(5*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
 			}
 			t1 := tick()
 			if t2 := tick(); t2 <= t1 {
@@ -346,7 +348,7 @@ func TestFragmentedMessageReassembled(t *testing.T) {
 	if _, err := c.conn.Write(raw); err != nil {
 		t.Fatal(err)
 	}
-	c.until(2*time.Second, "server hello", func(m *skirmishv1.ServerMessage) bool { return m.GetHello() != nil })
+	c.until(5*time.Second, "server hello", func(m *skirmishv1.ServerMessage) bool { return m.GetHello() != nil })
 }
 
 func TestPingPongAndCloseHandshake(t *testing.T) {
@@ -354,14 +356,14 @@ func TestPingPongAndCloseHandshake(t *testing.T) {
 	c := dial(t, ts.addr)
 	c.hello()
 	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Ping{Ping: &skirmishv1.Ping{ClientTimeUs: 42}}})
-	m := c.until(2*time.Second, "pong", func(m *skirmishv1.ServerMessage) bool { return m.GetPong() != nil })
+	m := c.until(5*time.Second, "pong", func(m *skirmishv1.ServerMessage) bool { return m.GetPong() != nil })
 	if m.GetPong().ClientTimeUs != 42 {
 		t.Fatalf("pong echoes %d, want 42", m.GetPong().ClientTimeUs)
 	}
 	if _, err := c.conn.Write(maskedFrame(ws.OpClose, true, ws.NewCloseFrameBody(4000, "bye"))); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.closeCode(2 * time.Second); got != 4000 {
+	if got := c.closeCode(5 * time.Second); got != 4000 {
 		t.Fatalf("close echo code %d, want 4000", got)
 	}
 }
@@ -371,12 +373,12 @@ func TestInputBeforeJoinGetsError(t *testing.T) {
 	c := dial(t, ts.addr)
 	c.hello()
 	c.input(1, 1, 0)
-	m := c.until(2*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil })
+	m := c.until(5*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil })
 	if m.GetError().Code != skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST {
 		t.Fatalf("error %v", m.GetError())
 	}
 	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{Mode: "chess"}}})
-	m = c.until(2*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil })
+	m = c.until(5*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil })
 	if m.GetError().Code != skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE {
 		t.Fatalf("error %v", m.GetError())
 	}
@@ -386,7 +388,7 @@ func TestMessageBeforeHelloClosed(t *testing.T) {
 	ts := startServer(t, server.Config{})
 	c := dial(t, ts.addr)
 	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{}}})
-	if got := c.closeCode(2 * time.Second); got != ws.StatusPolicyViolation {
+	if got := c.closeCode(5 * time.Second); got != ws.StatusPolicyViolation {
 		t.Fatalf("close code %d, want 1008", got)
 	}
 }
@@ -413,11 +415,11 @@ func TestStalledPeersClosedAtDeadline(t *testing.T) {
 	ok := dial(t, ts.addr)
 	ok.hello()
 
-	_ = half.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_ = half.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := half.Read(make([]byte, 1)); err == nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 		t.Fatalf("half upgrade: want the server to close, got %v", err)
 	}
-	if got := c.closeCode(3 * time.Second); got != ws.StatusPolicyViolation {
+	if got := c.closeCode(5 * time.Second); got != ws.StatusPolicyViolation {
 		t.Fatalf("half frame close code %d, want 1008", got)
 	}
 	st := ts.srv.Stats()
@@ -508,7 +510,7 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 		defer cancel()
 		done <- ts.srv.Shutdown(ctx)
 	}()
-	if got := c.closeCode(3 * time.Second); got != ws.StatusGoingAway {
+	if got := c.closeCode(5 * time.Second); got != ws.StatusGoingAway {
 		t.Fatalf("close code %d on shutdown, want 1001", got)
 	}
 	c.conn.Close() // answer by closing: Shutdown stops waiting for us

@@ -17,7 +17,7 @@ import (
 func (c *client) joinWith(j *skirmishv1.Join) *skirmishv1.ServerMessage {
 	c.t.Helper()
 	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: j}})
-	return c.until(2*time.Second, "welcome or error", func(m *skirmishv1.ServerMessage) bool {
+	return c.until(5*time.Second, "welcome or error", func(m *skirmishv1.ServerMessage) bool {
 		return m.GetWelcome() != nil || m.GetError() != nil
 	})
 }
@@ -35,7 +35,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	for seq := uint32(1); seq <= 20; seq++ {
 		alice.input(seq, 1, 1)
 	}
-	alice.until(2*time.Second, "inputs applied", func(m *skirmishv1.ServerMessage) bool { return m.InputAck == 20 })
+	alice.until(5*time.Second, "inputs applied", func(m *skirmishv1.ServerMessage) bool { return m.InputAck == 20 })
 	// Wi-Fi drops: the socket dies without a close frame.
 	alice.conn.Close()
 
@@ -57,7 +57,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	})
 	// The player's state survived: the resumed connection's snapshots
 	// include the same entity with its score.
-	s := again.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot()
+	s := again.until(5*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot()
 	if s.BaseTick != 0 {
 		t.Fatalf("first snapshot after resume is a delta against %d", s.BaseTick)
 	}
@@ -143,9 +143,9 @@ func TestSpectatorGetsSnapshotsButNoInputs(t *testing.T) {
 	if w == nil || !w.Spectator || w.PlayerId != 0 {
 		t.Fatalf("spectator welcome %v", w)
 	}
-	s.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil })
+	s.until(5*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil })
 	s.input(1, 1, 0)
-	e := s.until(2*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil }).GetError()
+	e := s.until(5*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil }).GetError()
 	if e.Code != skirmishv1.ErrorCode_ERROR_CODE_SPECTATOR {
 		t.Fatalf("spectator input answered %v", e)
 	}
@@ -189,15 +189,15 @@ func TestRoomPanicClosesItsPlayersOnly(t *testing.T) {
 	other.hello()
 	victim.join("v", "buggy", "doomed")
 	other.join("o", "movers", "fine")
-	e := victim.until(3*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil }).GetError()
+	e := victim.until(5*time.Second, "error", func(m *skirmishv1.ServerMessage) bool { return m.GetError() != nil }).GetError()
 	if e.Code != skirmishv1.ErrorCode_ERROR_CODE_ROOM_FAILED {
 		t.Fatalf("victim error %v", e)
 	}
-	if got := victim.closeCode(2 * time.Second); got != ws.StatusInternalServerError {
+	if got := victim.closeCode(5 * time.Second); got != ws.StatusInternalServerError {
 		t.Fatalf("victim close code %d, want 1011", got)
 	}
-	t1 := other.until(time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
-	t2 := other.until(time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
+	t1 := other.until(5*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
+	t2 := other.until(5*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil }).GetSnapshot().Tick
 	if t2 <= t1 {
 		t.Fatal("the other room stopped")
 	}
