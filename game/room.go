@@ -105,7 +105,6 @@ type Room struct {
 	byID     map[uint32]*member // joined and not left
 	commands []command          // bounded: at most one join and one leave per member
 	closed   bool
-	dropped  uint64
 
 	// loop
 	tick       uint32
@@ -122,6 +121,7 @@ type Room struct {
 	public     bool // listed for quick-match; set before Run
 
 	ticks, overruns, skipped atomic.Uint64
+	inputsDropped            atomic.Uint64
 	players                  atomic.Int32
 	lastTick                 atomic.Uint32
 	started                  atomic.Bool // Run was called
@@ -214,16 +214,15 @@ func (r *Room) Tick() uint32 { return r.lastTick.Load() }
 // Failed reports whether the room ended on a panic.
 func (r *Room) Failed() bool { return r.failed.Load() }
 
-// Stats returns the room's counters.
+// Stats returns the room's counters. It reads atomics only and never
+// takes the room's lock, so polling every room's stats cannot stall a
+// room's loop.
 func (r *Room) Stats() RoomStats {
-	r.mu.Lock()
-	dropped := r.dropped
-	r.mu.Unlock()
 	return RoomStats{
 		Ticks:         r.ticks.Load(),
 		Overruns:      r.overruns.Load(),
 		Skipped:       r.skipped.Load(),
-		InputsDropped: dropped,
+		InputsDropped: r.inputsDropped.Load(),
 		Players:       int(r.players.Load()),
 	}
 }
@@ -296,7 +295,7 @@ func (r *Room) Input(id uint32, in wire.Input) bool {
 		// Keep the newest: drop the oldest.
 		copy(m.queue[:], m.queue[1:])
 		m.n--
-		r.dropped++
+		r.inputsDropped.Add(1)
 	}
 	m.queue[m.n] = in
 	m.n++
