@@ -72,8 +72,8 @@ func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
 		if r.ModeName() != movers.Name || r.Capacity() != 3 || r.TickRate() != game.MaxTickRate {
 			t.Errorf("room %q: mode %q capacity %d tick rate %d", r.ID(), r.ModeName(), r.Capacity(), r.TickRate())
 		}
-		if len(r.ID()) != 6 {
-			t.Errorf("quick-match room code %q, want 6 characters", r.ID())
+		if len(r.ID()) != game.RoomCodeLen {
+			t.Errorf("quick-match room code %q, want %d characters", r.ID(), game.RoomCodeLen)
 		}
 	}
 	if got := first.Stats().Players + second.Stats().Players + third.Stats().Players; got != 7 {
@@ -322,7 +322,7 @@ func TestHubPrivateRoomsAndListing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if priv == pub || len(priv.ID()) != 6 || priv.Capacity() != 4 || priv.TickRate() != 10 {
+	if priv == pub || len(priv.ID()) != game.RoomCodeLen || priv.Capacity() != 4 || priv.TickRate() != 10 {
 		t.Fatalf("private room %q capacity %d tick rate %d", priv.ID(), priv.Capacity(), priv.TickRate())
 	}
 	// Quick-match never lands in the private room; its code does.
@@ -338,5 +338,40 @@ func TestHubPrivateRoomsAndListing(t *testing.T) {
 	}
 	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Private: true, Capacity: 9}); !errors.Is(err, game.ErrBadRoomShape) {
 		t.Fatalf("capacity over the mode's: %v", err)
+	}
+}
+
+// TestHubRoomCodesCarryFiftyBits: the code of a private room is all that
+// keeps strangers out. Codes have RoomCodeLen symbols of a 32-symbol
+// alphabet without look-alikes (50 bits), and every symbol is used.
+func TestHubRoomCodesCarryFiftyBits(t *testing.T) {
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz" // Crockford base32, lower case
+	if bits := 5 * game.RoomCodeLen; bits < 50 {
+		t.Fatalf("room codes carry %d bits, want at least 50", bits)
+	}
+	h := newHub(t, 2, time.Minute)
+	seen := map[rune]int{}
+	codes := map[string]bool{}
+	for range 200 {
+		r, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "p", Private: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := r.ID()
+		if len(code) != game.RoomCodeLen || codes[code] {
+			t.Fatalf("code %q: want %d symbols, never repeated", code, game.RoomCodeLen)
+		}
+		codes[code] = true
+		for _, c := range code {
+			if !strings.ContainsRune(alphabet, c) {
+				t.Fatalf("code %q has %q, outside the alphabet %q", code, c, alphabet)
+			}
+			seen[c]++
+		}
+	}
+	// 2,000 symbols drawn: each of the 32 shows up about 62 times; one
+	// missing means the draw never reaches part of the alphabet.
+	if len(seen) != len(alphabet) {
+		t.Fatalf("codes use %d distinct symbols, want all %d: %v", len(seen), len(alphabet), seen)
 	}
 }

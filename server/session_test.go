@@ -147,7 +147,7 @@ func TestRoomsListingAndPrivateRooms(t *testing.T) {
 	b := dial(t, ts.addr)
 	b.hello()
 	priv := b.joinWith(&skirmishv1.Join{Mode: "movers", Private: true, Capacity: 4, TickRate: 20}).GetWelcome()
-	if priv == nil || len(priv.Room) != 6 || priv.Capacity != 4 || priv.TickRate != 20 {
+	if priv == nil || len(priv.Room) != game.RoomCodeLen || priv.Capacity != 4 || priv.TickRate != 20 {
 		t.Fatalf("private room welcome %v", priv)
 	}
 	resp, err := http.Get("http://" + ts.addr + "/rooms")

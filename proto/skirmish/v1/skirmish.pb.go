@@ -419,7 +419,7 @@ type Join struct {
 	// Room to join. Empty means quick-match into a public room of the mode
 	// (unless private is set). A room that does not exist yet is created.
 	Room string `protobuf:"bytes,3,opt,name=room,proto3" json:"room,omitempty"`
-	// Create a new private room with a short random code (returned in
+	// Create a new private room with a random 10-character code (returned in
 	// Welcome.room) instead of quick-matching. Ignored when room is set.
 	Private bool `protobuf:"varint,4,opt,name=private,proto3" json:"private,omitempty"`
 	// Watch instead of play: snapshots, no entity, no inputs.

@@ -131,7 +131,7 @@ export type Join = Message<"skirmish.v1.Join"> & {
   room: string;
 
   /**
-   * Create a new private room with a short random code (returned in
+   * Create a new private room with a random 10-character code (returned in
    * Welcome.room) instead of quick-matching. Ignored when room is set.
    *
    * @generated from field: bool private = 4;
