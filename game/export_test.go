@@ -15,3 +15,10 @@ func LockRoomForTest(r *Room) (unlock func()) {
 	r.mu.Lock()
 	return r.mu.Unlock
 }
+
+// AsleepForTest reports whether r's loop sleeps (empty, not ticking).
+func AsleepForTest(r *Room) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.asleep
+}

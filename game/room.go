@@ -45,7 +45,7 @@ type RoomConfig struct {
 	// Broadcaster delivers snapshots to the members.
 	Broadcaster Broadcaster
 	// IdleTimeout closes the room once it has been empty this long; zero
-	// keeps it open until Close.
+	// keeps it open until Close. An empty room does not tick either way.
 	IdleTimeout time.Duration
 	// ViewRange turns interest management on: each player receives only
 	// the entities within about this many world units (the 3×3 block of
@@ -88,6 +88,9 @@ type RoomStats struct {
 //     leaves and resumes, then inputs), advances the mode and broadcasts
 //     the snapshots. The mode and the fields marked "loop" belong to the
 //     loop goroutine alone and need no lock.
+//   - A room without members does not tick: its loop sleeps until a join
+//     wakes it, and starts its schedule afresh then (the ticks it slept
+//     through are not run, and not counted as skipped).
 //   - The loop ends on Close, after IdleTimeout of emptiness, or on a panic
 //     inside a tick, which marks the room failed. Then OnClose runs, the
 //     members of a failed room are dropped (DropRoomFailed), and Done is
@@ -105,20 +108,23 @@ type Room struct {
 	byID     map[uint32]*member // joined and not left
 	commands []command          // bounded: at most one join and one leave per member
 	closed   bool
+	// asleep: the room is empty and its loop waits on wake instead of
+	// ticking; the next command wakes it.
+	asleep bool
 
 	// loop
-	tick       uint32
-	members    []*member // ascending id
-	history    history
-	grid       grid
-	views      viewCache
-	audience   []audience
-	receivers  []Receiver
-	enc        wire.SnapshotEncoder
-	msg        []byte
-	emptySince time.Time
-	countBuf   []int
-	public     bool // listed for quick-match; set before Run
+	tick      uint32
+	members   []*member // ascending id
+	history   history
+	grid      grid
+	views     viewCache
+	audience  []audience
+	receivers []Receiver
+	enc       wire.SnapshotEncoder
+	msg       []byte
+	countBuf  []int
+	public    bool   // listed for quick-match; set before Run
+	owner     string // JoinRequest.Owner of the join that opened it; set before Run
 
 	ticks, overruns, skipped atomic.Uint64
 	inputsDropped            atomic.Uint64
@@ -128,6 +134,7 @@ type Room struct {
 	failed                   atomic.Bool // the loop ended on a panic
 
 	stop      chan struct{}
+	wake      chan struct{} // one token per sleep, sent by pushLocked
 	done      chan struct{}
 	closeOnce sync.Once
 }
@@ -185,6 +192,7 @@ func NewRoom(cfg RoomConfig) *Room {
 		period: time.Second / time.Duration(cfg.TickRate),
 		byID:   make(map[uint32]*member),
 		stop:   make(chan struct{}),
+		wake:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
 	}
 	r.log = cfg.Logger.With("room", cfg.ID)
@@ -253,7 +261,7 @@ func (r *Room) join(peer Peer, name string, spectator bool) (uint32, error) {
 	}
 	m := &member{id: r.ids.Next(), name: name, spectator: spectator, owner: peer, peer: peer}
 	r.byID[m.id] = m
-	r.commands = append(r.commands, command{kind: cmdJoin, m: m})
+	r.pushLocked(command{kind: cmdJoin, m: m})
 	if !spectator {
 		r.players.Add(1)
 	}
@@ -271,10 +279,20 @@ func (r *Room) Leave(id uint32) {
 	r.removeLocked(m)
 }
 
+// pushLocked queues a command for the next tick and wakes a sleeping
+// loop; r.mu must be held.
+func (r *Room) pushLocked(c command) {
+	r.commands = append(r.commands, c)
+	if r.asleep {
+		r.asleep = false
+		r.wake <- struct{}{} // never blocks: one token per sleep
+	}
+}
+
 // removeLocked forgets a member; r.mu must be held.
 func (r *Room) removeLocked(m *member) {
 	delete(r.byID, m.id)
-	r.commands = append(r.commands, command{kind: cmdLeave, m: m})
+	r.pushLocked(command{kind: cmdLeave, m: m})
 	if !m.spectator {
 		r.players.Add(-1)
 	}

@@ -46,7 +46,7 @@ func (r *Room) Disconnect(id uint32, peer Peer) {
 		return
 	}
 	m.owner = nil
-	r.commands = append(r.commands, command{kind: cmdAway, m: m})
+	r.pushLocked(command{kind: cmdAway, m: m})
 }
 
 // Resume gives player id back to a new connection. gen is the generation
@@ -68,7 +68,7 @@ func (r *Room) Resume(id, gen uint32, peer Peer) error {
 	}
 	m.gen++
 	m.owner = peer
-	r.commands = append(r.commands, command{kind: cmdResume, m: m, peer: peer})
+	r.pushLocked(command{kind: cmdResume, m: m, peer: peer})
 	return nil
 }
 

@@ -149,6 +149,8 @@ func joinErrorCode(err error) skirmishv1.ErrorCode {
 		return skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE
 	case errors.Is(err, game.ErrRoomClosed), errors.Is(err, game.ErrHubClosed):
 		return skirmishv1.ErrorCode_ERROR_CODE_ROOM_CLOSED
+	case errors.Is(err, game.ErrTooManyRooms):
+		return skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS
 	}
 	return skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST
 }

@@ -193,3 +193,27 @@ func TestRoomPanicClosesItsPlayersOnly(t *testing.T) {
 		t.Fatalf("rooms_failed %d, want 1", st.RoomsFailed)
 	}
 }
+
+// TestTooManyRooms: a join that would open a room past the hub's limit
+// answers ERROR_CODE_TOO_MANY_ROOMS and leaves the connection open; joins
+// of existing rooms go on.
+func TestTooManyRooms(t *testing.T) {
+	ts := startServerWith(t, server.Config{}, game.HubConfig{MaxRooms: 1})
+	a := dial(t, ts.addr)
+	a.hello()
+	a.join("a", "movers", "only")
+	b := dial(t, ts.addr)
+	b.hello()
+	for _, j := range []*skirmishv1.Join{{Mode: "movers", Room: "second"}, {Mode: "movers", Private: true}} {
+		e := b.joinWith(j).GetError()
+		if e == nil || e.Code != skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS {
+			t.Fatalf("join %v past the room limit answered %v, want ERROR_CODE_TOO_MANY_ROOMS", j, e)
+		}
+	}
+	if w := b.join("b", "movers", "only"); w.Room != "only" {
+		t.Fatalf("joined %q, want the existing room", w.Room)
+	}
+	if s := ts.hub.Stats(); s.Rooms != 1 || s.RoomsRefused != 2 {
+		t.Fatalf("hub stats %+v, want 1 room and 2 refused", s)
+	}
+}

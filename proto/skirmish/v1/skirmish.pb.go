@@ -155,6 +155,10 @@ const (
 	// The session was resumed on another connection; this one is closed
 	// (4001).
 	ErrorCode_ERROR_CODE_SESSION_TAKEN_OVER ErrorCode = 12
+	// The Join would open a room, and the server already holds its most
+	// rooms, or the client's address has its most rooms open. Join an
+	// existing room, or try again later; the connection stays open.
+	ErrorCode_ERROR_CODE_TOO_MANY_ROOMS ErrorCode = 14
 )
 
 // Enum value maps for ErrorCode.
@@ -173,6 +177,7 @@ var (
 		10: "ERROR_CODE_ROOM_FAILED",
 		11: "ERROR_CODE_SPECTATOR",
 		12: "ERROR_CODE_SESSION_TAKEN_OVER",
+		14: "ERROR_CODE_TOO_MANY_ROOMS",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":        0,
@@ -188,6 +193,7 @@ var (
 		"ERROR_CODE_ROOM_FAILED":        10,
 		"ERROR_CODE_SPECTATOR":          11,
 		"ERROR_CODE_SESSION_TAKEN_OVER": 12,
+		"ERROR_CODE_TOO_MANY_ROOMS":     14,
 	}
 )
 
@@ -424,9 +430,10 @@ type Join struct {
 	Private bool `protobuf:"varint,4,opt,name=private,proto3" json:"private,omitempty"`
 	// Watch instead of play: snapshots, no entity, no inputs.
 	Spectate bool `protobuf:"varint,5,opt,name=spectate,proto3" json:"spectate,omitempty"`
-	// For a room this Join creates: players it holds (0: the mode's default,
-	// at most the mode's maximum) and ticks per second (0: the server's
-	// default, 1 to 120). Ignored when the room exists.
+	// For a private or named room this Join creates: players it holds (0:
+	// the mode's default, at most the mode's maximum) and ticks per second
+	// (0: the server's default, 1 to 120). Ignored when the room exists, and
+	// by quick-match (public rooms have the mode's shape).
 	Capacity uint32 `protobuf:"varint,6,opt,name=capacity,proto3" json:"capacity,omitempty"`
 	TickRate uint32 `protobuf:"varint,7,opt,name=tick_rate,json=tickRate,proto3" json:"tick_rate,omitempty"`
 	// Resume a session: the token from the last Welcome. Within the grace
@@ -1557,7 +1564,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x17ENTITY_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENTITY_KIND_PLAYER\x10\x01\x12\x1a\n" +
 	"\x16ENTITY_KIND_PROJECTILE\x10\x02\x12\x16\n" +
-	"\x12ENTITY_KIND_PICKUP\x10\x03*\xfd\x02\n" +
+	"\x12ENTITY_KIND_PICKUP\x10\x03*\x9c\x03\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x17\n" +
@@ -1572,7 +1579,8 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x16ERROR_CODE_ROOM_FAILED\x10\n" +
 	"\x12\x18\n" +
 	"\x14ERROR_CODE_SPECTATOR\x10\v\x12!\n" +
-	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\fB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
+	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\f\x12\x1d\n" +
+	"\x19ERROR_CODE_TOO_MANY_ROOMS\x10\x0eB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
 
 var (
 	file_skirmish_v1_skirmish_proto_rawDescOnce sync.Once
