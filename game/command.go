@@ -116,9 +116,9 @@ func (r *Room) welcome(m *member) []byte {
 		wm.PlayerId = 0
 	} else if r.cfg.Sessions != nil {
 		r.mu.Lock()
-		gen := m.gen
+		secret := m.secret
 		r.mu.Unlock()
-		wm.SessionToken = r.cfg.Sessions.Issue(r.cfg.ID, m.id, gen)
+		wm.SessionToken = r.cfg.Sessions.Issue(Session{Room: r.cfg.ID, Incarnation: r.incarnation, Player: m.id, Secret: secret})
 		wm.ResumeGraceMs = uint32(r.cfg.ResumeGrace.Milliseconds())
 	}
 	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Welcome{Welcome: wm}})

@@ -136,16 +136,17 @@ func TestHubUnlistedRoomsCloseSoonPublicOnesLinger(t *testing.T) {
 	pub := mustHubJoin(t, h, "", "")
 	named := mustHubJoin(t, h, "", "named")
 	// The public room empties first: its idle time starts before theirs.
-	pub.room.Leave(pub.id)
+	pub.leave()
 	waitFor(t, "the public room to fall asleep", func() bool { return game.AsleepForTest(pub.room) })
 	// Nobody joined this one: its only player left before the first tick
 	// (or right after).
-	never, id, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Private: true})
+	p := &fakePeer{}
+	never, id, err := h.JoinWith(p, game.JoinRequest{Private: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	never.Leave(id)
-	named.room.Leave(named.id)
+	never.Leave(id, p)
+	named.leave()
 	for _, r := range []*game.Room{never, named.room} {
 		select {
 		case <-r.Done():
@@ -182,7 +183,7 @@ func TestRoomSleepsWhileEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "Welcome", func() bool { return p.count() >= 1 })
-	sleeper.Leave(id)
+	sleeper.Leave(id, p)
 	waitFor(t, "the emptied room to fall asleep", func() bool { return game.AsleepForTest(sleeper) })
 	before := sleeper.Stats()
 
@@ -212,11 +213,12 @@ func TestHubRoomLogsAreDebug(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	h := limitedHub(t, game.HubConfig{IdleTimeout: time.Millisecond, Logger: log})
 	for range 5 {
-		r, id, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Private: true})
+		p := &fakePeer{}
+		r, id, err := h.JoinWith(p, game.JoinRequest{Private: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Leave(id)
+		r.Leave(id, p)
 	}
 	waitFor(t, "the rooms to close", func() bool { return h.Stats().RoomsClosed == 5 })
 	h.Close()

@@ -38,18 +38,23 @@ func newHub(t *testing.T, moversCap int, idle time.Duration) *game.Hub {
 type hubJoin struct {
 	room *game.Room
 	id   uint32
+	peer *fakePeer
 }
+
+// leave leaves the room as the player's connection.
+func (j hubJoin) leave() { j.room.Leave(j.id, j.peer) }
 
 func mustHubJoin(t *testing.T, h *game.Hub, mode, roomID string) hubJoin {
 	t.Helper()
-	r, id, err := h.JoinWith(&fakePeer{name: "p"}, game.JoinRequest{Name: "p", Mode: mode, Room: roomID})
+	p := &fakePeer{name: "p"}
+	r, id, err := h.JoinWith(p, game.JoinRequest{Name: "p", Mode: mode, Room: roomID})
 	if err != nil {
 		t.Fatalf("Join(mode %q, room %q): %v", mode, roomID, err)
 	}
 	if r == nil || id == 0 {
 		t.Fatalf("Join(mode %q, room %q) = %v, %d", mode, roomID, r, id)
 	}
-	return hubJoin{r, id}
+	return hubJoin{r, id, p}
 }
 
 func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
@@ -96,8 +101,8 @@ func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
 
 	// A place freed in the first room: quick-match prefers the fullest room
 	// with space (first: 2/3) over the emptier one (third: 1/3).
-	first.Leave(js[0].id)
-	third.Leave(js[6].id)
+	js[0].leave()
+	js[6].leave()
 	if j := mustHubJoin(t, h, movers.Name, ""); j.room != first {
 		t.Errorf("join went to %q (%d players), want the fullest room with space %q",
 			j.room.ID(), j.room.Stats().Players, first.ID())
@@ -217,7 +222,7 @@ func TestHubIdleRoomCloses(t *testing.T) {
 	if s := h.Stats(); s.Rooms != 2 {
 		t.Fatalf("Stats().Rooms = %d, want 2", s.Rooms)
 	}
-	idle.room.Leave(idle.id)
+	idle.leave()
 
 	waitFor(t, "the empty room to close and leave Stats", func() bool { return h.Stats().Rooms == 1 })
 	select {

@@ -103,6 +103,9 @@ type Room struct {
 	ids    IDs
 	period time.Duration
 	log    *slog.Logger
+	// incarnation tells this room from earlier ones of the same name in
+	// session tokens.
+	incarnation uint64
 
 	mu       sync.Mutex
 	byID     map[uint32]*member // joined and not left
@@ -147,11 +150,10 @@ type member struct {
 	name      string
 	spectator bool
 
-	// session: the connection that owns the player now, and the generation
-	// of its newest session token (a token of another generation cannot
-	// resume).
-	owner Peer
-	gen   uint32
+	// session: the connection that owns the player now (only its inputs
+	// and leave count), and the secret of its newest session token.
+	owner  Peer
+	secret [SessionSecretSize]byte
 
 	// inbox
 	queue [MaxQueuedInputs]wire.Input
@@ -188,12 +190,13 @@ func NewRoom(cfg RoomConfig) *Room {
 		cfg.ResumeGrace = DefaultResumeGrace
 	}
 	r := &Room{
-		cfg:    cfg,
-		period: time.Second / time.Duration(cfg.TickRate),
-		byID:   make(map[uint32]*member),
-		stop:   make(chan struct{}),
-		wake:   make(chan struct{}, 1),
-		done:   make(chan struct{}),
+		cfg:         cfg,
+		period:      time.Second / time.Duration(cfg.TickRate),
+		incarnation: newIncarnation(),
+		byID:        make(map[uint32]*member),
+		stop:        make(chan struct{}),
+		wake:        make(chan struct{}, 1),
+		done:        make(chan struct{}),
 	}
 	r.log = cfg.Logger.With("room", cfg.ID)
 	r.enc.TickRate = cfg.TickRate
@@ -250,6 +253,10 @@ func (r *Room) JoinSpectator(peer Peer) (uint32, error) {
 }
 
 func (r *Room) join(peer Peer, name string, spectator bool) (uint32, error) {
+	var secret [SessionSecretSize]byte
+	if !spectator && r.cfg.Sessions != nil {
+		secret = newSessionSecret()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -259,7 +266,7 @@ func (r *Room) join(peer Peer, name string, spectator bool) (uint32, error) {
 	if !spectator && players >= r.cfg.Capacity || spectator && len(r.byID)-players >= MaxSpectators {
 		return 0, ErrRoomFull
 	}
-	m := &member{id: r.ids.Next(), name: name, spectator: spectator, owner: peer, peer: peer}
+	m := &member{id: r.ids.Next(), name: name, spectator: spectator, owner: peer, peer: peer, secret: secret}
 	r.byID[m.id] = m
 	r.pushLocked(command{kind: cmdJoin, m: m})
 	if !spectator {
@@ -268,12 +275,14 @@ func (r *Room) join(peer Peer, name string, spectator bool) (uint32, error) {
 	return m.id, nil
 }
 
-// Leave removes a player; unknown ids are ignored.
-func (r *Room) Leave(id uint32) {
+// Leave removes a player at the request of its connection, peer. Unknown
+// ids, and peers that no longer own the player (it was resumed
+// elsewhere), are ignored.
+func (r *Room) Leave(id uint32, peer Peer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, ok := r.byID[id]
-	if !ok {
+	if !ok || peer == nil || m.owner != peer {
 		return
 	}
 	r.removeLocked(m)
@@ -298,15 +307,16 @@ func (r *Room) removeLocked(m *member) {
 	}
 }
 
-// Input queues one input of a player for the next tick. It reports false
-// when the player is not in the room.
-func (r *Room) Input(id uint32, in wire.Input) bool {
+// Input queues one input of a player, sent on its connection peer, for
+// the next tick. It reports false when the player is not in the room, or
+// peer no longer owns it (it was resumed on another connection).
+func (r *Room) Input(id uint32, peer Peer, in wire.Input) bool {
 	in.DX = ClampAxis(in.DX)
 	in.DY = ClampAxis(in.DY)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, ok := r.byID[id]
-	if !ok || m.spectator {
+	if !ok || m.spectator || peer == nil || m.owner != peer {
 		return false
 	}
 	if m.n == len(m.queue) {

@@ -121,10 +121,12 @@ func (c *Conn) onResume(token string) {
 	}
 	c.srv.stats.resumeErrors.Add(1)
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
-	if errors.Is(err, ErrTokenExpired) || errors.Is(err, game.ErrSessionGone) {
+	if errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
-	c.srv.log.Info("resume refused", "remote", c.remote, "err", err)
+	// Any client can send bad tokens at will: Debug only (counted in
+	// resume_errors).
+	c.srv.log.Debug("resume refused", "remote", c.remote, "err", err)
 	c.sendError(code, err.Error())
 }
 
@@ -164,7 +166,7 @@ func (c *Conn) onInput(in wire.Input) {
 		c.warnedInput = true
 	}
 	c.mu.Unlock()
-	if room != nil && !spectator && room.Input(id, in) {
+	if room != nil && !spectator && room.Input(id, c, in) {
 		return
 	}
 	if !hello {

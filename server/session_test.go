@@ -217,3 +217,50 @@ func TestTooManyRooms(t *testing.T) {
 		t.Fatalf("hub stats %+v, want 1 room and 2 refused", s)
 	}
 }
+
+// TestResumeRefusesTokenOfEarlierRoom: a named room that closed and was
+// opened again has the same name and hands out the same player ids. The
+// token of the earlier room's player must not resume (and so kick) the
+// new room's player with that id.
+func TestResumeRefusesTokenOfEarlierRoom(t *testing.T) {
+	ts := startServerWith(t, server.Config{}, game.HubConfig{IdleTimeout: 10 * time.Millisecond})
+	a := dial(t, ts.addr)
+	a.hello()
+	wa := a.join("a", "movers", "friday")
+	a.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Leave{Leave: &skirmishv1.Leave{}}})
+	deadline := time.Now().Add(10 * time.Second)
+	for ts.hub.Stats().RoomsClosed == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the emptied room did not close")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	b := dial(t, ts.addr)
+	b.hello()
+	wb := b.join("b", "movers", "friday")
+	if wb.PlayerId != wa.PlayerId {
+		t.Fatalf("the new friday gave player id %d, the old one %d; the test needs the same id", wb.PlayerId, wa.PlayerId)
+	}
+	c := dial(t, ts.addr)
+	c.hello()
+	e := c.joinWith(&skirmishv1.Join{ResumeToken: wa.SessionToken}).GetError()
+	if e == nil || e.Code != skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID {
+		t.Fatalf("resume with the earlier room's token answered %v, want ERROR_CODE_SESSION_INVALID", e)
+	}
+	// b still plays: snapshots keep coming, no error, no close.
+	var last uint32
+	for range 3 {
+		m := b.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool {
+			if e := m.GetError(); e != nil {
+				t.Fatalf("b got %v", e)
+			}
+			return m.GetSnapshot() != nil
+		})
+		if tick := m.GetSnapshot().Tick; tick <= last {
+			t.Fatalf("b's ticks stopped at %d", tick)
+		} else {
+			last = tick
+		}
+	}
+}

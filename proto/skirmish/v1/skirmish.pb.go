@@ -143,10 +143,11 @@ const (
 	ErrorCode_ERROR_CODE_INTERNAL     ErrorCode = 6
 	ErrorCode_ERROR_CODE_ROOM_CLOSED  ErrorCode = 7
 	// The resume token is not one this server signed, or was already used,
-	// or its player is gone.
+	// or belongs to an earlier room of the same name or an earlier player
+	// with the same id.
 	ErrorCode_ERROR_CODE_SESSION_INVALID ErrorCode = 8
-	// The resume token expired, or the grace period after the disconnect
-	// passed.
+	// The token's player is gone: it left, the grace period after the
+	// disconnect passed, or its room closed.
 	ErrorCode_ERROR_CODE_SESSION_EXPIRED ErrorCode = 9
 	// The room ended on an internal error; the connection is closed (1011).
 	ErrorCode_ERROR_CODE_ROOM_FAILED ErrorCode = 10
@@ -949,7 +950,8 @@ type Welcome struct {
 	// Positions in snapshots are world units multiplied by position_scale.
 	PositionScale uint32 `protobuf:"varint,8,opt,name=position_scale,json=positionScale,proto3" json:"position_scale,omitempty"`
 	// Token to resume this session after a disconnect (Join.resume_token).
-	// Each Welcome carries a new one; a token works once.
+	// Each Welcome carries a new one; a token works once, and only while the
+	// player is in the room (it has no expiry of its own).
 	SessionToken string `protobuf:"bytes,9,opt,name=session_token,json=sessionToken,proto3" json:"session_token,omitempty"`
 	// How long after a disconnect the player waits in the room for a resume.
 	ResumeGraceMs uint32 `protobuf:"varint,10,opt,name=resume_grace_ms,json=resumeGraceMs,proto3" json:"resume_grace_ms,omitempty"`

@@ -431,7 +431,8 @@ export type Welcome = Message<"skirmish.v1.Welcome"> & {
 
   /**
    * Token to resume this session after a disconnect (Join.resume_token).
-   * Each Welcome carries a new one; a token works once.
+   * Each Welcome carries a new one; a token works once, and only while the
+   * player is in the room (it has no expiry of its own).
    *
    * @generated from field: string session_token = 9;
    */
@@ -791,15 +792,16 @@ export enum ErrorCode {
 
   /**
    * The resume token is not one this server signed, or was already used,
-   * or its player is gone.
+   * or belongs to an earlier room of the same name or an earlier player
+   * with the same id.
    *
    * @generated from enum value: ERROR_CODE_SESSION_INVALID = 8;
    */
   SESSION_INVALID = 8,
 
   /**
-   * The resume token expired, or the grace period after the disconnect
-   * passed.
+   * The token's player is gone: it left, the grace period after the
+   * disconnect passed, or its room closed.
    *
    * @generated from enum value: ERROR_CODE_SESSION_EXPIRED = 9;
    */
