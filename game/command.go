@@ -50,6 +50,7 @@ func (r *Room) applyCommands() {
 			}
 			i, _ := slices.BinarySearchFunc(r.members, c.m.id, func(m *member, id uint32) int { return int(m.id) - int(id) })
 			r.members = slices.Insert(r.members, i, c.m)
+			c.m.since = r.tick
 			welcome = append(welcome, c.m)
 		case cmdLeave:
 			if !c.m.spectator {
@@ -70,7 +71,7 @@ func (r *Room) applyCommands() {
 			}
 			c.m.peer, c.m.awayTick = c.peer, 0
 			c.m.ackTick = 0 // the new connection has no baseline
-			c.m.resumeTick = r.tick
+			c.m.since = r.tick
 			c.m.resumed = true
 			welcome = append(welcome, c.m)
 		}

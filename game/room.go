@@ -151,9 +151,11 @@ type member struct {
 	spectator bool
 
 	// session: the connection that owns the player now (only its inputs
-	// and leave count), and the secret of its newest session token.
+	// and leave count), the secret of its newest session token, and the
+	// round trip the server measured on that connection (0: not yet).
 	owner  Peer
 	secret [SessionSecretSize]byte
+	rtt    time.Duration
 
 	// inbox
 	queue [MaxQueuedInputs]wire.Input
@@ -163,14 +165,17 @@ type member struct {
 	peer     Peer   // where snapshots go; nil while away
 	awayTick uint32 // tick of the disconnect, while away
 	resumed  bool   // greet with Welcome.resumed at this tick
-	// resumeTick is the tick of the last resume: older acks came from the
-	// previous connection.
-	resumeTick uint32
-	lastSeq    uint32
-	ackTick    uint32             // newest snapshot tick the client has acknowledged
-	cell       cell               // interest-management cell the player is in
-	cells      [historyTicks]cell // cell at each kept tick, for baselines
-	batch      [MaxQueuedInputs]wire.Input
+	// since is the first tick of the current connection (the join or the
+	// last resume): older acks name ticks it never received.
+	since   uint32
+	lastSeq uint32
+	ackTick uint32 // newest snapshot tick the client has acknowledged
+	// maxLag is how many ticks back the measured round trip lets the
+	// player's shots be judged; 0 while unmeasured (no cap here).
+	maxLag uint32
+	cell   cell               // interest-management cell the player is in
+	cells  [historyTicks]cell // cell at each kept tick, for baselines
+	batch  [MaxQueuedInputs]wire.Input
 }
 
 // NewRoom creates a room. Call Run (usually in its own goroutine) to start

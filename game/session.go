@@ -115,8 +115,23 @@ func (r *Room) Resume(s Session, peer Peer) error {
 	}
 	m.secret = fresh
 	m.owner = peer
+	m.rtt = 0 // not measured on the new connection yet
 	r.pushLocked(command{kind: cmdResume, m: m, peer: peer})
 	return nil
+}
+
+// SetRTT records the round trip the server measured on the connection of
+// player id (the server calls it every few seconds from its WebSocket
+// ping and pong). It caps how far back the player's inputs are judged
+// (lag compensation): at most ceil(rtt/period)+1 ticks. Until the first
+// measurement, and after a resume until the next one, only the mode's own
+// cap applies. Unknown ids and spectators are ignored.
+func (r *Room) SetRTT(id uint32, rtt time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m, ok := r.byID[id]; ok && !m.spectator {
+		m.rtt = rtt
+	}
 }
 
 // expireAway removes players whose grace period has passed.

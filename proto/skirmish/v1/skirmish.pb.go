@@ -586,7 +586,8 @@ type Input struct {
 	// The newest snapshot tick the client has reconstructed (0 if none yet);
 	// the server uses it as the baseline for delta snapshots, and the arena
 	// judges this input's shots against the world of that tick (lag
-	// compensation, at most 200 ms back).
+	// compensation, at most 200 ms back, and no further than the round trip
+	// the server measured allows).
 	AckTick       uint32 `protobuf:"varint,6,opt,name=ack_tick,json=ackTick,proto3" json:"ack_tick,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -238,7 +238,8 @@ export type Input = Message<"skirmish.v1.Input"> & {
    * The newest snapshot tick the client has reconstructed (0 if none yet);
    * the server uses it as the baseline for delta snapshots, and the arena
    * judges this input's shots against the world of that tick (lag
-   * compensation, at most 200 ms back).
+   * compensation, at most 200 ms back, and no further than the round trip
+   * the server measured allows).
    *
    * @generated from field: uint32 ack_tick = 6;
    */
