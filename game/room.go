@@ -165,6 +165,9 @@ type member struct {
 	peer     Peer   // where snapshots go; nil while away
 	awayTick uint32 // tick of the disconnect, while away
 	resumed  bool   // greet with Welcome.resumed at this tick
+	// greetedAt is the tick of the last Welcome and full Roster: that
+	// tick's RosterUpdate is not for it.
+	greetedAt uint32
 	// since is the first tick of the current connection (the join or the
 	// last resume): older acks name ticks it never received.
 	since   uint32

@@ -52,8 +52,10 @@ func sessionOf(t *testing.T, token string) game.Session {
 	return s
 }
 
-func hasRoster(msgs []*skirmishv1.ServerMessage) bool {
-	return slices.ContainsFunc(msgs, func(m *skirmishv1.ServerMessage) bool { return m.GetRoster() != nil })
+// hasRosterChange reports whether msgs tell of a roster change: a
+// RosterUpdate, or a Roster (which only a Welcome brings).
+func hasRosterChange(msgs []*skirmishv1.ServerMessage) bool {
+	return slices.ContainsFunc(msgs, func(m *skirmishv1.ServerMessage) bool { return m.GetRoster() != nil || m.GetRosterUpdate() != nil })
 }
 
 func TestResumeKeepsThePlayer(t *testing.T) {
@@ -88,7 +90,7 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	if e := mustEntity(t, r.entities(), id); e.X != x0 || e.VX != 0 {
 		t.Fatalf("away player still moving: x %d -> %d, vx %d", x0, e.X, e.VX)
 	}
-	if msgs := bob.take(t); hasRoster(msgs) {
+	if msgs := bob.take(t); hasRosterChange(msgs) {
 		t.Fatal("bob saw a roster change when alice dropped")
 	}
 	if n := alice.count(); n != 0 {
@@ -120,7 +122,7 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	if after.Score < before.Score || after.X < before.X {
 		t.Fatalf("resumed entity %+v, before the drop %+v", after, before)
 	}
-	if msgs := bob.take(t); hasRoster(msgs) {
+	if msgs := bob.take(t); hasRosterChange(msgs) {
 		t.Fatal("bob saw a roster change when alice resumed")
 	}
 	// The used token cannot resume again.
@@ -182,6 +184,7 @@ func TestAwayPlayerLeavesAfterGrace(t *testing.T) {
 	id := r.join(t, alice)
 	r.join(t, bob)
 	r.Step()
+	bob.take(t)
 	r.Disconnect(id, alice)
 	for range 6 { // 100 ms at 30 Hz is 3 ticks; the removal applies a tick later
 		r.Step()
@@ -189,7 +192,9 @@ func TestAwayPlayerLeavesAfterGrace(t *testing.T) {
 	if _, ok := entityByID(r.entities(), id); ok {
 		t.Fatal("player still in the world after the grace period")
 	}
-	if !hasRoster(bob.take(t)) {
+	if i := slices.IndexFunc(bob.take(t), func(m *skirmishv1.ServerMessage) bool {
+		return slices.Equal(m.GetRosterUpdate().GetLeft(), []uint32{id})
+	}); i < 0 {
 		t.Fatal("bob was not told that alice left")
 	}
 	sess := game.Session{Room: "r", Incarnation: sessionOf(t, welcomeOf(t, alice.take(t)).SessionToken).Incarnation, Player: id}

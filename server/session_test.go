@@ -46,7 +46,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	if w2 == nil || w2.PlayerId != w.PlayerId || !w2.Resumed || w2.SessionToken == w.SessionToken {
 		t.Fatalf("resume answered %v", m)
 	}
-	// Bob saw neither a leave nor a join: every roster he got lists both.
+	// Bob saw neither a leave nor a join: no roster change reached him.
 	deadline := time.Now().Add(300 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		m, err := bob.recv(time.Until(deadline))
@@ -55,6 +55,9 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 		}
 		if r := m.GetRoster(); r != nil && len(r.Players) != 2 {
 			t.Fatalf("bob saw roster %v", r)
+		}
+		if u := m.GetRosterUpdate(); u != nil {
+			t.Fatalf("bob saw a roster update %v", u)
 		}
 	}
 	// The player's state survived: the resumed connection's snapshots
