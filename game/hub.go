@@ -20,9 +20,10 @@ const (
 	// two players. Public rooms open only when all others of the mode are
 	// full, so a client cannot make many of them.
 	DefaultPublicRoomIdleTimeout = 30 * time.Second
-	// DefaultMaxRooms bounds the rooms of a hub. At 30 Hz, 2,000 rooms
-	// with players are about what two cores tick; empty rooms sleep and
-	// cost only memory.
+	// DefaultMaxRooms bounds the rooms of a hub. An empty room sleeps and
+	// costs about 13 KB (its goroutine's stack and its world), so a hub
+	// full of empty rooms costs ~26 MB and no CPU; and 2,000 rooms seat
+	// ten players each of a server's 19,500 default connections.
 	DefaultMaxRooms = 2000
 	// DefaultMaxRoomsPerOwner bounds the live rooms opened by one owner
 	// (one IP address, or one IPv6 /64): a few private rooms for a

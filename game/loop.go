@@ -52,7 +52,7 @@ func (r *Room) loop() error {
 				return err
 			}
 		}
-		if r.settle() {
+		if len(r.members) == 0 && r.settle() {
 			if !r.sleep() {
 				return nil
 			}

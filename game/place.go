@@ -213,8 +213,8 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 	return r, nil
 }
 
-// roomAllowed reports whether owner may open one more room. h.mu must be
-// held.
+// roomAllowed returns an ErrTooManyRooms when opening one more room
+// would pass MaxRooms, or MaxRoomsPerOwner for owner. h.mu must be held.
 func (h *Hub) roomAllowed(owner string) error {
 	if limit := h.cfg.MaxRooms; limit > 0 && h.running >= limit {
 		return fmt.Errorf("%w: the server holds its most rooms (%d); join an existing one", ErrTooManyRooms, limit)

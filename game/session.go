@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -90,8 +91,9 @@ func (r *Room) Disconnect(id uint32, peer Peer) {
 
 // Resume gives the player of session s back to a new connection. Only a
 // session of this incarnation of the room, with the player's current
-// secret, resumes it (else ErrSessionInvalid); the player gets a new
-// secret, which the next Welcome carries in a new token.
+// secret, resumes it (else ErrSessionInvalid; ErrSessionGone when the
+// player left or the room closed); the player gets a new secret, which
+// the next Welcome carries in a new token.
 //
 // From the moment Resume returns, peer owns the player: the old
 // connection's inputs and leave are refused, and at the next tick it is
@@ -101,7 +103,7 @@ func (r *Room) Resume(s Session, peer Peer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return ErrRoomClosed
+		return fmt.Errorf("%w: %w", ErrSessionGone, ErrRoomClosed)
 	}
 	if s.Room != r.cfg.ID || s.Incarnation != r.incarnation {
 		return ErrSessionInvalid

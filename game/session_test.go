@@ -140,6 +140,12 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	if !got {
 		t.Fatal("resumed player stopped receiving snapshots after a stale disconnect")
 	}
+	// Once the room has closed, even the current token finds the session
+	// gone.
+	r.Close()
+	if err := r.Resume(sessionOf(t, w.SessionToken), &fakePeer{}); !errors.Is(err, game.ErrSessionGone) {
+		t.Fatalf("resume in a closed room: %v, want ErrSessionGone", err)
+	}
 }
 
 // TestResumeTakesOverALiveConnection: resuming while the old connection
