@@ -32,6 +32,8 @@ func (m *worldRecorder) AppendEntities(dst []wire.Entity) []wire.Entity {
 // acknowledgements, and who rebuilds the world from what arrives.
 type lossyClient struct {
 	id      uint32
+	peer    game.Peer
+	refPeer game.Peer           // the same player in the reference room
 	inbox   map[uint32][][]byte // tick it arrives at → snapshots
 	worlds  map[uint32][]wire.Entity
 	newest  uint32
@@ -144,7 +146,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 					t.Fatalf("reference room gave id %d (%v), want %d", rid, err, id)
 				}
 				ref.ids[q] = id
-				c := &lossyClient{id: id, inbox: map[uint32][][]byte{}, worlds: map[uint32][]wire.Entity{}}
+				c := &lossyClient{id: id, peer: p, refPeer: q, inbox: map[uint32][][]byte{}, worlds: map[uint32][]wire.Entity{}}
 				rb.clients[p] = c
 				clients = append(clients, c)
 			}
@@ -159,8 +161,8 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 					}
 					in := wire.Input{Seq: seq, DX: float32(r.IntN(3) - 1), DY: float32(r.IntN(3) - 1),
 						Aim: r.Float32() * 6, Buttons: uint32(r.IntN(2)), AckTick: c.newest}
-					room.Input(c.id, in)
-					refRoom.Input(c.id, in)
+					room.Input(c.id, c.peer, in)
+					refRoom.Input(c.id, c.refPeer, in)
 				}
 				room.Step()
 				refRoom.Step()

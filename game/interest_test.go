@@ -48,7 +48,7 @@ func BenchmarkRoomTickPerClient(b *testing.B) {
 					if seq%30 == 0 {
 						in.DX, in.DY = float32(r.IntN(3)-1), float32(r.IntN(3)-1)
 					}
-					room.Input(id, in)
+					room.Input(id, nopPeer{}, in)
 				}
 				room.Step()
 			}
@@ -243,7 +243,7 @@ func TestInterestAwayMember(t *testing.T) {
 	pm.at[farID] = [2]float64{2500, 500}  // cell (2, 0)
 	r.Step()
 	r.bc.take()
-	away.take(t)
+	sess := sessionOf(t, welcomeOf(t, away.take(t)).SessionToken)
 	r.Disconnect(awayID, away)
 	r.Step()
 	got := seen(t, r.bc.take())
@@ -260,7 +260,7 @@ func TestInterestAwayMember(t *testing.T) {
 	// The entity is now elsewhere (say the rules moved it): two cells on.
 	pm.at[awayID] = [2]float64{3500, 500} // cell (3, 0)
 	back := &fakePeer{name: "back"}
-	if err := r.Resume(awayID, 0, back); err != nil {
+	if err := r.Resume(sess, back); err != nil {
 		t.Fatal(err)
 	}
 	r.Step()

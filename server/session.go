@@ -121,10 +121,12 @@ func (c *Conn) onResume(token string) {
 	}
 	c.srv.stats.resumeErrors.Add(1)
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
-	if errors.Is(err, ErrTokenExpired) || errors.Is(err, game.ErrSessionGone) {
+	if errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
-	c.srv.log.Info("resume refused", "remote", c.remote, "err", err)
+	// Any client can send bad tokens at will: Debug only (counted in
+	// resume_errors).
+	c.srv.log.Debug("resume refused", "remote", c.remote, "err", err)
 	c.sendError(code, err.Error())
 }
 
@@ -149,6 +151,8 @@ func joinErrorCode(err error) skirmishv1.ErrorCode {
 		return skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE
 	case errors.Is(err, game.ErrRoomClosed), errors.Is(err, game.ErrHubClosed):
 		return skirmishv1.ErrorCode_ERROR_CODE_ROOM_CLOSED
+	case errors.Is(err, game.ErrTooManyRooms):
+		return skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS
 	}
 	return skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST
 }
@@ -162,7 +166,7 @@ func (c *Conn) onInput(in wire.Input) {
 		c.warnedInput = true
 	}
 	c.mu.Unlock()
-	if room != nil && !spectator && room.Input(id, in) {
+	if room != nil && !spectator && room.Input(id, c, in) {
 		return
 	}
 	if !hello {

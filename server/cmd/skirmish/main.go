@@ -52,7 +52,7 @@ func run() error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	sessions, err := server.NewSessions([]byte(*secret), 0)
+	sessions, err := server.NewSessions([]byte(*secret))
 	if err != nil {
 		return err
 	}
