@@ -2,8 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
-	"slices"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
