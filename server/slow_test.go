@@ -11,6 +11,7 @@ import (
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/game/movers"
@@ -120,9 +121,18 @@ func TestSlowClientKickedAtPendingBytesCap(t *testing.T) {
 	slow.join("slow", "crowd", "crowd")
 	waitForStalled(t, ts) // the slow client reads nothing from now on
 	// Each Ping gets a Pong of about 20 bytes, queued behind the snapshot
-	// that did not fit: a dozen pass the cap.
+	// that did not fit: a dozen pass the cap. One write: the server may
+	// close the connection before it has read them all.
+	var pings []byte
 	for i := range 16 {
-		slow.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Ping{Ping: &skirmishv1.Ping{ClientTimeUs: uint64(i)}}})
+		b, err := proto.Marshal(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Ping{Ping: &skirmishv1.Ping{ClientTimeUs: uint64(i)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pings = append(pings, maskedFrame(ws.OpBinary, true, b)...)
+	}
+	if _, err := slow.conn.Write(pings); err != nil {
+		t.Fatal(err)
 	}
 	kickedAsSlow(t, ts, slow)
 	good.snapshotsGoOn()
