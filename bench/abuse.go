@@ -17,6 +17,7 @@ import (
 	"github.com/gobwas/ws"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/skirmishgg/skirmish/bench/measure"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server/wsframe"
@@ -283,7 +284,7 @@ func runAbuseCase(ctx context.Context, u *url.URL, c abuseCase, cfg AbuseConfig)
 		res.Note = "while sending: " + shortErr(err)
 	}
 	observe(conn, br, c.tcpOnly, start, wait, &res)
-	res.WaitedMs = round3(float64(time.Since(start).Microseconds()) / 1000)
+	res.WaitedMs = measure.Round3(float64(time.Since(start).Microseconds()) / 1000)
 	res.AsExpected = c.judge(&res)
 	return res
 }
@@ -371,7 +372,9 @@ func (s *abuseSink) onMessage(op ws.OpCode, p []byte) {
 	}
 }
 
-func sinceMs(t time.Time) float64 { return round3(float64(time.Since(t).Microseconds()) / 1000) }
+func sinceMs(t time.Time) float64 {
+	return measure.Round3(float64(time.Since(t).Microseconds()) / 1000)
+}
 
 // observe reads what the server sends until it closes the connection or
 // wait passes.

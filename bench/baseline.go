@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/skirmishgg/skirmish/bench/diag"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server/wsframe"
@@ -197,7 +198,7 @@ func (l *baseListener) serve(*worker) {
 		case errors.Is(err, unix.EAGAIN):
 			return
 		default:
-			logf("baseline: accept: %v", err)
+			diag.Logf("baseline: accept: %v", err)
 			return
 		}
 	}
@@ -311,11 +312,11 @@ func (s *BaselineServer) Close() {
 			c.close()
 		}
 		if err := s.r.del(s.lfd); err != nil {
-			logf("baseline: %v", err)
+			diag.Logf("baseline: %v", err)
 		}
 		unix.Close(s.lfd)
 		if err := s.r.close(); err != nil {
-			logf("baseline: %v", err)
+			diag.Logf("baseline: %v", err)
 		}
 	})
 }
@@ -446,7 +447,7 @@ func (c *baseConn) close() {
 	c.mu.Unlock()
 	c.joined.Store(false)
 	if err := c.s.r.del(c.fd); err != nil {
-		logf("baseline: %v", err)
+		diag.Logf("baseline: %v", err)
 	}
 	unix.Close(c.fd)
 }
@@ -499,7 +500,7 @@ func (w *baseWorker) onMessage(op ws.OpCode, p []byte) {
 	if reply != nil {
 		frame, err := appendMessageFrame(w.buf[:0], reply, nil)
 		if err != nil {
-			logf("baseline: %v", err)
+			diag.Logf("baseline: %v", err)
 			return
 		}
 		w.buf = frame

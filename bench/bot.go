@@ -3,6 +3,8 @@ package bench
 import (
 	"github.com/gobwas/ws"
 
+	"github.com/skirmishgg/skirmish/bench/diag"
+
 	"errors"
 	"fmt"
 	"sync"
@@ -316,10 +318,10 @@ func (b *Bot) close(bw *botWorker, kind closeKind, cause error) {
 	now := b.e.now()
 	b.closedAt.Store(now)
 	if err := b.e.r.del(b.fd); err != nil {
-		logf("bot %d: %v", b.g, err)
+		diag.Logf("bot %d: %v", b.g, err)
 	}
 	if err := unix.Close(b.fd); err != nil {
-		logf("bot %d: close fd %d: %v", b.g, b.fd, err)
+		diag.Logf("bot %d: close fd %d: %v", b.g, b.fd, err)
 	}
 	b.e.open.Add(-1)
 	b.e.onClosed(bw, b, prev, kind, cause, now)

@@ -9,6 +9,7 @@ import (
 	"github.com/gobwas/ws"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/skirmishgg/skirmish/bench/measure"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
 )
@@ -18,7 +19,7 @@ import (
 // the frameSink of the bot being served.
 type botWorker struct {
 	e     *Engine
-	stats Stats
+	stats measure.Stats
 	enc   encoder
 	msg   skirmishv1.ServerMessage
 	cols  wire.SnapshotColumns // reused by the bots that track snapshots
@@ -36,13 +37,13 @@ func (bw *botWorker) onMessage(op ws.OpCode, p []byte) {
 		bw.onServerMessage(b, p)
 	case ws.OpText:
 		bw.stats.ProtocolErrors++
-		count(&bw.stats.FailReasons, "server sent a text frame")
+		measure.Count(&bw.stats.FailReasons, "server sent a text frame")
 	case ws.OpPing:
 		bw.e.send(b, bw.enc.Control(ws.OpPong, p))
 	case ws.OpPong:
 	case ws.OpClose:
 		code, reason := ws.ParseCloseFrameData(p)
-		count(&bw.stats.CloseCodes, closeCodeName(code))
+		measure.Count(&bw.stats.CloseCodes, closeCodeName(code))
 		reply := code
 		if code.Empty() || code.IsProtocolReserved() {
 			reply = ws.StatusNormalClosure
@@ -121,7 +122,7 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 			return
 		}
 		code := bw.msg.GetError().GetCode()
-		count(&bw.stats.ErrorCodes, code.String())
+		measure.Count(&bw.stats.ErrorCodes, code.String())
 		switch b.getState() {
 		case stHandshake:
 			b.failWith(bw, "handshake refused: "+code.String())
@@ -188,7 +189,7 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s wire.ServerScan, now int64) 
 	// the comparison).
 	if (in || ref) && b.lastSnap != 0 && !b.slow.Load() {
 		if rs := bw.e.refStart.Load(); rs != math.MaxInt64 {
-			bw.stats.recordSecond(int((now-rs)/int64(time.Second)), (now-b.lastSnap)/1000)
+			bw.stats.RecordSecond(int((now-rs)/int64(time.Second)), (now-b.lastSnap)/1000)
 		}
 	}
 	b.lastSnap = now

@@ -10,6 +10,9 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // Child processes: past the per-process fd limit the coordinator re-executes
@@ -38,11 +41,11 @@ func RunHidden() (handled bool, code int) {
 }
 
 type childMsg struct {
-	Type     string    `json:"type"` // progress, ready, stats, listening, error, closed
-	Progress *Progress `json:"progress,omitempty"`
-	Stats    *Stats    `json:"stats,omitempty"`
-	URL      string    `json:"url,omitempty"`
-	Error    string    `json:"error,omitempty"`
+	Type     string         `json:"type"` // progress, ready, stats, listening, error, closed
+	Progress *Progress      `json:"progress,omitempty"`
+	Stats    *measure.Stats `json:"stats,omitempty"`
+	URL      string         `json:"url,omitempty"`
+	Error    string         `json:"error,omitempty"`
 }
 
 type childCmd struct {
@@ -61,7 +64,7 @@ func (w *lineWriter) send(m childMsg) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.enc.Encode(m); err != nil {
-		logf("child: write to parent: %v", err)
+		diag.Logf("child: write to parent: %v", err)
 	}
 }
 
@@ -186,7 +189,7 @@ func (c *childProc) read(stdout io.Reader) {
 		var m childMsg
 		if err := dec.Decode(&m); err != nil {
 			if !errors.Is(err, io.EOF) {
-				logf("child %d: bad output: %v", c.cmd.Process.Pid, err)
+				diag.Logf("child %d: bad output: %v", c.cmd.Process.Pid, err)
 			}
 			return
 		}
@@ -273,6 +276,6 @@ func (c *childProc) stop(grace time.Duration) error {
 
 func (c *childProc) kill() {
 	if err := c.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		logf("child %d: kill: %v", c.cmd.Process.Pid, err)
+		diag.Logf("child %d: kill: %v", c.cmd.Process.Pid, err)
 	}
 }

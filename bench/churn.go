@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // ChurnConfig shapes the churn load: connections open at Rate per second;
@@ -82,15 +84,15 @@ type ServerLevel struct {
 func readLevel(ctx context.Context, statsURL string, pid int) (ServerLevel, error) {
 	var l ServerLevel
 	var errs []error
-	if d, err := FetchDebugStats(ctx, statsURL); err == nil {
+	if d, err := measure.FetchStats(ctx, statsURL); err == nil {
 		l.HasStats = true
-		l.Goroutines, l.Rooms, l.FDs, l.Connections = d.Goroutines, d.Rooms, d.FDs, d.Connections
-		l.HeapInuse = d.HeapInuseBytes
+		l.Goroutines, l.Rooms, l.FDs, l.Connections = int64(d.Goroutines), int64(d.Rooms), int64(d.FDs), int64(d.Connections)
+		l.HeapInuse = int64(d.HeapInuseBytes)
 	} else {
 		errs = append(errs, err)
 	}
 	if pid != 0 {
-		if ps, err := ReadProc(pid); err == nil {
+		if ps, err := measure.ReadProc(pid); err == nil {
 			l.RSS = ps.RSS
 		} else {
 			errs = append(errs, err)
@@ -151,7 +153,7 @@ func churnPhase(ctx context.Context, o Options, cc ChurnConfig, cycles int, labe
 // level once the rooms have closed.
 func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdict, *RunResult, error) {
 	cc = cc.withDefaults()
-	statsURL, _ := statsURLFor(o.URL)
+	statsURL, _ := measure.StatsURL(o.URL)
 	cold, coldErr := readLevel(ctx, statsURL, o.ServerPID)
 	start := cold
 	if cc.WarmupCycles > 0 {
@@ -160,7 +162,7 @@ func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdic
 			return nil, nil, nil, err
 		}
 		if wres.Stats.Cycles == 0 {
-			return nil, nil, nil, fmt.Errorf("churn: no warmup cycle succeeded (%s)", countsString(wres.Stats.FailReasons))
+			return nil, nil, nil, fmt.Errorf("churn: no warmup cycle succeeded (%s)", measure.CountsString(wres.Stats.FailReasons))
 		}
 		if err := waitUntil(ctx, time.Now().Add(cc.Settle), nil); err != nil {
 			return nil, nil, nil, err
@@ -198,66 +200,66 @@ func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdic
 	f.Set("connections", int64(n))
 	f.Set("rate_per_s", cc.Rate)
 	f.Set("cycles_per_conn", int64(cc.Cycles))
-	f.Set("hold_ms", round3(float64(cc.Hold.Microseconds())/1000))
+	f.Set("hold_ms", measure.Round3(float64(cc.Hold.Microseconds())/1000))
 	f.Set("rooms", int64(cc.Rooms))
 	f.Set("warmup_cycles", int64(cc.WarmupCycles))
 	f.Set("cycles_target", int64(cc.Total))
 	f.Set("cycles", s.Cycles)
 	f.Set("cycles_failed", s.CyclesFailed)
 	f.Set("leaves", s.Leaves)
-	f.Set("elapsed_s", round3(res.Elapsed.Seconds()))
-	f.Set("cycles_per_s", round3(float64(s.Cycles)/res.Elapsed.Seconds()))
+	f.Set("elapsed_s", measure.Round3(res.Elapsed.Seconds()))
+	f.Set("cycles_per_s", measure.Round3(float64(s.Cycles)/res.Elapsed.Seconds()))
 	f.Set("clients_connected", s.Connected)
 	f.Set("clients_failed", s.Failed)
-	f.Set("connect_p50_ms", msFromUs(s.Connect.Quantile(0.5)))
-	f.Set("connect_p99_ms", msFromUs(s.Connect.Quantile(0.99)))
-	f.Set("handshake_p50_ms", msFromUs(s.Handshake.Quantile(0.5)))
-	f.Set("handshake_p99_ms", msFromUs(s.Handshake.Quantile(0.99)))
-	f.Set("join_p50_ms", msFromUs(s.Join.Quantile(0.5)))
-	f.Set("join_p99_ms", msFromUs(s.Join.Quantile(0.99)))
+	f.Set("connect_p50_ms", measure.Ms(s.Connect.Quantile(0.5)))
+	f.Set("connect_p99_ms", measure.Ms(s.Connect.Quantile(0.99)))
+	f.Set("handshake_p50_ms", measure.Ms(s.Handshake.Quantile(0.5)))
+	f.Set("handshake_p99_ms", measure.Ms(s.Handshake.Quantile(0.99)))
+	f.Set("join_p50_ms", measure.Ms(s.Join.Quantile(0.5)))
+	f.Set("join_p99_ms", measure.Ms(s.Join.Quantile(0.99)))
 	f.Set("disconnects", s.Disconnects)
 	f.Set("protocol_errors", s.ProtocolErrors)
-	f.Set("close_codes", countsString(s.CloseCodes))
-	f.Set("error_codes", countsString(s.ErrorCodes))
-	f.Set("fail_reasons", countsString(s.FailReasons))
+	f.Set("close_codes", measure.CountsString(s.CloseCodes))
+	f.Set("error_codes", measure.CountsString(s.ErrorCodes))
+	f.Set("fail_reasons", measure.CountsString(s.FailReasons))
 	f.Set("processes", int64(res.Processes))
 	if res.Bots.RSS > 0 {
-		f.Set("bots_cpu_core_fraction", round3(CoreFraction(res.Bots.CPU, res.Elapsed)))
+		f.Set("bots_cpu_core_fraction", measure.Round3(measure.CoreFraction(res.Bots.CPU, res.Elapsed)))
 	}
 	if res.Server.Measured {
-		f.Set("server_cpu_core_fraction", round3(CoreFraction(res.Server.CPU, res.Elapsed)))
+		f.Set("server_cpu_core_fraction", measure.Round3(measure.CoreFraction(res.Server.CPU, res.Elapsed)))
 		f.Set("server_rss_max_bytes", res.Server.RSS.MaxOf())
 		if res.Machine.Busy > 0 {
-			f.Set("machine_other_cpu_cores", round3(OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, res.Elapsed)))
+			f.Set("machine_other_cpu_cores", measure.Round3(measure.OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, res.Elapsed)))
 		}
 	}
-	f.Set("settle_s", round3(cc.Settle.Seconds()))
+	f.Set("settle_s", measure.Round3(cc.Settle.Seconds()))
 	cold.set(f, "cold")
 	start.set(f, "start")
 	after.set(f, "after")
 	if after.HasStats && start.HasStats {
-		f.Set("server_goroutines_ratio", round3(Ratio(float64(after.Goroutines), float64(start.Goroutines))))
+		f.Set("server_goroutines_ratio", measure.Round3(measure.Ratio(float64(after.Goroutines), float64(start.Goroutines))))
 		f.Set("server_goroutines_excl_rooms_start", start.Goroutines-start.Rooms)
 		f.Set("server_goroutines_excl_rooms_after", after.Goroutines-after.Rooms)
-		f.Set("server_goroutines_excl_rooms_ratio", round3(Ratio(float64(after.Goroutines-after.Rooms), float64(start.Goroutines-start.Rooms))))
-		f.Set("server_fds_ratio", round3(Ratio(float64(after.FDs), float64(start.FDs))))
+		f.Set("server_goroutines_excl_rooms_ratio", measure.Round3(measure.Ratio(float64(after.Goroutines-after.Rooms), float64(start.Goroutines-start.Rooms))))
+		f.Set("server_fds_ratio", measure.Round3(measure.Ratio(float64(after.FDs), float64(start.FDs))))
 	}
 	if after.RSS > 0 && start.RSS > 0 {
-		f.Set("server_rss_ratio", round3(Ratio(float64(after.RSS), float64(start.RSS))))
-		f.Set("server_rss_after_to_cold_ratio", round3(Ratio(float64(after.RSS), float64(cold.RSS))))
+		f.Set("server_rss_ratio", measure.Round3(measure.Ratio(float64(after.RSS), float64(start.RSS))))
+		f.Set("server_rss_after_to_cold_ratio", measure.Round3(measure.Ratio(float64(after.RSS), float64(cold.RSS))))
 	}
 	if cc.RoomWait > 0 && final.HasStats {
-		f.Set("room_wait_s", round3(roomWaited.Seconds()))
+		f.Set("room_wait_s", measure.Round3(roomWaited.Seconds()))
 		final.set(f, "final")
 		if final.RSS > 0 && cold.RSS > 0 {
-			f.Set("server_rss_final_to_cold_ratio", round3(Ratio(float64(final.RSS), float64(cold.RSS))))
+			f.Set("server_rss_final_to_cold_ratio", measure.Round3(measure.Ratio(float64(final.RSS), float64(cold.RSS))))
 		}
 	}
 
 	v := &Verdict{Scenario: "churn"}
 	v.Add("cycles done", s.Cycles >= int64(cc.Total) && s.CyclesFailed == 0 && s.Failed == 0 && s.Leaves == s.Cycles,
 		"%d/%d connect/join/leave cycles (%d per connection) in %.1f s = %.0f/s; %d failed cycles, %d failed bots (%s)",
-		s.Cycles, cc.Total, cc.Cycles, res.Elapsed.Seconds(), float64(s.Cycles)/res.Elapsed.Seconds(), s.CyclesFailed, s.Failed, countsString(s.FailReasons))
+		s.Cycles, cc.Total, cc.Cycles, res.Elapsed.Seconds(), float64(s.Cycles)/res.Elapsed.Seconds(), s.CyclesFailed, s.Failed, measure.CountsString(s.FailReasons))
 	tol := cc.Tolerance
 	if coldErr != nil || afterErr != nil || !after.HasStats || !start.HasStats {
 		v.Add("server level readable", false, "/debug/stats: %v", firstErr(coldErr, afterErr))
@@ -268,9 +270,9 @@ func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdic
 		gs, ga := start.Goroutines-start.Rooms, after.Goroutines-after.Rooms
 		v.Add("goroutines at start level", WithinRatio(float64(gs), float64(ga), tol),
 			"%d besides %d room loops after %d cycles + %v vs %d besides %d room loops at the start: ×%.3f (bar ±%.0f%%)",
-			ga, after.Rooms, s.Cycles, cc.Settle, gs, start.Rooms, Ratio(float64(ga), float64(gs)), tol*100)
+			ga, after.Rooms, s.Cycles, cc.Settle, gs, start.Rooms, measure.Ratio(float64(ga), float64(gs)), tol*100)
 		v.Add("fds at start level", WithinRatio(float64(start.FDs), float64(after.FDs), tol),
-			"%d vs %d at the start: ×%.3f (bar ±%.0f%%)", after.FDs, start.FDs, Ratio(float64(after.FDs), float64(start.FDs)), tol*100)
+			"%d vs %d at the start: ×%.3f (bar ±%.0f%%)", after.FDs, start.FDs, measure.Ratio(float64(after.FDs), float64(start.FDs)), tol*100)
 		v.Add("connections at start level", after.Connections == start.Connections,
 			"%d vs %d at the start", after.Connections, start.Connections)
 	}
@@ -279,7 +281,7 @@ func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdic
 	} else {
 		v.Add("RSS at start level", after.RSS > 0 && WithinRatio(float64(start.RSS), float64(after.RSS), tol),
 			"%.2f MB vs %.2f MB at the start: ×%.3f (bar ±%.0f%%; cold start %.2f MB, peak during the run %.2f MB)",
-			mb(after.RSS), mb(start.RSS), Ratio(float64(after.RSS), float64(start.RSS)), tol*100, mb(cold.RSS), mb(res.Server.RSS.MaxOf()))
+			mb(after.RSS), mb(start.RSS), measure.Ratio(float64(after.RSS), float64(start.RSS)), tol*100, mb(cold.RSS), mb(res.Server.RSS.MaxOf()))
 	}
 	if cc.RoomWait > 0 && after.HasStats {
 		v.Add("rooms closed, goroutines and fds at the cold level",

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // Comparisons (interest, bandwidth): the play load run twice or more, each
@@ -47,7 +49,7 @@ func runLegs(ctx context.Context, path string, o Options, legs []playLeg, rep *R
 			errs = append(errs, lerr)
 			f.Set("error", lerr.Error())
 		}
-		f.Set("leg_s", round3(time.Since(t0).Seconds()))
+		f.Set("leg_s", measure.Round3(time.Since(t0).Seconds()))
 		rep.Add(leg.Name, f)
 		figs, ok = append(figs, f), append(ok, lerr == nil && play != nil)
 	}
@@ -79,7 +81,7 @@ func ratioSection(num, den *Figures, keys []string) *Figures {
 		_, a := num.Get(k)
 		_, b := den.Get(k)
 		if a && b && den.Float(k) != 0 {
-			r.Set(k, round3(num.Float(k)/den.Float(k)))
+			r.Set(k, measure.Round3(num.Float(k)/den.Float(k)))
 		}
 	}
 	return r

@@ -9,6 +9,9 @@ import (
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // dialLoop is one goroutine of the bounded dial pool: it takes the next bot
@@ -101,7 +104,7 @@ func (e *Engine) connect(i int, b *Bot, enc *encoder, since int64) {
 	}
 	b.fd = fd
 	connected := e.now()
-	e.withLow(nil, func(s *Stats) {
+	e.withLow(nil, func(s *measure.Stats) {
 		if since != 0 {
 			s.ResumeConnect.Record((connected - t0) / 1000)
 		} else {
@@ -124,7 +127,7 @@ func (e *Engine) connect(i int, b *Bot, enc *encoder, since int64) {
 	}
 	frame, err := enc.Hello()
 	if err != nil {
-		logf("bot %d: %v", g, err)
+		diag.Logf("bot %d: %v", g, err)
 		return
 	}
 	b.helloAt.Store(e.now())

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // Engine runs the bots of one process (a shard): a reactor (epoll + a few
@@ -48,7 +51,7 @@ type Engine struct {
 	stopping  atomic.Bool
 
 	lowMu sync.Mutex
-	low   Stats // dialers, sender timers and closes outside a worker
+	low   measure.Stats // dialers, sender timers and closes outside a worker
 
 	dialStop chan struct{}
 	dialWG   sync.WaitGroup
@@ -199,7 +202,7 @@ func (e *Engine) Progress() Progress {
 
 // withLow runs fn on the stats of bw, or on the shared ones under a lock
 // when there is no worker context.
-func (e *Engine) withLow(bw *botWorker, fn func(s *Stats)) {
+func (e *Engine) withLow(bw *botWorker, fn func(s *measure.Stats)) {
 	if bw != nil {
 		fn(&bw.stats)
 		return
@@ -225,7 +228,7 @@ func (e *Engine) send(b *Bot, frame []byte) bool {
 func (e *Engine) sendJoin(b *Bot, enc *encoder, now int64) {
 	frame, err := enc.Join("bot"+strconv.Itoa(b.g), e.spec.GameMode, e.spec.roomOf(b.g))
 	if err != nil {
-		logf("bot %d: %v", b.g, err)
+		diag.Logf("bot %d: %v", b.g, err)
 		return
 	}
 	b.state.Store(int32(stJoining))
@@ -277,7 +280,7 @@ func (e *Engine) noteWelcome(bw *botWorker, now int64) {
 		}
 	}
 	if e.spec.DialEpoch != 0 {
-		bw.stats.recordWelcome(int((wall - e.spec.DialEpoch) / int64(time.Second)))
+		bw.stats.RecordWelcome(int((wall - e.spec.DialEpoch) / int64(time.Second)))
 	}
 }
 
@@ -303,9 +306,9 @@ func (b *Bot) succeed() {
 func (b *Bot) fail(bw *botWorker, why string) {
 	if b.settled.CompareAndSwap(false, true) {
 		b.failedWhy.Store(&why)
-		b.e.withLow(bw, func(s *Stats) {
+		b.e.withLow(bw, func(s *measure.Stats) {
 			s.Failed++
-			count(&s.FailReasons, why)
+			measure.Count(&s.FailReasons, why)
 		})
 		b.e.failed.Add(1)
 		b.e.checkReady()
@@ -331,7 +334,7 @@ func (e *Engine) onClosed(bw *botWorker, b *Bot, prev botState, kind closeKind, 
 		e.resumeFailed(bw, b, why)
 	}
 	if kind == closeSlow || (kind != closeLocal && b.slow.Load()) {
-		e.withLow(bw, func(s *Stats) {
+		e.withLow(bw, func(s *measure.Stats) {
 			s.SlowDisconnected++
 			s.SlowDisconnect.Record((now - b.slowSince.Load()) / 1000)
 		})
@@ -343,7 +346,7 @@ func (e *Engine) onClosed(bw *botWorker, b *Bot, prev botState, kind closeKind, 
 			return
 		}
 		if !e.stopping.Load() {
-			e.withLow(bw, func(s *Stats) { s.CyclesFailed++ })
+			e.withLow(bw, func(s *measure.Stats) { s.CyclesFailed++ })
 		}
 	}
 	if kind == closeLocal || e.stopping.Load() {
@@ -353,10 +356,10 @@ func (e *Engine) onClosed(bw *botWorker, b *Bot, prev botState, kind closeKind, 
 		return
 	}
 	if prev >= stLobby {
-		e.withLow(bw, func(s *Stats) { s.Disconnects++ })
+		e.withLow(bw, func(s *measure.Stats) { s.Disconnects++ })
 	}
 	if prev == stJoining {
-		e.withLow(bw, func(s *Stats) { s.JoinFailed++ })
+		e.withLow(bw, func(s *measure.Stats) { s.JoinFailed++ })
 	}
 	b.fail(bw, failReason(prev, cause))
 }
@@ -379,8 +382,8 @@ func failReason(prev botState, cause error) string {
 }
 
 // Collect returns the shard's merged stats. Call it after the window ended.
-func (e *Engine) Collect() *Stats {
-	var s Stats
+func (e *Engine) Collect() *measure.Stats {
+	var s measure.Stats
 	e.lowMu.Lock()
 	s.Merge(&e.low)
 	e.lowMu.Unlock()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/skirmishgg/skirmish/bench/measure"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
@@ -23,7 +24,7 @@ func startTestBaseline(t *testing.T, players int) *BaselineServer {
 	return s
 }
 
-func runTestEngine(t *testing.T, spec ShardSpec, window time.Duration) *Stats {
+func runTestEngine(t *testing.T, spec ShardSpec, window time.Duration) *measure.Stats {
 	t.Helper()
 	e, err := NewEngine(spec)
 	if err != nil {

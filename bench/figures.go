@@ -101,9 +101,3 @@ func formatFigure(v any) string {
 		return fmt.Sprint(x)
 	}
 }
-
-// round3 keeps three decimals (JSON readability).
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
-
-// msFromUs converts a histogram value in µs to ms with 3 decimals.
-func msFromUs(us int64) float64 { return round3(usToMs(us)) }

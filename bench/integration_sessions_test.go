@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // Integration tests of -mode, interest, bandwidth, resume and match
@@ -225,11 +227,11 @@ func TestIntegrationResumeRSTCommand(t *testing.T) {
 }
 
 func TestResumeVerdictFailsOnAnyFailure(t *testing.T) {
-	good := Stats{Joined: 4, Drops: 4, Resumed: 4, ResumeEntityOK: 4}
+	good := measure.Stats{Joined: 4, Drops: 4, Resumed: 4, ResumeEntityOK: 4}
 	if v := resumeVerdict(4, &good, 4, 0, nil); !v.Pass() {
 		t.Fatalf("a clean run failed: %s", v.Line())
 	}
-	for name, s := range map[string]Stats{
+	for name, s := range map[string]measure.Stats{
 		"a refused resume":    {Joined: 4, Drops: 4, Resumed: 3, ResumeFailed: 1, ResumeEntityOK: 3, ResumeFailReasons: map[string]int64{"resume refused: ERROR_CODE_SESSION_INVALID": 1}},
 		"one still pending":   {Joined: 4, Drops: 4, Resumed: 3, ResumeEntityOK: 3},
 		"a bot not dropped":   {Joined: 4, Drops: 3, Resumed: 3, ResumeEntityOK: 3},

@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // InterestConfig is the interest-management comparison: the play load in
@@ -53,7 +55,7 @@ func RunInterest(ctx context.Context, cfg InterestConfig) (*Report, error) {
 	rep := NewReport("interest")
 	rep.Meta.Set("server", cfg.ServerPath)
 	if cfg.Options.Latency > 0 {
-		rep.Meta.Set("latency_ms", round3(float64(cfg.Options.Latency.Microseconds())/1000))
+		rep.Meta.Set("latency_ms", measure.Round3(float64(cfg.Options.Latency.Microseconds())/1000))
 	}
 	legs := []playLeg{
 		{Name: "small", ServerArgs: cfg.ServerArgs, Play: small},
@@ -68,14 +70,14 @@ func RunInterest(ctx context.Context, cfg InterestConfig) (*Report, error) {
 	checkJoined(v, legName(small), fs, ok[0])
 	checkJoined(v, legName(large), fl, ok[1])
 	cs, cl := fs.Float("server_cpu_us_per_client_tick"), fl.Float("server_cpu_us_per_client_tick")
-	ratio := Ratio(cl, cs)
+	ratio := measure.Ratio(cl, cs)
 	_, measured := fl.Get("server_cpu_us_per_client_tick")
 	v.Add("server CPU per client·tick, large vs small", ok[0] && ok[1] && measured && cs > 0 && ratio <= cfg.MaxCPURatio,
 		"%.2f µs (%s) / %.2f µs (%s) = %.2f× (bar ≤ %.1f×); entities per snapshot %.1f vs %.1f; other processes used %.2f and %.2f cores",
 		cl, legName(large), cs, legName(small), ratio, cfg.MaxCPURatio,
 		fl.Float("entities_per_snapshot_mean"), fs.Float("entities_per_snapshot_mean"),
 		fl.Float("machine_other_cpu_cores"), fs.Float("machine_other_cpu_cores"))
-	rep.Meta.Set("cpu_ratio_large_to_small", round3(ratio))
+	rep.Meta.Set("cpu_ratio_large_to_small", measure.Round3(ratio))
 	rep.AddVerdict(v, rep.Meta)
 	return rep, runErr
 }
@@ -110,7 +112,7 @@ func RunBandwidth(ctx context.Context, cfg BandwidthConfig) (*Report, error) {
 	}
 	rep := NewReport("bandwidth")
 	rep.Meta.Set("server", cfg.ServerPath)
-	rep.Meta.Set("latency_ms", round3(float64(cfg.Options.Latency.Microseconds())/1000))
+	rep.Meta.Set("latency_ms", measure.Round3(float64(cfg.Options.Latency.Microseconds())/1000))
 	legs := []playLeg{
 		{Name: "deltas", ServerArgs: cfg.ServerArgs, Play: cfg.Play},
 		{Name: "full", ServerArgs: append(append([]string(nil), cfg.ServerArgs...), "-full-snapshots"), Play: cfg.Play},
@@ -125,14 +127,14 @@ func RunBandwidth(ctx context.Context, cfg BandwidthConfig) (*Report, error) {
 	d, full := fd.Float("payload_bytes_per_client_s"), ff.Float("payload_bytes_per_client_s")
 	v.Add("delta payload per client·s", ok[0] && d > 0 && d <= cfg.MaxDeltaBytes,
 		"%.0f B/client·s with deltas (bar ≤ %.0f) vs %.0f with full snapshots: %.1f%% of it; snapshots %.0f vs %.0f B mean; %d × %d bots, %v added latency",
-		d, cfg.MaxDeltaBytes, full, 100*Ratio(d, full), fd.Float("snapshot_bytes_mean"), ff.Float("snapshot_bytes_mean"),
+		d, cfg.MaxDeltaBytes, full, 100*measure.Ratio(d, full), fd.Float("snapshot_bytes_mean"), ff.Float("snapshot_bytes_mean"),
 		cfg.Play.Rooms, cfg.Play.Players, cfg.Options.Latency)
 	fracD, fracF := fd.Float("full_snapshot_fraction"), ff.Float("full_snapshot_fraction")
 	v.Add("the delta server sent deltas", ok[0] && fracD < 0.5,
 		"%.4f of the snapshots in the window were full", fracD)
 	v.Add("the -full-snapshots server sent only full snapshots", ok[1] && fracF == 1,
 		"%.4f of the snapshots in the window were full", fracF)
-	rep.Meta.Set("delta_to_full_payload_ratio", round3(Ratio(d, full)))
+	rep.Meta.Set("delta_to_full_payload_ratio", measure.Round3(measure.Ratio(d, full)))
 	rep.AddVerdict(v, rep.Meta)
 	return rep, runErr
 }

@@ -2,19 +2,18 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
-	"net/http"
-	"net/url"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/game/modes"
+	"github.com/skirmishgg/skirmish/server"
 )
 
 // MatchConfig shapes the matchmaking scenario: bots arrive at Rate per
@@ -70,54 +69,9 @@ func (mc MatchConfig) withDefaults() MatchConfig {
 	return mc
 }
 
-// RoomListing is one entry of the server's GET /rooms.
-type RoomListing struct {
-	ID       string `json:"id"`
-	Mode     string `json:"mode"`
-	Players  int    `json:"players"`
-	Capacity int    `json:"capacity"`
-	TickRate int    `json:"tick_rate"`
-}
-
-// roomsURLFor derives http://HOST:PORT/rooms from the ws:// URL.
-func roomsURLFor(wsURL string) (string, error) {
-	u, err := url.Parse(wsURL)
-	if err != nil {
-		return "", fmt.Errorf("rooms url: %w", err)
-	}
-	return (&url.URL{Scheme: "http", Host: u.Host, Path: "/rooms"}).String(), nil
-}
-
-// FetchRooms GETs the server's public rooms.
-func FetchRooms(ctx context.Context, roomsURL string) ([]RoomListing, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, roomsURL, nil)
-	if err != nil {
-		return nil, fmt.Errorf("rooms: %w", err)
-	}
-	resp, err := debugClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("rooms: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return nil, fmt.Errorf("rooms: read: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("rooms: HTTP %d", resp.StatusCode)
-	}
-	var rooms []RoomListing
-	if err := json.Unmarshal(body, &rooms); err != nil {
-		return nil, fmt.Errorf("rooms: %w", err)
-	}
-	return rooms, nil
-}
-
 // roomFill summarises the rooms of a mode: how many, their players in all,
 // and the distribution ("512×19 272×1", most players first).
-func roomFill(rooms []RoomListing, mode string) (n, players int, dist string) {
+func roomFill(rooms []game.RoomInfo, mode string) (n, players int, dist string) {
 	byPlayers := map[int]int{}
 	for _, r := range rooms {
 		if r.Mode != mode {
@@ -198,18 +152,18 @@ func RunMatch(ctx context.Context, o Options, mc MatchConfig) (*Figures, *Verdic
 	rc := o.run("match", spec)
 	rc.WindowFromStart = true
 	rc.Window = time.Duration(float64(mc.N) / mc.Rate * float64(time.Second))
-	statsURL, _ := statsURLFor(o.URL)
-	roomsURL, _ := roomsURLFor(o.URL)
-	before, beforeErr := FetchDebugStats(ctx, statsURL)
-	roomsBefore, _ := FetchRooms(ctx, roomsURL)
+	statsURL, _ := measure.StatsURL(o.URL)
+	roomsURL, _ := measure.RoomsURL(o.URL)
+	before, beforeErr := measure.FetchStats(ctx, statsURL)
+	roomsBefore, _ := measure.FetchRooms(ctx, roomsURL)
 	var (
-		rooms            []RoomListing
+		rooms            []game.RoomInfo
 		roomsErr         error
-		during, duringOK = DebugStats{}, false
+		during, duringOK = server.Stats{}, false
 	)
 	rc.BeforeClose = func(ctx context.Context) {
-		rooms, roomsErr = FetchRooms(ctx, roomsURL)
-		if d, err := FetchDebugStats(ctx, statsURL); err == nil {
+		rooms, roomsErr = measure.FetchRooms(ctx, roomsURL)
+		if d, err := measure.FetchStats(ctx, statsURL); err == nil {
 			during, duringOK = d, true
 		}
 	}
@@ -236,21 +190,21 @@ func RunMatch(ctx context.Context, o Options, mc MatchConfig) (*Figures, *Verdic
 	f.Set("clients_connected", s.Connected)
 	f.Set("clients_joined", s.Joined)
 	f.Set("clients_failed", s.Failed)
-	f.Set("join_span_s", round3(span.Seconds()))
-	f.Set("joins_per_s", round3(rate))
-	f.Set("join_rate_ratio", round3(rate/mc.Rate))
+	f.Set("join_span_s", measure.Round3(span.Seconds()))
+	f.Set("joins_per_s", measure.Round3(rate))
+	f.Set("join_rate_ratio", measure.Round3(rate/mc.Rate))
 	held, heldWelcomes, fewest := rateHeld(s.WelcomesBySecond, mc.MinRateRatio*mc.Rate)
 	f.Set("join_rate_held_s", int64(held))
 	f.Set("joined_while_rate_held", heldWelcomes)
 	f.Set("joins_fewest_in_a_second", fewest)
 	f.Set("joins_by_second", s.WelcomesBySecond)
-	f.Set("connect_p50_ms", msFromUs(s.Connect.Quantile(0.5)))
-	f.Set("connect_p99_ms", msFromUs(s.Connect.Quantile(0.99)))
-	f.Set("handshake_p50_ms", msFromUs(s.Handshake.Quantile(0.5)))
-	f.Set("handshake_p99_ms", msFromUs(s.Handshake.Quantile(0.99)))
-	f.Set("join_p50_ms", msFromUs(s.Join.Quantile(0.5)))
-	f.Set("join_p99_ms", msFromUs(s.Join.Quantile(0.99)))
-	f.Set("join_max_ms", msFromUs(s.Join.Max()))
+	f.Set("connect_p50_ms", measure.Ms(s.Connect.Quantile(0.5)))
+	f.Set("connect_p99_ms", measure.Ms(s.Connect.Quantile(0.99)))
+	f.Set("handshake_p50_ms", measure.Ms(s.Handshake.Quantile(0.5)))
+	f.Set("handshake_p99_ms", measure.Ms(s.Handshake.Quantile(0.99)))
+	f.Set("join_p50_ms", measure.Ms(s.Join.Quantile(0.5)))
+	f.Set("join_p99_ms", measure.Ms(s.Join.Quantile(0.99)))
+	f.Set("join_max_ms", measure.Ms(s.Join.Max()))
 	f.Set("rooms_before", int64(nBefore))
 	f.Set("rooms_opened", int64(nRooms-nBefore))
 	f.Set("rooms_expected", int64(wantRooms))
@@ -258,25 +212,25 @@ func RunMatch(ctx context.Context, o Options, mc MatchConfig) (*Figures, *Verdic
 	f.Set("room_players_expected", wantDist)
 	f.Set("players_in_rooms", int64(inRooms))
 	if duringOK {
-		f.Set("server_rooms", during.Rooms)
-		f.Set("server_players", during.Players)
-		f.Set("server_connections", during.Connections)
+		f.Set("server_rooms", int64(during.Rooms))
+		f.Set("server_players", int64(during.Players))
+		f.Set("server_connections", int64(during.Connections))
 		if beforeErr == nil {
-			f.Set("server_joins", during.Joins-before.Joins)
-			f.Set("server_join_errors", during.JoinErrors-before.JoinErrors)
+			f.Set("server_joins", int64(during.Joins)-int64(before.Joins))
+			f.Set("server_join_errors", int64(during.JoinErrors)-int64(before.JoinErrors))
 		}
-		f.Set("server_tick_overruns", during.TickOverruns)
-		f.Set("server_ticks_skipped", during.TicksSkipped)
+		f.Set("server_tick_overruns", int64(during.TickOverruns))
+		f.Set("server_ticks_skipped", int64(during.TicksSkipped))
 	}
 	if !mc.Away {
 		// While the rooms fill (the window is the arrivals).
 		f.Set("snapshots_in_window", s.Snapshots)
 		f.Set("payload_bytes_in_window", s.RecvPayload)
-		f.Set("gap_p50_ms", msFromUs(s.Gap.Quantile(0.5)))
-		f.Set("gap_p99_ms", msFromUs(s.Gap.Quantile(0.99)))
-		f.Set("gap_max_ms", msFromUs(s.Gap.Max()))
-		f.Set("rtt_p50_ms", msFromUs(s.RTT.Quantile(0.5)))
-		f.Set("rtt_p99_ms", msFromUs(s.RTT.Quantile(0.99)))
+		f.Set("gap_p50_ms", measure.Ms(s.Gap.Quantile(0.5)))
+		f.Set("gap_p99_ms", measure.Ms(s.Gap.Quantile(0.99)))
+		f.Set("gap_max_ms", measure.Ms(s.Gap.Max()))
+		f.Set("rtt_p50_ms", measure.Ms(s.RTT.Quantile(0.5)))
+		f.Set("rtt_p99_ms", measure.Ms(s.RTT.Quantile(0.99)))
 		f.Set("inputs_skipped", s.InputsSkipped)
 		// Every join sends the whole roster to everyone in the room.
 		f.Set("rosters_received", s.Rosters)
@@ -284,36 +238,36 @@ func RunMatch(ctx context.Context, o Options, mc MatchConfig) (*Figures, *Verdic
 	}
 	f.Set("disconnects", s.Disconnects)
 	f.Set("protocol_errors", s.ProtocolErrors)
-	f.Set("close_codes", countsString(s.CloseCodes))
-	f.Set("error_codes", countsString(s.ErrorCodes))
-	f.Set("fail_reasons", countsString(s.FailReasons))
+	f.Set("close_codes", measure.CountsString(s.CloseCodes))
+	f.Set("error_codes", measure.CountsString(s.ErrorCodes))
+	f.Set("fail_reasons", measure.CountsString(s.FailReasons))
 	f.Set("processes", int64(res.Processes))
-	f.Set("elapsed_s", round3(res.Elapsed.Seconds()))
+	f.Set("elapsed_s", measure.Round3(res.Elapsed.Seconds()))
 	// CPU is sampled from the first dial until every bot joined.
 	if res.Bots.RSS > 0 {
-		f.Set("bots_cpu_core_fraction", round3(CoreFraction(res.Bots.CPU, res.Elapsed)))
+		f.Set("bots_cpu_core_fraction", measure.Round3(measure.CoreFraction(res.Bots.CPU, res.Elapsed)))
 	}
 	if res.Server.Measured {
-		f.Set("server_cpu_core_fraction", round3(CoreFraction(res.Server.CPU, res.Elapsed)))
+		f.Set("server_cpu_core_fraction", measure.Round3(measure.CoreFraction(res.Server.CPU, res.Elapsed)))
 		f.Set("server_rss_bytes", res.Server.RSSAfter)
 		if res.Machine.Busy > 0 {
-			f.Set("machine_other_cpu_cores", round3(OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, res.Elapsed)))
+			f.Set("machine_other_cpu_cores", measure.Round3(measure.OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, res.Elapsed)))
 		}
 	}
 
 	v := &Verdict{Scenario: "match"}
 	n := int64(mc.N)
 	v.Add("all joined", s.Joined == n && s.Failed == 0,
-		"%d/%d quick-matched into %s rooms, %d failed (%s; errors %s)", s.Joined, n, mc.Mode, s.Failed, countsString(s.FailReasons), countsString(s.ErrorCodes))
+		"%d/%d quick-matched into %s rooms, %d failed (%s; errors %s)", s.Joined, n, mc.Mode, s.Failed, measure.CountsString(s.FailReasons), measure.CountsString(s.ErrorCodes))
 	load := ""
 	if res.Server.Measured && res.Bots.RSS > 0 && res.Elapsed > 0 {
 		load = fmt.Sprintf("; meanwhile the server used %.2f cores, the bots %.2f, other processes %.2f (of %d)",
-			CoreFraction(res.Server.CPU, res.Elapsed), CoreFraction(res.Bots.CPU, res.Elapsed),
-			OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, res.Elapsed), runtime.NumCPU())
+			measure.CoreFraction(res.Server.CPU, res.Elapsed), measure.CoreFraction(res.Bots.CPU, res.Elapsed),
+			measure.OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, res.Elapsed), runtime.NumCPU())
 	}
 	v.Add("join rate", rate >= mc.MinRateRatio*mc.Rate,
 		"%.0f joins/s achieved (%d Welcomes in %.2f s, first to last) vs %.0f/s offered: %.1f%% (bar ≥ %.0f%%); join p50 %.1f ms, p99 %.1f ms; ≥ the bar for the first %d s (%d joined), fewest in a second %d%s",
-		rate, s.Joined, span.Seconds(), mc.Rate, 100*rate/mc.Rate, 100*mc.MinRateRatio, usToMs(s.Join.Quantile(0.5)), usToMs(s.Join.Quantile(0.99)),
+		rate, s.Joined, span.Seconds(), mc.Rate, 100*rate/mc.Rate, 100*mc.MinRateRatio, measure.UsToMs(s.Join.Quantile(0.5)), measure.UsToMs(s.Join.Quantile(0.99)),
 		held, heldWelcomes, fewest, load)
 	switch {
 	case roomsErr != nil:

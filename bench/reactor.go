@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"github.com/mailru/easygo/netpoll"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
 )
 
 // The reactor is the read side shared by the bots and the baseline server:
@@ -68,7 +70,7 @@ const pollEvents = netpoll.EPOLLIN | netpoll.EPOLLOUT | netpoll.EPOLLRDHUP | net
 // (each item is queued at most once).
 func newReactor(n, capacity, bufSize int) (*reactor, error) {
 	ep, err := netpoll.EpollCreate(&netpoll.EpollConfig{
-		OnWaitError: func(err error) { logf("epoll wait: %v", err) },
+		OnWaitError: func(err error) { diag.Logf("epoll wait: %v", err) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("epoll create: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // ResumeConfig shapes the resume scenario: N bots in rooms of Players
@@ -52,13 +54,13 @@ func RunResume(ctx context.Context, o Options, rc ResumeConfig) (*Figures, *Verd
 	spec.RoomPrefix = "resume-"
 	spec.DropSpread = rc.Spread
 	spec.DropReset = rc.Reset
-	statsURL, _ := statsURLFor(o.URL)
-	before, beforeErr := FetchDebugStats(ctx, statsURL)
+	statsURL, _ := measure.StatsURL(o.URL)
+	before, beforeErr := measure.FetchStats(ctx, statsURL)
 	res, err := Run(ctx, o.run("resume", spec))
 	if err != nil {
 		return nil, nil, fmt.Errorf("resume: %w", err)
 	}
-	after, afterErr := FetchDebugStats(ctx, statsURL)
+	after, afterErr := measure.FetchStats(ctx, statsURL)
 	s := res.Stats
 	win := time.Duration(s.WindowNanos)
 	rooms := (rc.N + rc.Players - 1) / rc.Players
@@ -69,67 +71,67 @@ func RunResume(ctx context.Context, o Options, rc ResumeConfig) (*Figures, *Verd
 	f.Set("rooms", int64(rooms))
 	f.Set("players_per_room", int64(rc.Players))
 	f.Set("drop", map[bool]string{false: "close (FIN), no close frame", true: "RST (SO_LINGER 0), no close frame"}[rc.Reset])
-	f.Set("spread_s", round3(rc.Spread.Seconds()))
-	f.Set("window_s", round3(win.Seconds()))
+	f.Set("spread_s", measure.Round3(rc.Spread.Seconds()))
+	f.Set("window_s", measure.Round3(win.Seconds()))
 	if o.Latency > 0 {
-		f.Set("latency_ms", round3(float64(o.Latency.Microseconds())/1000))
+		f.Set("latency_ms", measure.Round3(float64(o.Latency.Microseconds())/1000))
 	}
 	f.Set("clients_connected", s.Connected)
 	f.Set("clients_joined", s.Joined)
 	f.Set("clients_failed", s.Failed)
-	f.Set("join_p50_ms", msFromUs(s.Join.Quantile(0.5)))
-	f.Set("join_p99_ms", msFromUs(s.Join.Quantile(0.99)))
+	f.Set("join_p50_ms", measure.Ms(s.Join.Quantile(0.5)))
+	f.Set("join_p99_ms", measure.Ms(s.Join.Quantile(0.99)))
 	pending := s.Drops - s.Resumed - s.ResumeFailed
 	f.Set("drops", s.Drops)
 	f.Set("drops_skipped", s.DropsSkipped)
 	f.Set("resumed", s.Resumed)
 	f.Set("resume_failed", s.ResumeFailed)
 	f.Set("resume_pending", pending)
-	f.Set("resume_fail_reasons", countsString(s.ResumeFailReasons))
-	f.Set("resume_p50_ms", msFromUs(s.ResumeLatency.Quantile(0.5)))
-	f.Set("resume_p99_ms", msFromUs(s.ResumeLatency.Quantile(0.99)))
-	f.Set("resume_max_ms", msFromUs(s.ResumeLatency.Max()))
-	f.Set("resume_connect_p50_ms", msFromUs(s.ResumeConnect.Quantile(0.5)))
-	f.Set("resume_connect_p99_ms", msFromUs(s.ResumeConnect.Quantile(0.99)))
-	f.Set("resume_handshake_p50_ms", msFromUs(s.ResumeHandshake.Quantile(0.5)))
-	f.Set("resume_handshake_p99_ms", msFromUs(s.ResumeHandshake.Quantile(0.99)))
-	f.Set("resume_join_p50_ms", msFromUs(s.ResumeJoin.Quantile(0.5)))
-	f.Set("resume_join_p99_ms", msFromUs(s.ResumeJoin.Quantile(0.99)))
+	f.Set("resume_fail_reasons", measure.CountsString(s.ResumeFailReasons))
+	f.Set("resume_p50_ms", measure.Ms(s.ResumeLatency.Quantile(0.5)))
+	f.Set("resume_p99_ms", measure.Ms(s.ResumeLatency.Quantile(0.99)))
+	f.Set("resume_max_ms", measure.Ms(s.ResumeLatency.Max()))
+	f.Set("resume_connect_p50_ms", measure.Ms(s.ResumeConnect.Quantile(0.5)))
+	f.Set("resume_connect_p99_ms", measure.Ms(s.ResumeConnect.Quantile(0.99)))
+	f.Set("resume_handshake_p50_ms", measure.Ms(s.ResumeHandshake.Quantile(0.5)))
+	f.Set("resume_handshake_p99_ms", measure.Ms(s.ResumeHandshake.Quantile(0.99)))
+	f.Set("resume_join_p50_ms", measure.Ms(s.ResumeJoin.Quantile(0.5)))
+	f.Set("resume_join_p99_ms", measure.Ms(s.ResumeJoin.Quantile(0.99)))
 	f.Set("resume_first_snapshot_full", s.Resumed-s.ResumeFirstDelta)
 	f.Set("resume_first_snapshot_delta", s.ResumeFirstDelta)
 	f.Set("resume_first_delta_old_base", s.ResumeFirstDeltaOld)
 	f.Set("resume_unusable_snapshots", s.ResumeUnusable)
-	f.Set("resume_world_p50_ms", msFromUs(s.ResumeWorld.Quantile(0.5)))
-	f.Set("resume_world_p99_ms", msFromUs(s.ResumeWorld.Quantile(0.99)))
-	f.Set("resume_world_max_ms", msFromUs(s.ResumeWorld.Max()))
+	f.Set("resume_world_p50_ms", measure.Ms(s.ResumeWorld.Quantile(0.5)))
+	f.Set("resume_world_p99_ms", measure.Ms(s.ResumeWorld.Quantile(0.99)))
+	f.Set("resume_world_max_ms", measure.Ms(s.ResumeWorld.Max()))
 	f.Set("resume_entity_ok", s.ResumeEntityOK)
 	f.Set("resume_entity_missing", s.ResumeEntityMissing)
 	f.Set("resume_score_lower", s.ResumeScoreLower)
 	f.Set("resume_score_unknown", s.ResumeScoreUnknown)
 	f.Set("roster_changes_seen", s.RosterChanges)
 	f.Set("snapshots", s.Snapshots)
-	f.Set("gap_p50_ms", msFromUs(s.Gap.Quantile(0.5)))
-	f.Set("gap_p99_ms", msFromUs(s.Gap.Quantile(0.99)))
-	f.Set("gap_max_ms", msFromUs(s.Gap.Max()))
-	f.Set("rtt_p50_ms", msFromUs(s.RTT.Quantile(0.5)))
-	f.Set("rtt_p99_ms", msFromUs(s.RTT.Quantile(0.99)))
+	f.Set("gap_p50_ms", measure.Ms(s.Gap.Quantile(0.5)))
+	f.Set("gap_p99_ms", measure.Ms(s.Gap.Quantile(0.99)))
+	f.Set("gap_max_ms", measure.Ms(s.Gap.Max()))
+	f.Set("rtt_p50_ms", measure.Ms(s.RTT.Quantile(0.5)))
+	f.Set("rtt_p99_ms", measure.Ms(s.RTT.Quantile(0.99)))
 	f.Set("disconnects", s.Disconnects)
 	f.Set("protocol_errors", s.ProtocolErrors)
-	f.Set("close_codes", countsString(s.CloseCodes))
-	f.Set("error_codes", countsString(s.ErrorCodes))
-	f.Set("fail_reasons", countsString(s.FailReasons))
+	f.Set("close_codes", measure.CountsString(s.CloseCodes))
+	f.Set("error_codes", measure.CountsString(s.ErrorCodes))
+	f.Set("fail_reasons", measure.CountsString(s.FailReasons))
 	serverResumes, serverResumeErrors := int64(-1), int64(-1)
 	if beforeErr == nil && afterErr == nil {
-		serverResumes, serverResumeErrors = after.Resumes-before.Resumes, after.ResumeErrors-before.ResumeErrors
+		serverResumes, serverResumeErrors = int64(after.Resumes)-int64(before.Resumes), int64(after.ResumeErrors)-int64(before.ResumeErrors)
 		f.Set("server_resumes", serverResumes)
 		f.Set("server_resume_errors", serverResumeErrors)
-		f.Set("server_connections_after", after.Connections)
-		f.Set("server_players_after", after.Players)
+		f.Set("server_connections_after", int64(after.Connections))
+		f.Set("server_players_after", int64(after.Players))
 	}
 	if res.Server.Measured {
-		f.Set("server_cpu_core_fraction", round3(CoreFraction(res.Server.CPU, win)))
+		f.Set("server_cpu_core_fraction", measure.Round3(measure.CoreFraction(res.Server.CPU, win)))
 		if res.Bots.RSS > 0 && res.Machine.Busy > 0 {
-			f.Set("machine_other_cpu_cores", round3(OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, win)))
+			f.Set("machine_other_cpu_cores", measure.Round3(measure.OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, win)))
 		}
 	}
 
@@ -140,21 +142,21 @@ func RunResume(ctx context.Context, o Options, rc ResumeConfig) (*Figures, *Verd
 // resumeVerdict judges a resume run of bots bots: s is what they measured;
 // serverResumes and serverResumeErrors are the growth of the server's
 // counters (-1 when /debug/stats could not be read, statsErr says why).
-func resumeVerdict(bots int, s *Stats, serverResumes, serverResumeErrors int64, statsErr error) *Verdict {
+func resumeVerdict(bots int, s *measure.Stats, serverResumes, serverResumeErrors int64, statsErr error) *Verdict {
 	v := &Verdict{Scenario: "resume"}
 	n := int64(bots)
 	pending := s.Drops - s.Resumed - s.ResumeFailed
 	win := time.Duration(s.WindowNanos)
 	v.Add("all bots joined", s.Joined == n && s.Failed == 0,
-		"%d/%d joined, %d failed (%s)", s.Joined, n, s.Failed, countsString(s.FailReasons))
+		"%d/%d joined, %d failed (%s)", s.Joined, n, s.Failed, measure.CountsString(s.FailReasons))
 	v.Add("every bot resumed", s.Drops == n && s.Resumed == n && s.ResumeFailed == 0,
 		"%d/%d dropped, %d resumed with Welcome.resumed and the same player_id, %d failed (%s), %d pending at the window's end; resume p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-		s.Drops, n, s.Resumed, s.ResumeFailed, countsString(s.ResumeFailReasons), pending,
-		usToMs(s.ResumeLatency.Quantile(0.5)), usToMs(s.ResumeLatency.Quantile(0.99)), usToMs(s.ResumeLatency.Max()))
+		s.Drops, n, s.Resumed, s.ResumeFailed, measure.CountsString(s.ResumeFailReasons), pending,
+		measure.UsToMs(s.ResumeLatency.Quantile(0.5)), measure.UsToMs(s.ResumeLatency.Quantile(0.99)), measure.UsToMs(s.ResumeLatency.Max()))
 	v.Add("first snapshot after a resume is full", s.Resumed > 0 && s.ResumeFirstDelta == 0,
 		"%d/%d full; %d deltas, %d of them against a tick the old connection had received; a client that drops its old baselines, as the protocol says, had to drop %d snapshots in all and had a world %.1f ms p50, %.1f ms p99, %.1f ms max after the resumed Welcome",
 		s.Resumed-s.ResumeFirstDelta, s.Resumed, s.ResumeFirstDelta, s.ResumeFirstDeltaOld, s.ResumeUnusable,
-		usToMs(s.ResumeWorld.Quantile(0.5)), usToMs(s.ResumeWorld.Quantile(0.99)), usToMs(s.ResumeWorld.Max()))
+		measure.UsToMs(s.ResumeWorld.Quantile(0.5)), measure.UsToMs(s.ResumeWorld.Quantile(0.99)), measure.UsToMs(s.ResumeWorld.Max()))
 	resolved := s.ResumeEntityOK + s.ResumeEntityMissing + s.ResumeScoreLower + s.ResumeScoreUnknown
 	v.Add("entity back with its score", s.Resumed > 0 && s.ResumeEntityOK == s.Resumed,
 		"%d/%d first worlds after a resume held the player's entity with a score ≥ its score before the drop; %d missing it, %d with a lower score, %d without a known score before, %d without a world by the window's end",
@@ -164,7 +166,7 @@ func resumeVerdict(bots int, s *Stats, serverResumes, serverResumeErrors int64, 
 		s.RosterChanges, win.Seconds())
 	v.Add("no connection lost", s.Disconnects == 0 && s.ProtocolErrors == 0,
 		"%d connections closed by the server or lost (close codes %s, errors %s), %d protocol errors",
-		s.Disconnects, countsString(s.CloseCodes), countsString(s.ErrorCodes), s.ProtocolErrors)
+		s.Disconnects, measure.CountsString(s.CloseCodes), measure.CountsString(s.ErrorCodes), s.ProtocolErrors)
 	if serverResumes >= 0 {
 		v.Add("server counted the resumes", serverResumes == s.Resumed && serverResumeErrors == 0,
 			"/debug/stats resumes +%d (bots saw %d), resume_errors +%d", serverResumes, s.Resumed, serverResumeErrors)

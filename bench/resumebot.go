@@ -3,6 +3,8 @@ package bench
 import (
 	"golang.org/x/sys/unix"
 
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 )
 
@@ -50,9 +52,9 @@ func (e *Engine) resumeFailed(bw *botWorker, b *Bot, why string) {
 		return
 	}
 	b.res.resuming = false
-	e.withLow(bw, func(s *Stats) {
+	e.withLow(bw, func(s *measure.Stats) {
 		s.ResumeFailed++
-		count(&s.ResumeFailReasons, why)
+		measure.Count(&s.ResumeFailReasons, why)
 	})
 }
 
@@ -93,7 +95,7 @@ func (b *Bot) drop(bw *botWorker) {
 	if e.spec.DropReset {
 		// SO_LINGER 0: close sends an RST instead of a FIN.
 		if err := unix.SetsockoptLinger(b.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}); err != nil {
-			logf("bot %d: SO_LINGER: %v", b.g, err)
+			diag.Logf("bot %d: SO_LINGER: %v", b.g, err)
 		}
 	}
 	b.close(bw, closeDrop, nil)
@@ -136,7 +138,7 @@ func (e *Engine) redial(i int, nb *Bot) bool {
 func (e *Engine) sendResume(b *Bot, enc *encoder, now int64) {
 	frame, err := enc.JoinResume(b.res.token)
 	if err != nil {
-		logf("bot %d: %v", b.g, err)
+		diag.Logf("bot %d: %v", b.g, err)
 		return
 	}
 	b.state.Store(int32(stJoining))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // RobustConfig is the robustness run: stall, churn and slow, each against
@@ -83,7 +85,7 @@ func RunRobust(ctx context.Context, cfg RobustConfig) (*Report, error) {
 			f.Set("error", err.Error())
 			v.Add("ran", false, "%v", err)
 		}
-		f.Set("scenario_s", round3(time.Since(t0).Seconds()))
+		f.Set("scenario_s", measure.Round3(time.Since(t0).Seconds()))
 		rep.Add(name, f)
 		rep.AddVerdict(v, f)
 	}

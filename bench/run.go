@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // RunConfig drives one load run: bots spread over shards (this process and
@@ -44,34 +47,15 @@ type RunConfig struct {
 	BeforeClose func(ctx context.Context)
 }
 
-// ServerSample is the server's side of a run.
-type ServerSample struct {
-	Measured       bool          // ServerPID was sampled
-	CPU            time.Duration // utime+stime over the window
-	RSSBefore      int64         // before the bots connected
-	RSSAfter       int64         // at the end of the window
-	HasDebug       bool
-	Goroutines     int64 // at the end of the window
-	Connections    int64
-	GoroutinesPre  int64 // before the bots connected
-	ConnectionsPre int64
-	// The reference window (RefWindow > 0): CPU over it, RSS at its end.
-	RefCPU time.Duration
-	RefRSS int64
-	// RSS is what the sampler saw, per phase: connect, warmup, ref,
-	// window (churn: window, finishing).
-	RSS RSSSummary
-}
-
 // RunResult is what Run measured.
 type RunResult struct {
-	Stats  *Stats
-	Server ServerSample
-	Bots   ProcSample // the bot processes: CPU over the window, RSS at its end
+	Stats  *measure.Stats
+	Server measure.ServerSample
+	Bots   measure.ProcSample // the bot processes: CPU over the window, RSS at its end
 	// Machine is /proc/stat over the window (churn: until every bot
 	// finished); with a RefWindow, RefMachine and RefBotsCPU are over it.
-	Machine     MachineCPU
-	RefMachine  MachineCPU
+	Machine     measure.MachineCPU
+	RefMachine  measure.MachineCPU
 	RefBotsCPU  time.Duration
 	ConnectTime time.Duration // from start until every bot was ready
 	Elapsed     time.Duration // from start until the window ended (churn: every bot finished)
@@ -94,8 +78,8 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 		spec.SourceAddrs = autoSourceAddrs(spec.URL, total, spec.withDefaults().PerSource)
 	}
 	res := &RunResult{Window: cfg.Window}
-	probe := serverProbe{pid: cfg.ServerPID, statsURL: cfg.StatsURL}
-	if err := probe.before(ctx, &res.Server); err != nil {
+	probe := measure.ServerProbe{PID: cfg.ServerPID, StatsURL: cfg.StatsURL}
+	if err := probe.Before(ctx, &res.Server); err != nil {
 		return nil, err
 	}
 
@@ -106,37 +90,37 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 	res.Processes = len(shards)
 	defer func() {
 		if cerr := closeShards(shards); cerr != nil {
-			logf("%s: %v", cfg.Label, cerr)
+			diag.Logf("%s: %v", cfg.Label, cerr)
 		}
 	}()
-	var rss *rssSampler
+	var rss *measure.RSSSampler
 	if cfg.ServerPID != 0 {
 		every := cfg.RSSEvery
 		if every <= 0 {
 			every = 250 * time.Millisecond
 		}
-		rss = startRSSSampler(cfg.ServerPID, every, "connect")
+		rss = measure.StartRSSSampler(cfg.ServerPID, every, "connect")
 		defer func() {
-			rss.stop()
-			res.Server.RSS = rss.summary()
+			rss.Stop()
+			res.Server.RSS = rss.Summary()
 		}()
 	}
 	phase := func(name string) {
 		if rss != nil {
-			rss.setPhase(name)
+			rss.SetPhase(name)
 		}
 	}
 
-	pl := newProgressLine(cfg.Progress, cfg.Label)
-	defer pl.done()
+	pl := diag.NewProgress(cfg.Progress, cfg.Label)
+	defer pl.Done()
 	start := time.Now()
 	progress := func(phase string) {
 		var p Progress
 		for _, s := range shards {
 			p = p.Add(s.Progress())
 		}
-		pl.update(fmt.Sprintf("%s %s | bots %d dialed %d connected %d joined %d failed %d open %d",
-			phase, fmtElapsed(time.Since(start)), p.Bots, p.Dialed, p.Connected, p.Joined, p.Failed, p.Open))
+		pl.Update(fmt.Sprintf("%s %s | bots %d dialed %d connected %d joined %d failed %d open %d",
+			phase, diag.Elapsed(time.Since(start)), p.Bots, p.Dialed, p.Connected, p.Joined, p.Failed, p.Open))
 	}
 
 	var winStart, winEnd time.Time
@@ -149,27 +133,27 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 				return nil, err
 			}
 		}
-		if err := probe.windowStart(&res.Server); err != nil {
+		if err := probe.WindowStart(); err != nil {
 			return nil, err
 		}
 		botsStart := sampleShards(shards)
-		m0, _ := ReadMachineCPU()
+		m0, _ := measure.ReadMachineCPU()
 		if err := waitUntil(ctx, winEnd, func() { progress("churning") }); err != nil {
 			return nil, err
 		}
 		// Let the last connections finish their cycles.
 		phase("finishing")
 		if err := waitReady(ctx, shards, cfg.ConnectTimeout, func() { progress("finishing") }); err != nil {
-			logf("%s: %v", cfg.Label, err)
+			diag.Logf("%s: %v", cfg.Label, err)
 		}
 		res.Elapsed = time.Since(winStart)
 		res.Bots = sampleShards(shards)
 		res.Bots.CPU -= botsStart.CPU
-		m1, _ := ReadMachineCPU()
+		m1, _ := measure.ReadMachineCPU()
 		res.Machine = m1.Sub(m0)
 	} else {
 		if err := waitReady(ctx, shards, cfg.ConnectTimeout, func() { progress("connecting") }); err != nil {
-			logf("%s: %v", cfg.Label, err)
+			diag.Logf("%s: %v", cfg.Label, err)
 		}
 		res.ConnectTime = time.Since(start)
 		phase("warmup")
@@ -199,48 +183,48 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 				return nil, err
 			}
 			phase("ref")
-			var refCPU ProcSample
+			var refCPU measure.ProcSample
 			if cfg.ServerPID != 0 {
 				var err error
-				if refCPU, err = ReadProc(cfg.ServerPID); err != nil {
+				if refCPU, err = measure.ReadProc(cfg.ServerPID); err != nil {
 					return nil, fmt.Errorf("server probe: %w", err)
 				}
 			}
 			refBots := sampleShards(shards)
-			m0, _ := ReadMachineCPU()
+			m0, _ := measure.ReadMachineCPU()
 			if err := waitUntil(ctx, winStart, func() { progress("reference") }); err != nil {
 				return nil, err
 			}
 			if cfg.ServerPID != 0 {
-				ps, err := ReadProc(cfg.ServerPID)
+				ps, err := measure.ReadProc(cfg.ServerPID)
 				if err != nil {
 					return nil, fmt.Errorf("server probe: %w", err)
 				}
 				res.Server.RefCPU, res.Server.RefRSS = ps.CPU-refCPU.CPU, ps.RSS
 			}
 			res.RefBotsCPU = sampleShards(shards).CPU - refBots.CPU
-			m1, _ := ReadMachineCPU()
+			m1, _ := measure.ReadMachineCPU()
 			res.RefMachine = m1.Sub(m0)
 		} else if err := waitUntil(ctx, winStart, nil); err != nil {
 			return nil, err
 		}
 		phase("window")
-		if err := probe.windowStart(&res.Server); err != nil {
+		if err := probe.WindowStart(); err != nil {
 			return nil, err
 		}
 		botsStart := sampleShards(shards)
-		m0, _ := ReadMachineCPU()
+		m0, _ := measure.ReadMachineCPU()
 		if err := waitUntil(ctx, winEnd, func() { progress("measuring") }); err != nil {
 			return nil, err
 		}
 		res.Bots = sampleShards(shards)
 		res.Bots.CPU -= botsStart.CPU
-		m1, _ := ReadMachineCPU()
+		m1, _ := measure.ReadMachineCPU()
 		res.Machine = m1.Sub(m0)
 		res.Elapsed = time.Since(start)
 	}
 	phase("collect")
-	if err := probe.windowEnd(ctx, &res.Server); err != nil {
+	if err := probe.WindowEnd(ctx, &res.Server); err != nil {
 		return nil, err
 	}
 	if cfg.BeforeClose != nil {
@@ -249,7 +233,7 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 	progress("collecting")
 	// In-flight reads stamped inside the window finish being counted.
 	time.Sleep(50 * time.Millisecond)
-	var merged Stats
+	var merged measure.Stats
 	for _, s := range shards {
 		st, err := s.Collect()
 		if err != nil {
@@ -262,12 +246,12 @@ func Run(ctx context.Context, cfg RunConfig) (*RunResult, error) {
 }
 
 // sampleShards sums the CPU and RSS of the bot processes.
-func sampleShards(shards []shard) ProcSample {
-	var sum ProcSample
+func sampleShards(shards []shard) measure.ProcSample {
+	var sum measure.ProcSample
 	for _, s := range shards {
-		ps, err := ReadProc(s.PID())
+		ps, err := measure.ReadProc(s.PID())
 		if err != nil {
-			logf("bots: %v", err)
+			diag.Logf("bots: %v", err)
 			continue
 		}
 		sum.CPU += ps.CPU

@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/netip"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // Options are the settings every load scenario shares.
@@ -41,7 +44,7 @@ func (o Options) spec(w Workload, count int) ShardSpec {
 }
 
 func (o Options) run(label string, spec ShardSpec) RunConfig {
-	statsURL, err := statsURLFor(o.URL)
+	statsURL, err := measure.StatsURL(o.URL)
 	if err != nil || o.NoDebugStats {
 		statsURL = ""
 	}
@@ -125,15 +128,15 @@ func runPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWin
 	f.Set("rooms", int64(pc.Rooms))
 	f.Set("players_per_room", int64(pc.Players))
 	if o.Latency > 0 {
-		f.Set("latency_ms", round3(float64(o.Latency.Microseconds())/1000))
+		f.Set("latency_ms", measure.Round3(float64(o.Latency.Microseconds())/1000))
 	}
 	clientFigures(f, res, true)
 	if pc.SlowFraction > 0 {
 		s := res.Stats
 		f.Set("slow_bots", s.SlowBots)
 		f.Set("slow_disconnected", s.SlowDisconnected)
-		f.Set("slow_disconnect_p50_ms", msFromUs(s.SlowDisconnect.Quantile(0.5)))
-		f.Set("slow_disconnect_max_ms", msFromUs(s.SlowDisconnect.Max()))
+		f.Set("slow_disconnect_p50_ms", measure.Ms(s.SlowDisconnect.Quantile(0.5)))
+		f.Set("slow_disconnect_max_ms", measure.Ms(s.SlowDisconnect.Max()))
 	}
 	// The server serves every joined bot, slow ones included.
 	serverFigures(f, res, res.Stats.Joined, true)
@@ -161,7 +164,7 @@ func RunBaseline(ctx context.Context, o Options, br BaselineRun) (*Figures, *Run
 	}
 	defer func() {
 		if err := bp.Close(); err != nil {
-			logf("baseline: %v", err)
+			diag.Logf("baseline: %v", err)
 		}
 	}()
 	bo := o
@@ -183,6 +186,6 @@ func CompareToBaseline(play, base *Figures) {
 	b := base.Float("server_cpu_us_per_client_tick")
 	s := play.Float("server_cpu_us_per_client_tick")
 	play.Set("baseline_cpu_us_per_client_tick", b)
-	play.Set("cpu_ratio_to_baseline", round3(Ratio(s, b)))
-	base.Set("cpu_ratio_to_baseline", round3(Ratio(s, b)))
+	play.Set("cpu_ratio_to_baseline", measure.Round3(measure.Ratio(s, b)))
+	base.Set("cpu_ratio_to_baseline", measure.Round3(measure.Ratio(s, b)))
 }

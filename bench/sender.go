@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
@@ -14,7 +16,7 @@ import (
 // the window starts.
 type sender struct {
 	e      *Engine
-	stats  Stats
+	stats  measure.Stats
 	enc    encoder
 	cursor *scheduleCursor
 	rng    *rand.Rand
@@ -141,7 +143,7 @@ func (s *sender) sendInput(local int, _ int64) {
 	}
 	frame, err := s.enc.Input(seq, b.dx, b.dy, b.lastTick.Load())
 	if err != nil {
-		logf("bot %d: %v", b.g, err)
+		diag.Logf("bot %d: %v", b.g, err)
 		return
 	}
 	b.recordSend(seq, uint32(now/1000))
@@ -188,7 +190,7 @@ func (s *sender) fireTimers(now int64) int64 {
 			}
 			frame, err := s.enc.Leave()
 			if err != nil {
-				logf("bot %d: %v", b.g, err)
+				diag.Logf("bot %d: %v", b.g, err)
 				continue
 			}
 			b.joinedAt.Store(0)

@@ -2,10 +2,12 @@ package bench
 
 import (
 	"encoding/json"
-	"reflect"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/game"
 )
 
 func TestDropOffsetSpreadsAndInterleavesRooms(t *testing.T) {
@@ -83,7 +85,7 @@ func TestQuickMatchFillAndRoomFill(t *testing.T) {
 			t.Errorf("quickMatchFill(%d, %d) = %d %q, want %d %q", c.n, c.cap, rooms, dist, c.rooms, c.dist)
 		}
 	}
-	var listing []RoomListing
+	var listing []game.RoomInfo
 	if err := json.Unmarshal([]byte(`[{"id":"a","mode":"movers","players":512,"capacity":512,"tick_rate":30},
 		{"id":"b","mode":"movers","players":272,"capacity":512,"tick_rate":30},
 		{"id":"c","mode":"arena","players":3,"capacity":16,"tick_rate":30},
@@ -109,7 +111,7 @@ func TestRoomPrefixAndURLs(t *testing.T) {
 	if got := (ShardSpec{QuickMatch: true, RoomPrefix: "x-", PlayersPerRoom: 5}).roomOf(3); got != "" {
 		t.Errorf("quick-match room %q, want empty", got)
 	}
-	u, err := roomsURLFor("ws://127.0.0.1:9/ws")
+	u, err := measure.RoomsURL("ws://127.0.0.1:9/ws")
 	if err != nil || u != "http://127.0.0.1:9/rooms" {
 		t.Errorf("rooms url %q %v", u, err)
 	}
@@ -150,78 +152,5 @@ func TestRatioSectionAndCheckJoined(t *testing.T) {
 	checkJoined(v, "c", f, true)
 	if !v.Checks[0].OK || v.Checks[1].OK || v.Checks[2].OK {
 		t.Errorf("checks %+v", v.Checks)
-	}
-}
-
-// TestStatsMergeCoversEveryField fills every field of a Stats with
-// something non-zero and checks that merging it into an empty one keeps
-// every field non-zero (a field left out of Merge would be lost between
-// processes), and that it survives the JSON that carries it.
-func TestStatsMergeCoversEveryField(t *testing.T) {
-	var src Stats
-	v := reflect.ValueOf(&src).Elem()
-	for i := range v.NumField() {
-		f := v.Field(i)
-		switch f.Kind() {
-		case reflect.Int64:
-			f.SetInt(int64(i + 1))
-		case reflect.Uint32:
-			f.SetUint(uint64(i + 1))
-		case reflect.Map:
-			f.Set(reflect.ValueOf(map[string]int64{"k": 1}))
-		case reflect.Slice:
-			switch f.Type().Elem() {
-			case reflect.TypeOf(Histogram{}):
-				var h Histogram
-				h.Record(int64(i + 1))
-				f.Set(reflect.ValueOf([]Histogram{h}))
-			case reflect.TypeOf(int64(0)):
-				f.Set(reflect.ValueOf([]int64{0, int64(i + 1)}))
-			default:
-				t.Fatalf("field %s: slice of %v", v.Type().Field(i).Name, f.Type().Elem())
-			}
-		case reflect.Struct:
-			h, ok := f.Addr().Interface().(*Histogram)
-			if !ok {
-				t.Fatalf("field %s: struct %v", v.Type().Field(i).Name, f.Type())
-			}
-			h.Record(int64(i + 1))
-		default:
-			t.Fatalf("field %s: kind %v not covered by this test", v.Type().Field(i).Name, f.Kind())
-		}
-	}
-	var dst Stats
-	dst.Merge(&src)
-	dv := reflect.ValueOf(dst)
-	for i := range dv.NumField() {
-		if dv.Field(i).IsZero() {
-			t.Errorf("Merge loses %s", dv.Type().Field(i).Name)
-		}
-	}
-	js, err := json.Marshal(&dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Stats
-	if err := json.Unmarshal(js, &back); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(back, dst) {
-		t.Fatalf("stats changed through JSON:\n%+v\n%+v", back, dst)
-	}
-	// The first-time figures merge as minima, the last as maxima.
-	a := Stats{FirstJoinNs: 5, FirstWelcomeNs: 0, LastWelcomeNs: 9}
-	a.Merge(&Stats{FirstJoinNs: 3, FirstWelcomeNs: 7, LastWelcomeNs: 8})
-	a.Merge(&Stats{})
-	if a.FirstJoinNs != 3 || a.FirstWelcomeNs != 7 || a.LastWelcomeNs != 9 {
-		t.Errorf("merged times %d %d %d", a.FirstJoinNs, a.FirstWelcomeNs, a.LastWelcomeNs)
-	}
-	var w Stats
-	w.recordWelcome(2)
-	w.recordWelcome(2)
-	w.recordWelcome(-1)
-	w.recordWelcome(maxSeconds)
-	if !slices.Equal(w.WelcomesBySecond, []int64{0, 0, 2}) {
-		t.Errorf("welcomes by second %v", w.WelcomesBySecond)
 	}
 }

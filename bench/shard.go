@@ -6,6 +6,9 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // shard is a group of bots driven by the coordinator: an Engine in this
@@ -17,7 +20,7 @@ type shard interface {
 	Ready() <-chan struct{}
 	SetWindow(start, end time.Time) error
 	SetRefWindow(start, end time.Time) error
-	Collect() (*Stats, error)
+	Collect() (*measure.Stats, error)
 	Close() error
 	// PID is the process running the shard (for its CPU and RSS).
 	PID() int
@@ -36,9 +39,9 @@ func (s localShard) SetRefWindow(start, end time.Time) error {
 	s.e.SetRefWindow(start, end)
 	return nil
 }
-func (s localShard) Collect() (*Stats, error) { return s.e.Collect(), nil }
-func (s localShard) Close() error             { return s.e.Close() }
-func (s localShard) PID() int                 { return os.Getpid() }
+func (s localShard) Collect() (*measure.Stats, error) { return s.e.Collect(), nil }
+func (s localShard) Close() error                     { return s.e.Close() }
+func (s localShard) PID() int                         { return os.Getpid() }
 
 // childShard is an Engine in a child process.
 type childShard struct {
@@ -64,7 +67,7 @@ func startChildShard(spec ShardSpec) (*childShard, error) {
 func (s *childShard) watch() {
 	defer close(s.done)
 	if _, err := s.c.await("ready", 24*time.Hour, s.stop); err != nil && !errors.Is(err, errCanceled) {
-		logf("%v", err)
+		diag.Logf("%v", err)
 	}
 	s.readyOnce.Do(func() { close(s.ready) })
 }
@@ -87,7 +90,7 @@ func (s *childShard) SetRefWindow(start, end time.Time) error {
 	return s.c.send(childCmd{Cmd: "refwindow", Start: start.UnixNano(), End: end.UnixNano()})
 }
 
-func (s *childShard) Collect() (*Stats, error) {
+func (s *childShard) Collect() (*measure.Stats, error) {
 	s.stopWatch()
 	if err := s.c.send(childCmd{Cmd: "collect"}); err != nil {
 		return nil, err

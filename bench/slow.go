@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/server"
 )
 
 // SlowConfig shapes the slow scenario: the play load, measured first in a
@@ -75,8 +79,8 @@ func RunSlow(ctx context.Context, o Options, sc SlowConfig) (*Figures, *Verdict,
 	if slowBots == 0 {
 		return nil, nil, fmt.Errorf("slow: -fraction %v of %d bots makes none slow", sc.Play.SlowFraction, sc.Play.Rooms*sc.Play.Players)
 	}
-	statsURL, _ := statsURLFor(o.URL)
-	before, beforeErr := FetchDebugStats(ctx, statsURL)
+	statsURL, _ := measure.StatsURL(o.URL)
+	before, beforeErr := measure.FetchStats(ctx, statsURL)
 	f, res, err := runPlay(ctx, o, sc.Play, "slow", sc.RefWindow)
 	if err != nil {
 		return nil, nil, err
@@ -97,38 +101,38 @@ func RunSlow(ctx context.Context, o Options, sc SlowConfig) (*Figures, *Verdict,
 	// The window's figures (play's, readers only) stay as they are; the
 	// reference window's and the comparison come after them.
 	f.Set("slow_fraction", sc.Play.SlowFraction)
-	f.Set("ref_window_s", round3(ref.Seconds()))
+	f.Set("ref_window_s", measure.Round3(ref.Seconds()))
 	f.Set("ref_clients_measured", s.RefClients)
-	f.Set("ref_snapshots_per_client_s", round3(PerClientSecond(float64(s.RefSnapshots), s.RefClients, ref)))
-	f.Set("ref_gap_p50_ms", msFromUs(s.RefGap.Quantile(0.5)))
-	f.Set("ref_gap_p99_ms", msFromUs(gapRef))
-	f.Set("ref_gap_max_ms", msFromUs(s.RefGap.Max()))
-	f.Set("ref_rtt_p50_ms", msFromUs(s.RefRTT.Quantile(0.5)))
-	f.Set("ref_rtt_p99_ms", msFromUs(s.RefRTT.Quantile(0.99)))
-	f.Set("gap_p99_rise_ms", msFromUs(rise))
-	f.Set("ref_gap_p99_median_1s_ms", msFromUs(medRef))
-	f.Set("gap_p99_median_1s_ms", msFromUs(medWin))
-	f.Set("gap_p99_median_1s_rise_ms", msFromUs(medRise))
-	f.Set("ref_gap_p99_worst_1s_ms", msFromUs(slices.Max(append(refSec, 0))))
-	f.Set("gap_p99_worst_1s_ms", msFromUs(slices.Max(append(winSec, 0))))
+	f.Set("ref_snapshots_per_client_s", measure.Round3(measure.PerClientSecond(float64(s.RefSnapshots), s.RefClients, ref)))
+	f.Set("ref_gap_p50_ms", measure.Ms(s.RefGap.Quantile(0.5)))
+	f.Set("ref_gap_p99_ms", measure.Ms(gapRef))
+	f.Set("ref_gap_max_ms", measure.Ms(s.RefGap.Max()))
+	f.Set("ref_rtt_p50_ms", measure.Ms(s.RefRTT.Quantile(0.5)))
+	f.Set("ref_rtt_p99_ms", measure.Ms(s.RefRTT.Quantile(0.99)))
+	f.Set("gap_p99_rise_ms", measure.Ms(rise))
+	f.Set("ref_gap_p99_median_1s_ms", measure.Ms(medRef))
+	f.Set("gap_p99_median_1s_ms", measure.Ms(medWin))
+	f.Set("gap_p99_median_1s_rise_ms", measure.Ms(medRise))
+	f.Set("ref_gap_p99_worst_1s_ms", measure.Ms(slices.Max(append(refSec, 0))))
+	f.Set("gap_p99_worst_1s_ms", measure.Ms(slices.Max(append(winSec, 0))))
 	f.Set("ref_inputs_skipped", s.RefInputsSkip)
 	f.Set("gap_stat", sc.GapStat)
 	series := make([]float64, len(s.GapSeconds))
 	for i := range s.GapSeconds {
-		series[i] = msFromUs(s.GapSeconds[i].Quantile(0.99))
+		series[i] = measure.Ms(s.GapSeconds[i].Quantile(0.99))
 	}
 	f.Set("gap_p99_by_second_ms", series)
-	f.Set("slow_disconnect_min_ms", msFromUs(s.SlowDisconnect.Min()))
-	f.Set("slow_disconnect_p99_ms", msFromUs(s.SlowDisconnect.Quantile(0.99)))
+	f.Set("slow_disconnect_min_ms", measure.Ms(s.SlowDisconnect.Min()))
+	f.Set("slow_disconnect_p99_ms", measure.Ms(s.SlowDisconnect.Quantile(0.99)))
 
-	var after DebugStats
+	var after server.Stats
 	var afterErr error
 	if beforeErr == nil {
-		after, afterErr = FetchDebugStats(ctx, statsURL)
+		after, afterErr = measure.FetchStats(ctx, statsURL)
 		if afterErr == nil {
-			f.Set("server_slow_closed", after.SlowClosed-before.SlowClosed)
-			f.Set("server_close_1008", after.CloseCode(1008)-before.CloseCode(1008))
-			f.Set("server_snapshots_replaced", after.SnapshotsReplaced-before.SnapshotsReplaced)
+			f.Set("server_slow_closed", int64(after.SlowClosed)-int64(before.SlowClosed))
+			f.Set("server_close_1008", measure.CloseCode(after, 1008)-measure.CloseCode(before, 1008))
+			f.Set("server_snapshots_replaced", int64(after.SnapshotsReplaced)-int64(before.SnapshotsReplaced))
 		}
 	}
 
@@ -137,21 +141,21 @@ func RunSlow(ctx context.Context, o Options, sc SlowConfig) (*Figures, *Verdict,
 	if sv.Measured {
 		refMax, winMax = sv.RSS.MaxOf("ref"), sv.RSS.MaxOf("window")
 		bound = refMax + s.SlowBots*sc.RSSPerSlow
-		f.Set("server_cpu_core_fraction_ref", round3(CoreFraction(sv.RefCPU, ref)))
+		f.Set("server_cpu_core_fraction_ref", measure.Round3(measure.CoreFraction(sv.RefCPU, ref)))
 		if res.RefMachine.Busy > 0 {
-			f.Set("machine_other_cpu_cores_ref", round3(OtherCores(res.RefMachine, sv.RefCPU+res.RefBotsCPU, ref)))
+			f.Set("machine_other_cpu_cores_ref", measure.Round3(measure.OtherCores(res.RefMachine, sv.RefCPU+res.RefBotsCPU, ref)))
 		}
 		f.Set("server_rss_ref_max_bytes", refMax)
 		f.Set("server_rss_window_max_bytes", winMax)
 		f.Set("server_rss_max_bytes", sv.RSS.MaxOf())
 		f.Set("server_rss_bound_bytes", bound)
-		f.Set("server_rss_series", Downsample(sv.RSS.Series, 1))
+		f.Set("server_rss_series", measure.Downsample(sv.RSS.Series, 1))
 	}
 
 	v := &Verdict{Scenario: "slow"}
 	bots := int64(sc.Play.Rooms * sc.Play.Players)
 	v.Add("all bots joined", s.Joined == bots && s.Failed == 0,
-		"%d/%d joined, %d failed (%s)", s.Joined, bots, s.Failed, countsString(s.FailReasons))
+		"%d/%d joined, %d failed (%s)", s.Joined, bots, s.Failed, measure.CountsString(s.FailReasons))
 	readersOK := s.RefClients > 0 && s.Clients == s.RefClients && s.RefGap.Count() > 0 && s.Gap.Count() > 0
 	v.Add("readers measured in both windows", readersOK,
 		"%d readers in the reference window, %d in the window", s.RefClients, s.Clients)
@@ -164,12 +168,12 @@ func RunSlow(ctx context.Context, o Options, sc SlowConfig) (*Figures, *Verdict,
 	if sc.GapStat == GapStatMedian {
 		v.Add("readers' gap p99 rise", readersOK && len(refSec) > 0 && len(winSec) > 0 && medRise <= sc.GapRiseMax.Microseconds(),
 			"median of the 1-s p99s %.3f ms (%d s) → %.3f ms (%d s) with %d not reading: %+.3f ms (bar ≤ %v); whole windows %.3f → %.3f ms (%+.3f ms)%s",
-			usToMs(medRef), len(refSec), usToMs(medWin), len(winSec), s.SlowBots, usToMs(medRise), sc.GapRiseMax,
-			usToMs(gapRef), usToMs(gapSlow), usToMs(rise), others)
+			measure.UsToMs(medRef), len(refSec), measure.UsToMs(medWin), len(winSec), s.SlowBots, measure.UsToMs(medRise), sc.GapRiseMax,
+			measure.UsToMs(gapRef), measure.UsToMs(gapSlow), measure.UsToMs(rise), others)
 	} else {
 		v.Add("readers' gap p99 rise", readersOK && rise <= sc.GapRiseMax.Microseconds(),
 			"%.3f ms → %.3f ms over the whole windows with %d not reading: %+.3f ms (bar ≤ %v); median of the 1-s p99s %.3f → %.3f ms (%+.3f ms)%s",
-			usToMs(gapRef), usToMs(gapSlow), s.SlowBots, usToMs(rise), sc.GapRiseMax, usToMs(medRef), usToMs(medWin), usToMs(medRise), others)
+			measure.UsToMs(gapRef), measure.UsToMs(gapSlow), s.SlowBots, measure.UsToMs(rise), sc.GapRiseMax, measure.UsToMs(medRef), measure.UsToMs(medWin), measure.UsToMs(medRise), others)
 	}
 	if sv.Measured {
 		v.Add("server RSS bounded", winMax <= bound,
@@ -180,9 +184,9 @@ func RunSlow(ctx context.Context, o Options, sc SlowConfig) (*Figures, *Verdict,
 	}
 	v.Add("slow bots disconnected by the server", s.SlowBots > 0 && s.SlowDisconnected == s.SlowBots,
 		"%d/%d within the %v window (after %.1f s p50, %.1f s max of not reading)",
-		s.SlowDisconnected, s.SlowBots, o.Window, usToMs(s.SlowDisconnect.Quantile(0.5))/1000, usToMs(s.SlowDisconnect.Max())/1000)
+		s.SlowDisconnected, s.SlowBots, o.Window, measure.UsToMs(s.SlowDisconnect.Quantile(0.5))/1000, measure.UsToMs(s.SlowDisconnect.Max())/1000)
 	if beforeErr != nil || afterErr != nil {
-		logf("slow: /debug/stats: %v", firstErr(beforeErr, afterErr))
+		diag.Logf("slow: /debug/stats: %v", firstErr(beforeErr, afterErr))
 	}
 	return f, v, nil
 }
@@ -200,7 +204,7 @@ func firstErr(errs ...error) error {
 
 // secondQuantiles returns the q-quantile (µs) of each non-empty
 // histogram of h[from:to].
-func secondQuantiles(h []Histogram, from, to int, q float64) []int64 {
+func secondQuantiles(h []measure.Histogram, from, to int, q float64) []int64 {
 	var out []int64
 	for i := max(from, 0); i < min(to, len(h)); i++ {
 		if h[i].Count() > 0 {

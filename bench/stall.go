@@ -14,7 +14,10 @@ import (
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
 
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/proto/wire"
+	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
@@ -169,7 +172,7 @@ func (p *stallPeer) onMessage(op ws.OpCode, payload []byte) {
 func (p *stallPeer) finish(now int64, how string) {
 	p.closedAt, p.closedHow = now, how
 	if err := p.g.r.del(p.fd); err != nil {
-		logf("stall: %v", err)
+		diag.Logf("stall: %v", err)
 	}
 	unix.Close(p.fd)
 	p.done.Store(true)
@@ -264,7 +267,7 @@ func (g *stallGroup) dial(conc int) {
 				if err != nil {
 					g.failed[k].Add(1)
 					g.failMu.Lock()
-					count(&g.failWhy, err.Error())
+					measure.Count(&g.failWhy, err.Error())
 					g.failMu.Unlock()
 					continue
 				}
@@ -391,9 +394,9 @@ func (g *stallGroup) setUp() int64 {
 
 // close stops the reactor and closes the peers the server left open; it
 // returns how the peers fared, per kind. Call it after dialWG is done.
-func (g *stallGroup) close(grace time.Duration) [2]DeadlineStats {
+func (g *stallGroup) close(grace time.Duration) [2]measure.DeadlineStats {
 	g.r.stopWorkers()
-	var out [2]DeadlineStats
+	var out [2]measure.DeadlineStats
 	for k := range out {
 		out[k].GraceUs = grace.Microseconds()
 		out[k].Stalled = g.stalled[k].Load()
@@ -408,7 +411,7 @@ func (g *stallGroup) close(grace time.Duration) [2]DeadlineStats {
 		}
 		if !p.done.Load() {
 			if err := g.r.del(p.fd); err != nil {
-				logf("stall: %v", err)
+				diag.Logf("stall: %v", err)
 			}
 			unix.Close(p.fd)
 			continue
@@ -433,18 +436,18 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && lim.Cur != math.MaxUint64 && uint64(sc.N+sc.Legit+64) > lim.Cur {
 		return nil, nil, fmt.Errorf("stall: %d stalled peers and %d bots need more fds than the limit (%d) of this process", sc.N, sc.Legit, lim.Cur)
 	}
-	statsURL, err := statsURLFor(o.URL)
+	statsURL, err := measure.StatsURL(o.URL)
 	if err != nil {
 		return nil, nil, err
 	}
-	before, err := FetchDebugStats(ctx, statsURL)
+	before, err := measure.FetchStats(ctx, statsURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("stall: the verdict needs the server's counters: %w", err)
 	}
-	var rss *rssSampler
+	var rss *measure.RSSSampler
 	if o.ServerPID != 0 {
-		rss = startRSSSampler(o.ServerPID, 250*time.Millisecond, "stalling")
-		defer rss.stop()
+		rss = measure.StartRSSSampler(o.ServerPID, 250*time.Millisecond, "stalling")
+		defer rss.Stop()
 	}
 	workers := o.Workers
 	if workers <= 0 {
@@ -454,10 +457,10 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 	if err != nil {
 		return nil, nil, err
 	}
-	pl := newProgressLine(o.Progress, "stall")
-	defer pl.done()
+	pl := diag.NewProgress(o.Progress, "stall")
+	defer pl.Done()
 	progress := func(phase string) {
-		pl.update(fmt.Sprintf("%s %s | stalled %d/%d failed %d open %d", phase, fmtElapsed(time.Since(g.start)),
+		pl.Update(fmt.Sprintf("%s %s | stalled %d/%d failed %d open %d", phase, diag.Elapsed(time.Since(g.start)),
 			g.stalled[0].Load()+g.stalled[1].Load(), g.n, g.failed[0].Load()+g.failed[1].Load(), g.open()))
 	}
 
@@ -486,7 +489,7 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 
 	// 2. Legitimate bots while every peer stalls.
 	if rss != nil {
-		rss.setPhase("legit")
+		rss.SetPhase("legit")
 	}
 	lo := o
 	lo.Warmup, lo.Window = sc.LegitWarmup, sc.LegitWindow
@@ -498,7 +501,7 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 	res, legitErr := Run(ctx, lo.run("stall-legit", spec))
 	legitTime := time.Since(g.start) - legitStart
 	openAfterLegit := g.open()
-	during, duringErr := FetchDebugStats(ctx, statsURL)
+	during, duringErr := measure.FetchStats(ctx, statsURL)
 	if legitErr != nil {
 		g.close(sc.Grace)
 		return nil, nil, legitErr
@@ -506,7 +509,7 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 
 	// 3. Wait for the deadlines (and a little past them, to see late ones).
 	if rss != nil {
-		rss.setPhase("deadlines")
+		rss.SetPhase("deadlines")
 	}
 	until := g.start.Add(time.Duration(g.lastDue.Load()) + sc.Grace + sc.Linger)
 	for g.open() > 0 && time.Now().Before(until) {
@@ -519,51 +522,51 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 		}
 	}
 	progress("done")
-	after, afterErr := FetchDebugStats(ctx, statsURL)
+	after, afterErr := measure.FetchStats(ctx, statsURL)
 	kinds := g.close(sc.Grace)
 	if g.closeErr != nil {
-		logf("stall: %v", g.closeErr)
+		diag.Logf("stall: %v", g.closeErr)
 	}
 	// The server lets go of the connections we just closed; give it a
 	// moment before reading its fds again.
 	settled := after
 	if afterErr == nil {
-		settled = settleStats(ctx, statsURL, before.Connections, 3*time.Second)
+		settled = settleStats(ctx, statsURL, int64(before.Connections), 3*time.Second)
 	}
 
 	// Figures.
 	f := NewFigures()
 	f.Set("stalled_peers", int64(sc.N))
 	f.Set("legit_bots", int64(sc.Legit))
-	f.Set("handshake_timeout_s", round3(sc.HandshakeTimeout.Seconds()))
-	f.Set("frame_timeout_s", round3(sc.FrameTimeout.Seconds()))
-	f.Set("grace_s", round3(sc.Grace.Seconds()))
-	f.Set("stall_setup_s", round3(setupTime.Seconds()))
+	f.Set("handshake_timeout_s", measure.Round3(sc.HandshakeTimeout.Seconds()))
+	f.Set("frame_timeout_s", measure.Round3(sc.FrameTimeout.Seconds()))
+	f.Set("grace_s", measure.Round3(sc.Grace.Seconds()))
+	f.Set("stall_setup_s", measure.Round3(setupTime.Seconds()))
 	f.Set("stall_setup_failed", g.failed[0].Load()+g.failed[1].Load())
 	g.failMu.Lock()
-	setupFails := countsString(g.failWhy)
+	setupFails := measure.CountsString(g.failWhy)
 	g.failMu.Unlock()
 	f.Set("stall_setup_fail_reasons", setupFails)
 	f.Set("stalled_open_at_legit_start", openAtLegit)
 	f.Set("stalled_open_after_legit", openAfterLegit)
 	st := res.Stats
-	f.Set("legit_phase_s", round3(legitTime.Seconds()))
+	f.Set("legit_phase_s", measure.Round3(legitTime.Seconds()))
 	f.Set("legit_connected", st.Connected)
 	f.Set("legit_joined", st.Joined)
 	f.Set("legit_failed", st.Failed)
-	f.Set("legit_fail_reasons", countsString(st.FailReasons))
-	f.Set("legit_connect_p50_ms", msFromUs(st.Connect.Quantile(0.5)))
-	f.Set("legit_connect_p99_ms", msFromUs(st.Connect.Quantile(0.99)))
-	f.Set("legit_handshake_p50_ms", msFromUs(st.Handshake.Quantile(0.5)))
-	f.Set("legit_handshake_p99_ms", msFromUs(st.Handshake.Quantile(0.99)))
-	f.Set("legit_join_p50_ms", msFromUs(st.Join.Quantile(0.5)))
-	f.Set("legit_join_p99_ms", msFromUs(st.Join.Quantile(0.99)))
-	f.Set("legit_join_max_ms", msFromUs(st.Join.Max()))
-	f.Set("legit_gap_p50_ms", msFromUs(st.Gap.Quantile(0.5)))
-	f.Set("legit_gap_p99_ms", msFromUs(st.Gap.Quantile(0.99)))
-	f.Set("legit_rtt_p99_ms", msFromUs(st.RTT.Quantile(0.99)))
+	f.Set("legit_fail_reasons", measure.CountsString(st.FailReasons))
+	f.Set("legit_connect_p50_ms", measure.Ms(st.Connect.Quantile(0.5)))
+	f.Set("legit_connect_p99_ms", measure.Ms(st.Connect.Quantile(0.99)))
+	f.Set("legit_handshake_p50_ms", measure.Ms(st.Handshake.Quantile(0.5)))
+	f.Set("legit_handshake_p99_ms", measure.Ms(st.Handshake.Quantile(0.99)))
+	f.Set("legit_join_p50_ms", measure.Ms(st.Join.Quantile(0.5)))
+	f.Set("legit_join_p99_ms", measure.Ms(st.Join.Quantile(0.99)))
+	f.Set("legit_join_max_ms", measure.Ms(st.Join.Max()))
+	f.Set("legit_gap_p50_ms", measure.Ms(st.Gap.Quantile(0.5)))
+	f.Set("legit_gap_p99_ms", measure.Ms(st.Gap.Quantile(0.99)))
+	f.Set("legit_rtt_p99_ms", measure.Ms(st.RTT.Quantile(0.99)))
 	if res.Server.Measured && res.Machine.Busy > 0 {
-		f.Set("legit_window_machine_other_cpu_cores", round3(OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, time.Duration(st.WindowNanos))))
+		f.Set("legit_window_machine_other_cpu_cores", measure.Round3(measure.OtherCores(res.Machine, res.Server.CPU+res.Bots.CPU, time.Duration(st.WindowNanos))))
 	}
 	for _, k := range []struct {
 		kind stallKind
@@ -577,34 +580,34 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 		f.Set(k.name+"_closed_early", d.Early)
 		f.Set(k.name+"_closed_late", d.Late)
 		f.Set(k.name+"_not_closed", d.NotClosed())
-		f.Set(k.name+"_lateness_min_ms", msFromUs(d.MinLateUs))
-		f.Set(k.name+"_lateness_p50_ms", msFromUs(d.Lateness.Quantile(0.5)))
-		f.Set(k.name+"_lateness_p99_ms", msFromUs(d.Lateness.Quantile(0.99)))
-		f.Set(k.name+"_lateness_max_ms", msFromUs(d.MaxLateUs))
-		f.Set(k.name+"_close_codes", countsString(d.CloseCodes))
+		f.Set(k.name+"_lateness_min_ms", measure.Ms(d.MinLateUs))
+		f.Set(k.name+"_lateness_p50_ms", measure.Ms(d.Lateness.Quantile(0.5)))
+		f.Set(k.name+"_lateness_p99_ms", measure.Ms(d.Lateness.Quantile(0.99)))
+		f.Set(k.name+"_lateness_max_ms", measure.Ms(d.MaxLateUs))
+		f.Set(k.name+"_close_codes", measure.CountsString(d.CloseCodes))
 	}
 	var dHS, dFT, d1008 int64
 	if afterErr == nil {
-		dHS = after.HandshakeTimeouts - before.HandshakeTimeouts
-		dFT = after.FrameTimeouts - before.FrameTimeouts
-		d1008 = after.CloseCode(1008) - before.CloseCode(1008)
+		dHS = int64(after.HandshakeTimeouts) - int64(before.HandshakeTimeouts)
+		dFT = int64(after.FrameTimeouts) - int64(before.FrameTimeouts)
+		d1008 = measure.CloseCode(after, 1008) - measure.CloseCode(before, 1008)
 		f.Set("server_handshake_timeouts", dHS)
 		f.Set("server_frame_timeouts", dFT)
 		f.Set("server_close_1008", d1008)
 	}
-	f.Set("server_connections_before", before.Connections)
-	f.Set("server_fds_before", before.FDs)
+	f.Set("server_connections_before", int64(before.Connections))
+	f.Set("server_fds_before", int64(before.FDs))
 	if duringErr == nil {
-		f.Set("server_connections_stalled", during.Connections)
-		f.Set("server_fds_stalled", during.FDs)
+		f.Set("server_connections_stalled", int64(during.Connections))
+		f.Set("server_fds_stalled", int64(during.FDs))
 	}
-	f.Set("server_connections_after", settled.Connections)
-	f.Set("server_fds_after", settled.FDs)
-	f.Set("server_goroutines_before", before.Goroutines)
-	f.Set("server_goroutines_after", settled.Goroutines)
+	f.Set("server_connections_after", int64(settled.Connections))
+	f.Set("server_fds_after", int64(settled.FDs))
+	f.Set("server_goroutines_before", int64(before.Goroutines))
+	f.Set("server_goroutines_after", int64(settled.Goroutines))
 	if rss != nil {
-		rss.stop()
-		sum := rss.summary()
+		rss.Stop()
+		sum := rss.Summary()
 		f.Set("server_rss_max_bytes", sum.MaxOf())
 		f.Set("server_rss_after_bytes", sum.Last)
 	}
@@ -617,16 +620,16 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 	v.Add("all stalled while the bots joined", openAfterLegit == int64(sc.N),
 		"%d of %d stalled peers still open after the legitimate bots' %.2f s", openAfterLegit, sc.N, legitTime.Seconds())
 	v.Add("every legit bot joined", st.Joined == int64(sc.Legit) && st.Failed == 0,
-		"%d/%d joined, %d failed (%s)", st.Joined, sc.Legit, st.Failed, countsString(st.FailReasons))
+		"%d/%d joined, %d failed (%s)", st.Joined, sc.Legit, st.Failed, measure.CountsString(st.FailReasons))
 	v.Add("legit join p99", st.Join.Count() > 0 && st.Join.Quantile(0.99) <= sc.JoinP99Max.Microseconds(),
-		"p50 %.3f ms, p99 %.3f ms (bar ≤ %v)", usToMs(st.Join.Quantile(0.5)), usToMs(st.Join.Quantile(0.99)), sc.JoinP99Max)
+		"p50 %.3f ms, p99 %.3f ms (bar ≤ %v)", measure.UsToMs(st.Join.Quantile(0.5)), measure.UsToMs(st.Join.Quantile(0.99)), sc.JoinP99Max)
 	v.Add("half upgrades closed in time", up.AllInTime(),
 		"%d/%d within [deadline, +%v] of their %v handshake timeout (early %d, late %d, never %d; lateness p50 %.1f ms, max %.1f ms)",
-		up.InTime, up.Peers, sc.Grace, sc.HandshakeTimeout, up.Early, up.Late, up.NotClosed(), usToMs(up.Lateness.Quantile(0.5)), usToMs(up.MaxLateUs))
+		up.InTime, up.Peers, sc.Grace, sc.HandshakeTimeout, up.Early, up.Late, up.NotClosed(), measure.UsToMs(up.Lateness.Quantile(0.5)), measure.UsToMs(up.MaxLateUs))
 	v.Add("half frames closed in time with 1008", fr.AllInTime(),
 		"%d/%d within [deadline, +%v] of their %v frame timeout with close 1008 (early %d, late %d, other close %d, never %d; codes %s; lateness p50 %.1f ms, max %.1f ms)",
-		fr.InTime, fr.Peers, sc.Grace, sc.FrameTimeout, fr.Early, fr.Late, fr.WrongEnd, fr.NotClosed(), countsString(fr.CloseCodes),
-		usToMs(fr.Lateness.Quantile(0.5)), usToMs(fr.MaxLateUs))
+		fr.InTime, fr.Peers, sc.Grace, sc.FrameTimeout, fr.Early, fr.Late, fr.WrongEnd, fr.NotClosed(), measure.CountsString(fr.CloseCodes),
+		measure.UsToMs(fr.Lateness.Quantile(0.5)), measure.UsToMs(fr.MaxLateUs))
 	if afterErr != nil {
 		v.Add("server timeout counters", false, "/debug/stats after the deadlines: %v", afterErr)
 	} else {
@@ -638,11 +641,11 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 
 // settleStats polls /debug/stats until the server reports at most conns
 // connections, or timeout passes; it returns the last reading.
-func settleStats(ctx context.Context, statsURL string, conns int64, timeout time.Duration) DebugStats {
+func settleStats(ctx context.Context, statsURL string, conns int64, timeout time.Duration) server.Stats {
 	deadline := time.Now().Add(timeout)
 	for {
-		d, err := FetchDebugStats(ctx, statsURL)
-		if (err == nil && d.Connections <= conns) || time.Now().After(deadline) || ctx.Err() != nil {
+		d, err := measure.FetchStats(ctx, statsURL)
+		if (err == nil && int64(d.Connections) <= conns) || time.Now().After(deadline) || ctx.Err() != nil {
 			return d
 		}
 		select {

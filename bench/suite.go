@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // SuiteConfig is what `make bench` runs: idle, play, and the baseline
@@ -38,7 +41,7 @@ func RunSuite(ctx context.Context, cfg SuiteConfig) (*Report, error) {
 		}
 		if err := srv.Stop(); err != nil {
 			errs = append(errs, err)
-			logf("suite: %v", err)
+			diag.Logf("suite: %v", err)
 		}
 		srv = nil
 	}
@@ -116,7 +119,7 @@ func RunSuite(ctx context.Context, cfg SuiteConfig) (*Report, error) {
 func settle(ctx context.Context, statsURL string) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		d, err := FetchDebugStats(ctx, statsURL)
+		d, err := measure.FetchStats(ctx, statsURL)
 		if err != nil || d.Connections == 0 {
 			return
 		}
@@ -126,7 +129,7 @@ func settle(ctx context.Context, statsURL string) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	logf("suite: server still reports connections 10s after the bots left")
+	diag.Logf("suite: server still reports connections 10s after the bots left")
 }
 
 func tail(s string, n int) string {

@@ -1,6 +1,9 @@
-package bench
+package measure
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // PerClientSecond is count / (clients × window seconds); 0 when either is 0.
 func PerClientSecond(count float64, clients int64, window time.Duration) float64 {
@@ -47,5 +50,17 @@ func PerConn(before, after int64, conns int64) float64 {
 	return float64(after-before) / float64(conns)
 }
 
-// usToMs converts microseconds to milliseconds.
-func usToMs(us int64) float64 { return float64(us) / 1000 }
+// UsToMs converts microseconds to milliseconds.
+func UsToMs(us int64) float64 { return float64(us) / 1000 }
+
+// Round3 keeps three decimals, for readable JSON; a value that is not a
+// number (NaN, ±Inf) is reported as 0.
+func Round3(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return math.Round(x*1000) / 1000
+}
+
+// Ms converts a histogram value in µs to ms with three decimals.
+func Ms(us int64) float64 { return Round3(UsToMs(us)) }

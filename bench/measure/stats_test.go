@@ -1,4 +1,4 @@
-package bench
+package measure
 
 import (
 	"encoding/json"
@@ -34,22 +34,7 @@ func TestStatsMergeAndJSON(t *testing.T) {
 	if !reflect.DeepEqual(back, m) {
 		t.Fatalf("stats changed through JSON:\n%+v\n%+v", back, m)
 	}
-	if got := countsString(m.CloseCodes); got != "1000=3 1009=1" {
+	if got := CountsString(m.CloseCodes); got != "1000=3 1009=1" {
 		t.Fatalf("countsString = %q", got)
-	}
-}
-
-func TestFiguresJSONKeepsOrder(t *testing.T) {
-	f := NewFigures()
-	f.Set("zeta", int64(1))
-	f.Set("alpha", 2.5)
-	f.Set("mid", "x")
-	f.Set("zeta", int64(3))
-	b, err := json.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(b) != `{"zeta":3,"alpha":2.5,"mid":"x"}` {
-		t.Fatalf("json %s", b)
 	}
 }

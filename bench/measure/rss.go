@@ -1,15 +1,15 @@
-package bench
+package measure
 
 import (
 	"sync"
 	"time"
 )
 
-// rssSampler reads a process's RSS at a fixed interval for the length of
+// RSSSampler reads a process's RSS at a fixed interval for the length of
 // a run, tagging every sample with the run's current phase (connect,
 // warmup, ref, window, ...), so that a report can say how high the RSS
-// went in each phase and show its course. One goroutine, ended by stop.
-type rssSampler struct {
+// went in each phase and show its course. One goroutine, ended by Stop.
+type RSSSampler struct {
 	pid   int
 	every time.Duration
 	read  func(pid int) (int64, error)
@@ -43,23 +43,23 @@ func readRSS(pid int) (int64, error) {
 	return ps.RSS, err
 }
 
-// startRSSSampler starts sampling pid every interval, in phase.
-func startRSSSampler(pid int, every time.Duration, phase string) *rssSampler {
+// StartRSSSampler starts sampling pid every interval, in phase.
+func StartRSSSampler(pid int, every time.Duration, phase string) *RSSSampler {
 	return startRSSSamplerWith(pid, every, phase, readRSS)
 }
 
-func startRSSSamplerWith(pid int, every time.Duration, phase string, read func(int) (int64, error)) *rssSampler {
-	s := &rssSampler{
+func startRSSSamplerWith(pid int, every time.Duration, phase string, read func(int) (int64, error)) *RSSSampler {
+	s := &RSSSampler{
 		pid: pid, every: every, read: read, start: time.Now(),
 		phase: phase, max: map[string]int64{},
 		stopCh: make(chan struct{}), done: make(chan struct{}),
 	}
 	s.sample()
-	go s.run() // ends on stop
+	go s.run() // ends on Stop
 	return s
 }
 
-func (s *rssSampler) run() {
+func (s *RSSSampler) run() {
 	defer close(s.done)
 	t := time.NewTicker(s.every)
 	defer t.Stop()
@@ -73,7 +73,7 @@ func (s *rssSampler) run() {
 	}
 }
 
-func (s *rssSampler) sample() {
+func (s *RSSSampler) sample() {
 	rss, err := s.read(s.pid)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,21 +86,22 @@ func (s *rssSampler) sample() {
 		s.max[s.phase] = rss
 	}
 	if len(s.samples) < rssSamplesMax {
-		s.samples = append(s.samples, RSSPoint{T: round3(time.Since(s.start).Seconds()), Phase: s.phase, RSS: rss})
+		s.samples = append(s.samples, RSSPoint{T: Round3(time.Since(s.start).Seconds()), Phase: s.phase, RSS: rss})
 	}
 }
 
-// setPhase starts a new phase with a sample of its own, so that even a
+// SetPhase starts a new phase with a sample of its own, so that even a
 // phase shorter than the interval has a maximum.
-func (s *rssSampler) setPhase(phase string) {
+func (s *RSSSampler) SetPhase(phase string) {
 	s.mu.Lock()
 	s.phase = phase
 	s.mu.Unlock()
 	s.sample()
 }
 
-// stop ends the sampling (with a last sample) and waits for it.
-func (s *rssSampler) stop() {
+// Stop ends the sampling (with a last sample) and waits for it; it may
+// be called more than once.
+func (s *RSSSampler) Stop() {
 	select {
 	case <-s.stopCh:
 		return
@@ -134,7 +135,8 @@ func (r RSSSummary) MaxOf(phases ...string) int64 {
 	return m
 }
 
-func (s *rssSampler) summary() RSSSummary {
+// Summary is what the sampler saw so far.
+func (s *RSSSampler) Summary() RSSSummary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := RSSSummary{Max: make(map[string]int64, len(s.max)), Last: s.last, Errors: s.errs}

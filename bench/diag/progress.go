@@ -1,4 +1,4 @@
-package bench
+package diag
 
 import (
 	"fmt"
@@ -9,9 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// progressLine rewrites one status line on a terminal (carriage return),
-// or prints a plain line every few seconds elsewhere (logs, CI).
-type progressLine struct {
+// Progress rewrites one status line on a terminal (carriage return), or
+// prints a plain line every few seconds elsewhere (logs, CI). A nil
+// writer shows nothing.
+type Progress struct {
 	w     io.Writer
 	label string
 	tty   bool
@@ -19,21 +20,23 @@ type progressLine struct {
 	shown bool
 }
 
-func newProgressLine(w io.Writer, label string) *progressLine {
-	pl := &progressLine{w: w, label: label}
+// NewProgress starts a progress line labelled label on w.
+func NewProgress(w io.Writer, label string) *Progress {
+	p := &Progress{w: w, label: label}
 	if f, ok := w.(*os.File); ok {
 		// Through SyscallConn, not Fd(): Fd() would make the file blocking.
 		if rc, err := f.SyscallConn(); err == nil {
 			rc.Control(func(fd uintptr) {
 				_, terr := unix.IoctlGetTermios(int(fd), unix.TCGETS)
-				pl.tty = terr == nil
+				p.tty = terr == nil
 			})
 		}
 	}
-	return pl
+	return p
 }
 
-func (p *progressLine) update(s string) {
+// Update shows s.
+func (p *Progress) Update(s string) {
 	if p.w == nil {
 		return
 	}
@@ -48,13 +51,14 @@ func (p *progressLine) update(s string) {
 	}
 }
 
-// done ends the line.
-func (p *progressLine) done() {
+// Done ends the line.
+func (p *Progress) Done() {
 	if p.w != nil && p.tty && p.shown {
 		fmt.Fprint(p.w, "\n")
 	}
 }
 
-func fmtElapsed(d time.Duration) string {
+// Elapsed formats a run's elapsed time for a progress line.
+func Elapsed(d time.Duration) string {
 	return fmt.Sprintf("%5.1fs", d.Seconds())
 }

@@ -1,4 +1,4 @@
-package bench
+package measure
 
 import "strconv"
 
@@ -41,7 +41,7 @@ func (d *DeadlineStats) Record(lateUs int64, code int) {
 	if code != 0 {
 		name = strconv.Itoa(code)
 	}
-	count(&d.CloseCodes, name)
+	Count(&d.CloseCodes, name)
 	switch {
 	case lateUs < 0:
 		d.Early++

@@ -1,4 +1,6 @@
-package bench
+// Package diag is what skirmish-bots tells the terminal while it runs:
+// diagnostic lines, capped per process, and a live progress line.
+package diag
 
 import (
 	"fmt"
@@ -12,8 +14,8 @@ const logLimit = 50
 
 var logCount atomic.Int64
 
-// logf prints a diagnostic line on stderr (the first logLimit only).
-func logf(format string, args ...any) {
+// Logf prints a diagnostic line on stderr (the first logLimit only).
+func Logf(format string, args ...any) {
 	switch n := logCount.Add(1); {
 	case n < logLimit:
 		fmt.Fprintf(os.Stderr, "skirmish-bots: "+format+"\n", args...)

@@ -1,4 +1,8 @@
-package bench
+// Package measure holds what skirmish-bots measures and how: histograms
+// and the bots' Stats that merge across workers and processes, /proc
+// readings of a process and of the machine, the server's RSS over a run,
+// its /debug/stats and GET /rooms, and the rate arithmetic of the figures.
+package measure
 
 import (
 	"maps"
@@ -41,7 +45,7 @@ type Stats struct {
 	SnapshotSize  Histogram `json:"snapshot_bytes"`
 	// SnapshotsFull are the full snapshots (base_tick 0) among Snapshots.
 	SnapshotsFull int64 `json:"snapshots_full"`
-	// With ShardSpec.TrackEntities: the entities in the world of each
+	// When the bots track entities: the entities in the world of each
 	// snapshot (full or delta, followed through the baselines), the ids
 	// listed by full snapshots alone, and the deltas whose baseline the
 	// bot did not have (not counted).
@@ -234,16 +238,16 @@ func mergeCounts(dst, src map[string]int64) map[string]int64 {
 	return dst
 }
 
-// count increments m[k], creating m.
-func count(m *map[string]int64, k string) {
+// Count increments m[k], creating m.
+func Count(m *map[string]int64, k string) {
 	if *m == nil {
 		*m = make(map[string]int64)
 	}
 	(*m)[k]++
 }
 
-// countsString renders a count map as "k=v k=v" in key order.
-func countsString(m map[string]int64) string {
+// CountsString renders a count map as "k=v k=v" in key order.
+func CountsString(m map[string]int64) string {
 	if len(m) == 0 {
 		return "-"
 	}
@@ -262,8 +266,8 @@ func countsString(m map[string]int64) string {
 // maxSeconds bounds GapSeconds (an hour).
 const maxSeconds = 3600
 
-// recordSecond adds a gap (µs) to second i.
-func (s *Stats) recordSecond(i int, us int64) {
+// RecordSecond adds a gap (µs) to second i.
+func (s *Stats) RecordSecond(i int, us int64) {
 	if i < 0 || i >= maxSeconds {
 		return
 	}
@@ -273,8 +277,8 @@ func (s *Stats) recordSecond(i int, us int64) {
 	s.GapSeconds[i].Record(us)
 }
 
-// recordWelcome counts a Welcome in second i.
-func (s *Stats) recordWelcome(i int) {
+// RecordWelcome counts a Welcome in second i.
+func (s *Stats) RecordWelcome(i int) {
 	if i < 0 || i >= maxSeconds {
 		return
 	}
