@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server/wsframe"
@@ -84,13 +85,13 @@ func closeIs(codes ...int) func(o *AbuseResult) bool {
 }
 
 func maskedFrame(op ws.OpCode, p []byte) []byte {
-	k := maskKey()
+	k := reactor.MaskKey()
 	return wsframe.AppendFrame(nil, op, p, &k)
 }
 
 func clientFrame(m *skirmishv1.ClientMessage) []byte {
-	k := maskKey()
-	b, err := appendMessageFrame(nil, m, &k)
+	k := reactor.MaskKey()
+	b, err := reactor.AppendMessageFrame(nil, m, &k)
 	if err != nil {
 		panic(err) // static messages: cannot fail
 	}
@@ -137,7 +138,7 @@ func abuseCases() []abuseCase {
 			judge: closeIs(1009)},
 		{name: "huge_length_header", sent: "header announcing 2^62 bytes, nothing after", expect: "close 1009",
 			send: func(c net.Conn, _ *abuseEnv) error {
-				return writeAll(c, wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: 1 << 62, Masked: true, Mask: maskKey()}))
+				return writeAll(c, wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: 1 << 62, Masked: true, Mask: reactor.MaskKey()}))
 			},
 			judge: closeIs(1009)},
 		{name: "unmasked_frame", sent: "valid Ping message in an unmasked frame", expect: "close 1002",
@@ -149,7 +150,7 @@ func abuseCases() []abuseCase {
 			send: func(c net.Conn, _ *abuseEnv) error {
 				p := payloadOf(pingMsg)
 				h := len(p) / 2
-				k1, k2 := maskKey(), maskKey()
+				k1, k2 := reactor.MaskKey(), reactor.MaskKey()
 				f1 := wsframe.AppendHeader(nil, ws.Header{OpCode: ws.OpBinary, Length: int64(h), Masked: true, Mask: k1})
 				f1 = append(f1, p[:h]...)
 				ws.Cipher(f1[len(f1)-h:], k1, 0)
@@ -164,7 +165,7 @@ func abuseCases() []abuseCase {
 			judge: closeIs(1002)},
 		{name: "rsv_bits", sent: "binary frame with RSV1 set, no extension negotiated", expect: "close 1002",
 			send: func(c net.Conn, _ *abuseEnv) error {
-				k := maskKey()
+				k := reactor.MaskKey()
 				p := payloadOf(pingMsg)
 				f := wsframe.AppendHeader(nil, ws.Header{Fin: true, Rsv: 4, OpCode: ws.OpBinary, Length: int64(len(p)), Masked: true, Mask: k})
 				f = append(f, p...)
@@ -200,7 +201,7 @@ func abuseCases() []abuseCase {
 			judge: func(o *AbuseResult) bool { return o.ErrorCode == "ERROR_CODE_UNKNOWN_MODE" }},
 		{name: "half_frame", sent: "header announcing 100 bytes, then 10, then silence", expect: "closed by a server timeout", hang: true,
 			send: func(c net.Conn, _ *abuseEnv) error {
-				f := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: 100, Masked: true, Mask: maskKey()})
+				f := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: 100, Masked: true, Mask: reactor.MaskKey()})
 				return writeAll(c, append(f, make([]byte, 10)...))
 			},
 			judge: func(o *AbuseResult) bool { return o.Closed }},
@@ -281,7 +282,7 @@ func runAbuseCase(ctx context.Context, u *url.URL, c abuseCase, cfg AbuseConfig)
 	start := time.Now()
 	if err := c.send(conn, env); err != nil {
 		// The server may close while we write (e.g. after an oversized header).
-		res.Note = "while sending: " + shortErr(err)
+		res.Note = "while sending: " + reactor.ShortErr(err)
 	}
 	observe(conn, br, c.tcpOnly, start, wait, &res)
 	res.WaitedMs = measure.Round3(float64(time.Since(start).Microseconds()) / 1000)
@@ -348,7 +349,7 @@ type abuseSink struct {
 	conn  net.Conn
 }
 
-func (s *abuseSink) onMessage(op ws.OpCode, p []byte) {
+func (s *abuseSink) OnMessage(op ws.OpCode, p []byte) {
 	switch op {
 	case ws.OpBinary:
 		var m skirmishv1.ServerMessage
@@ -381,7 +382,7 @@ func sinceMs(t time.Time) float64 {
 func observe(conn net.Conn, r io.Reader, raw bool, start time.Time, wait time.Duration, res *AbuseResult) {
 	conn.SetReadDeadline(start.Add(wait))
 	sink := &abuseSink{res: res, start: start, conn: conn}
-	var fr frameReader
+	var fr reactor.FrameReader
 	buf := make([]byte, 32<<10)
 	var head []byte
 	for {
@@ -392,7 +393,7 @@ func observe(conn net.Conn, r io.Reader, raw bool, start time.Time, wait time.Du
 					head = append(head, buf[:min(n, 64)]...)
 					res.HTTPStatus = httpStatus(head)
 				}
-			} else if _, _, ferr := fr.feed(buf[:n], ws.StateClientSide, 1<<24, sink); ferr != nil {
+			} else if _, _, ferr := fr.Feed(buf[:n], ws.StateClientSide, 1<<24, sink); ferr != nil {
 				res.Note = "server frames: " + ferr.Error()
 			}
 		}
@@ -404,7 +405,7 @@ func observe(conn net.Conn, r io.Reader, raw bool, start time.Time, wait time.Du
 			res.Closed = true
 			res.ClosedMs = sinceMs(start)
 			if !errors.Is(err, io.EOF) {
-				res.Note = strings.TrimSpace(res.Note + " read: " + shortErr(err))
+				res.Note = strings.TrimSpace(res.Note + " read: " + reactor.ShortErr(err))
 			}
 			return
 		}

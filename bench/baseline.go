@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server/wsframe"
@@ -31,7 +32,7 @@ type BaselineServer struct {
 	cfg     BaselineConfig
 	lfd     int
 	addr    netip.AddrPort
-	r       *reactor
+	r       *reactor.Reactor
 	columns []byte
 
 	mu    sync.Mutex
@@ -96,15 +97,15 @@ func StartBaseline(cfg BaselineConfig) (*BaselineServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ap, err := resolveHostPort(cfg.Addr)
+	ap, err := reactor.Resolve(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
-	lfd, addr, err := listenRaw(ap)
+	lfd, addr, err := reactor.Listen(ap)
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
-	r, err := newReactor(cfg.Workers, cfg.MaxConns+1, 64<<10)
+	r, err := reactor.New(cfg.Workers, cfg.MaxConns+1, 64<<10)
 	if err != nil {
 		unix.Close(lfd)
 		return nil, fmt.Errorf("baseline: %w", err)
@@ -128,7 +129,7 @@ func StartBaseline(cfg BaselineConfig) (*BaselineServer, error) {
 	}
 	s.wg.Add(1)
 	go s.tickLoop()
-	if err := r.add(lfd, &baseListener{s: s}); err != nil {
+	if err := r.Add(lfd, &baseListener{s: s}); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
@@ -138,52 +139,16 @@ func StartBaseline(cfg BaselineConfig) (*BaselineServer, error) {
 // URL is the ws:// address of the server.
 func (s *BaselineServer) URL() string { return "ws://" + s.addr.String() + "/ws" }
 
-// listenRaw opens a non-blocking listening socket.
-func listenRaw(ap netip.AddrPort) (int, netip.AddrPort, error) {
-	family := unix.AF_INET
-	if !ap.Addr().Unmap().Is4() {
-		family = unix.AF_INET6
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, ap, fmt.Errorf("socket: %w", err)
-	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-		unix.Close(fd)
-		return -1, ap, fmt.Errorf("SO_REUSEADDR: %w", err)
-	}
-	if err := unix.Bind(fd, sockaddr(ap)); err != nil {
-		unix.Close(fd)
-		return -1, ap, fmt.Errorf("bind %s: %w", ap, err)
-	}
-	if err := unix.Listen(fd, 4096); err != nil {
-		unix.Close(fd)
-		return -1, ap, fmt.Errorf("listen: %w", err)
-	}
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		unix.Close(fd)
-		return -1, ap, fmt.Errorf("getsockname: %w", err)
-	}
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
-	case *unix.SockaddrInet6:
-		ap = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
-	}
-	return fd, ap, nil
-}
-
 // baseListener accepts on readiness and hands sockets to the upgraders.
 type baseListener struct {
-	rd readiness
+	rd reactor.Readiness
 	s  *BaselineServer
 }
 
-func (l *baseListener) readiness() *readiness { return &l.rd }
+func (l *baseListener) Readiness() *reactor.Readiness { return &l.rd }
 
-func (l *baseListener) serve(*worker) {
-	l.rd.takeEvents()
+func (l *baseListener) Serve(*reactor.Worker) {
+	l.rd.TakeEvents()
 	for {
 		fd, _, err := unix.Accept4(l.s.lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch {
@@ -219,7 +184,7 @@ func (s *BaselineServer) upgradeLoop() {
 
 func (s *BaselineServer) upgrade(fd int) {
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
-	if _, err := ws.Upgrade(&fdConn{fd: fd, deadline: time.Now().Add(s.cfg.UpgradeWait)}); err != nil {
+	if _, err := ws.Upgrade(&reactor.Conn{FD: fd, Deadline: time.Now().Add(s.cfg.UpgradeWait)}); err != nil {
 		unix.Close(fd)
 		return
 	}
@@ -227,7 +192,7 @@ func (s *BaselineServer) upgrade(fd int) {
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	if err := s.r.add(fd, c); err != nil {
+	if err := s.r.Add(fd, c); err != nil {
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
@@ -294,7 +259,7 @@ func (s *BaselineServer) Close() {
 	s.stopOnce.Do(func() {
 		close(s.stopCh)
 		s.wg.Wait()
-		s.r.stopWorkers()
+		s.r.StopWorkers()
 		for {
 			select {
 			case fd := <-s.upCh:
@@ -311,11 +276,11 @@ func (s *BaselineServer) Close() {
 		for c := range conns {
 			c.close()
 		}
-		if err := s.r.del(s.lfd); err != nil {
+		if err := s.r.Del(s.lfd); err != nil {
 			diag.Logf("baseline: %v", err)
 		}
 		unix.Close(s.lfd)
-		if err := s.r.close(); err != nil {
+		if err := s.r.Close(); err != nil {
 			diag.Logf("baseline: %v", err)
 		}
 	})
@@ -323,10 +288,10 @@ func (s *BaselineServer) Close() {
 
 // baseConn is one client of the baseline server.
 type baseConn struct {
-	rd     readiness
+	rd     reactor.Readiness
 	s      *BaselineServer
 	fd     int
-	fr     frameReader
+	fr     reactor.FrameReader
 	joined atomic.Bool
 	ack    atomic.Uint32
 
@@ -335,28 +300,28 @@ type baseConn struct {
 	pending []byte
 }
 
-func (c *baseConn) readiness() *readiness { return &c.rd }
+func (c *baseConn) Readiness() *reactor.Readiness { return &c.rd }
 
-func (c *baseConn) serve(w *worker) {
-	bw := c.s.workers[w.id]
-	ev := c.rd.takeEvents()
+func (c *baseConn) Serve(w *reactor.Worker) {
+	bw := c.s.workers[w.ID]
+	ev := c.rd.TakeEvents()
 	hup := ev&(netpoll.EPOLLRDHUP|netpoll.EPOLLHUP|netpoll.EPOLLERR) != 0
 	c.flush()
 	for {
 		if c.isClosed() {
 			return
 		}
-		n, err := unix.Read(c.fd, w.buf)
+		n, err := unix.Read(c.fd, w.Buf)
 		if n > 0 {
 			bw.cur = c
-			_, _, ferr := c.fr.feed(w.buf[:n], ws.StateServerSide, 1<<20, bw)
+			_, _, ferr := c.fr.Feed(w.Buf[:n], ws.StateServerSide, 1<<20, bw)
 			bw.cur = nil
 			if ferr != nil {
 				c.writeFrame(wsframe.AppendClose(nil, ws.StatusProtocolError, "", nil))
 				c.drop()
 				return
 			}
-			if n < len(w.buf) && !hup && shortReadDrains {
+			if n < len(w.Buf) && !hup && reactor.ShortReadDrains {
 				return
 			}
 			continue
@@ -393,7 +358,7 @@ func (c *baseConn) writeSnapshot(frame []byte) bool {
 	if len(c.pending) > 0 {
 		return false
 	}
-	n, err := writeFd(c.fd, frame)
+	n, err := reactor.Write(c.fd, frame)
 	if err == nil && n < len(frame) {
 		c.pending = append(c.pending[:0], frame[n:]...)
 	}
@@ -423,7 +388,7 @@ func (c *baseConn) flushLocked() {
 	if len(c.pending) == 0 {
 		return
 	}
-	n, _ := writeFd(c.fd, c.pending)
+	n, _ := reactor.Write(c.fd, c.pending)
 	rest := copy(c.pending, c.pending[n:])
 	c.pending = c.pending[:rest]
 }
@@ -446,7 +411,7 @@ func (c *baseConn) close() {
 	c.pending = nil
 	c.mu.Unlock()
 	c.joined.Store(false)
-	if err := c.s.r.del(c.fd); err != nil {
+	if err := c.s.r.Del(c.fd); err != nil {
 		diag.Logf("baseline: %v", err)
 	}
 	unix.Close(c.fd)
@@ -460,7 +425,7 @@ type baseWorker struct {
 	buf []byte
 }
 
-func (w *baseWorker) onMessage(op ws.OpCode, p []byte) {
+func (w *baseWorker) OnMessage(op ws.OpCode, p []byte) {
 	c := w.cur
 	switch op {
 	case ws.OpBinary:
@@ -498,7 +463,7 @@ func (w *baseWorker) onMessage(op ws.OpCode, p []byte) {
 			ClientTimeUs: m.Ping.GetClientTimeUs(), ServerTimeUs: uint64(time.Now().UnixMicro())}}}
 	}
 	if reply != nil {
-		frame, err := appendMessageFrame(w.buf[:0], reply, nil)
+		frame, err := reactor.AppendMessageFrame(w.buf[:0], reply, nil)
 		if err != nil {
 			diag.Logf("baseline: %v", err)
 			return

@@ -1,59 +1,68 @@
 package bench
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/child"
 )
 
-// baselineMain is the child side of a baseline server process: it reads
-// its BaselineConfig, serves, reports its URL, and exits when stdin closes.
-func baselineMain(stdin io.Reader, stdout io.Writer) int {
-	out := &lineWriter{enc: json.NewEncoder(stdout)}
-	dec := json.NewDecoder(bufio.NewReader(stdin))
+// BaselineRole runs the baseline server in a child process: it reads its
+// BaselineConfig, serves, reports its URL, and exits when stdin closes.
+var BaselineRole = child.Role{Name: "--skirmish-bots-baseline", Main: baselineMain}
+
+// msgListening carries the baseline server's URL.
+const msgListening = "listening"
+
+func baselineMain(in *json.Decoder, out *child.Writer) int {
 	var cfg BaselineConfig
-	if err := dec.Decode(&cfg); err != nil {
-		out.send(childMsg{Type: "error", Error: fmt.Sprintf("read config: %v", err)})
+	if err := in.Decode(&cfg); err != nil {
+		out.Send(child.TypeError, nil, fmt.Sprintf("read config: %v", err))
 		return 2
 	}
 	s, err := StartBaseline(cfg)
 	if err != nil {
-		out.send(childMsg{Type: "error", Error: err.Error()})
+		out.Send(child.TypeError, nil, err.Error())
 		return 1
 	}
-	out.send(childMsg{Type: "listening", URL: s.URL()})
-	io.Copy(io.Discard, stdin) // until the parent closes stdin
+	out.Send(msgListening, s.URL(), "")
+	io.Copy(io.Discard, os.Stdin) // until the parent closes stdin
 	s.Close()
 	skipped, rejected := s.Stats()
-	out.send(childMsg{Type: "closed", Error: fmt.Sprintf("skipped %d snapshots, rejected %d connections", skipped, rejected)})
+	out.Send(child.TypeClosed, nil, fmt.Sprintf("skipped %d snapshots, rejected %d connections", skipped, rejected))
 	return 0
 }
 
 // BaselineProcess is a baseline server running in a child process, so that
 // its CPU and memory are measured exactly like the real server's.
 type BaselineProcess struct {
-	c   *childProc
+	p   *child.Proc
 	URL string
 	PID int
 }
 
 // StartBaselineProcess starts the baseline server in a child process.
 func StartBaselineProcess(cfg BaselineConfig) (*BaselineProcess, error) {
-	c, err := startChild(childBaselineFlag, cfg)
+	p, err := child.Start(BaselineRole.Name, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("baseline process: %w", err)
 	}
-	m, err := c.await("listening", 15*time.Second, nil)
+	m, err := p.Await(msgListening, 15*time.Second, nil)
+	var url string
+	if err == nil {
+		err = m.Decode(&url)
+	}
 	if err != nil {
-		c.stop(5 * time.Second)
+		p.Stop(5 * time.Second)
 		return nil, fmt.Errorf("baseline process: %w", err)
 	}
-	return &BaselineProcess{c: c, URL: m.URL, PID: c.cmd.Process.Pid}, nil
+	return &BaselineProcess{p: p, URL: url, PID: p.PID()}, nil
 }
 
 // Close stops the process.
 func (p *BaselineProcess) Close() error {
-	return p.c.stop(15 * time.Second)
+	return p.p.Stop(15 * time.Second)
 }

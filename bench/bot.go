@@ -4,6 +4,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/skirmishgg/skirmish/bench/diag"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 
 	"errors"
 	"fmt"
@@ -37,7 +38,7 @@ const maxPending = 16 << 10
 // Readers (one worker at a time, see readiness) own the read side; the
 // write side is under mu because the sender and the workers both write.
 type Bot struct {
-	rd readiness
+	rd reactor.Readiness
 	e  *Engine
 	g  int // global index
 	fd int
@@ -57,7 +58,7 @@ type Bot struct {
 	joins     atomic.Int32 // churn: joins done on this connection
 
 	// Read side: one worker at a time.
-	fr        frameReader
+	fr        reactor.FrameReader
 	inPending bool // fr holds bytes from the upgrade: parse before reading
 	lastSnap  int64
 	lastAck   uint32
@@ -83,14 +84,14 @@ type Bot struct {
 	dx, dy float32
 }
 
-func (b *Bot) readiness() *readiness { return &b.rd }
+func (b *Bot) Readiness() *reactor.Readiness { return &b.rd }
 
 func (b *Bot) getState() botState { return botState(b.state.Load()) }
 
 // serve is called by one worker at a time after an epoll event (or a wake).
-func (b *Bot) serve(w *worker) {
-	bw := b.e.workers[w.id]
-	ev := b.rd.takeEvents()
+func (b *Bot) Serve(w *reactor.Worker) {
+	bw := b.e.workers[w.ID]
+	ev := b.rd.TakeEvents()
 	if b.getState() == stClosed {
 		return
 	}
@@ -125,13 +126,13 @@ func (b *Bot) serve(w *worker) {
 	}
 	hup := ev&(netpoll.EPOLLRDHUP|netpoll.EPOLLHUP|netpoll.EPOLLERR) != 0
 	for {
-		n, err := unix.Read(b.fd, w.buf)
+		n, err := unix.Read(b.fd, w.Buf)
 		if n > 0 {
-			if !b.feed(bw, w.buf[:n], b.e.now()) {
+			if !b.feed(bw, w.Buf[:n], b.e.now()) {
 				return
 			}
-			if n < len(w.buf) && !hup && shortReadDrains {
-				return // drained: see shortReadDrains
+			if n < len(w.Buf) && !hup && reactor.ShortReadDrains {
+				return // drained: see reactor.ShortReadDrains
 			}
 			continue
 		}
@@ -149,20 +150,10 @@ func (b *Bot) serve(w *worker) {
 	}
 }
 
-// shortReadDrains documents why a reader may stop after a short read
-// instead of reading again until EAGAIN: on a TCP socket a read that
-// returns less than asked has taken everything queued (the kernel also
-// processes the socket backlog before returning), and with edge-triggered
-// epoll every later arrival raises a new event, which wakes the item again
-// (runAgain) even while it is being served. Data is never stranded, and a
-// third of the bots' syscalls are saved. After a hang-up event the reader
-// still reads until EOF.
-const shortReadDrains = true
-
 // feed parses data; false when the bot got closed meanwhile.
 func (b *Bot) feed(bw *botWorker, data []byte, now int64) bool {
 	bw.cur, bw.now = b, now
-	wire, payload, err := b.fr.feed(data, ws.StateClientSide, b.e.spec.MaxFrame, bw)
+	wire, payload, err := b.fr.Feed(data, ws.StateClientSide, b.e.spec.MaxFrame, bw)
 	bw.cur = nil
 	if b.e.inWindow(now) && !b.slow.Load() {
 		bw.stats.RecvWire += int64(wire)
@@ -200,7 +191,7 @@ func (b *Bot) writeLocked(frame []byte) bool {
 		b.flushLocked()
 		return true
 	}
-	n, err := writeFd(b.fd, frame)
+	n, err := reactor.Write(b.fd, frame)
 	if n < len(frame) && err == nil {
 		b.pending = append(b.pending[:0], frame[n:]...)
 	}
@@ -222,7 +213,7 @@ func (b *Bot) flushLocked() {
 	if len(b.pending) == 0 || b.writeErr != nil {
 		return
 	}
-	n, err := writeFd(b.fd, b.pending)
+	n, err := reactor.Write(b.fd, b.pending)
 	rest := copy(b.pending, b.pending[n:])
 	b.pending = b.pending[:rest]
 	if rest == 0 && cap(b.pending) > 4096 {
@@ -237,34 +228,13 @@ func (b *Bot) flushLocked() {
 func (b *Bot) failWrite(err error) {
 	b.writeErr = err
 	b.pending = nil
-	b.e.r.wake(b)
+	b.e.r.Wake(b)
 }
 
 func (b *Bot) takeWriteErr() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.writeErr
-}
-
-// writeFd writes what the socket takes now: n < len(p) with a nil error
-// means the socket is full.
-func writeFd(fd int, p []byte) (int, error) {
-	done := 0
-	for done < len(p) {
-		n, err := unix.Write(fd, p[done:])
-		if n > 0 {
-			done += n
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, unix.EINTR):
-		case errors.Is(err, unix.EAGAIN):
-			return done, nil
-		default:
-			return done, err
-		}
-	}
-	return done, nil
 }
 
 // recordSend remembers when input seq was created, for the RTT.
@@ -317,7 +287,7 @@ func (b *Bot) close(bw *botWorker, kind closeKind, cause error) {
 	b.state.Store(int32(stClosed))
 	now := b.e.now()
 	b.closedAt.Store(now)
-	if err := b.e.r.del(b.fd); err != nil {
+	if err := b.e.r.Del(b.fd); err != nil {
 		diag.Logf("bot %d: %v", b.g, err)
 	}
 	if err := unix.Close(b.fd); err != nil {

@@ -27,7 +27,7 @@ type botWorker struct {
 	now   int64                // time of the read being parsed
 }
 
-func (bw *botWorker) onMessage(op ws.OpCode, p []byte) {
+func (bw *botWorker) OnMessage(op ws.OpCode, p []byte) {
 	b := bw.cur
 	if b == nil || b.getState() == stClosed {
 		return

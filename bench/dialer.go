@@ -1,10 +1,6 @@
 package bench
 
 import (
-	"errors"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -12,6 +8,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 )
 
 // dialLoop is one goroutine of the bounded dial pool: it takes the next bot
@@ -82,22 +79,22 @@ func (e *Engine) connect(i int, b *Bot, enc *encoder, since int64) {
 	if isSlow(g, e.spec.SlowFraction) {
 		rcvbuf = e.spec.SlowRcvBuf
 	}
-	fd, err := dialRaw(e.remote, e.spec.sourceOf(g), rcvbuf, deadline)
+	fd, err := reactor.Dial(e.remote, e.spec.sourceOf(g), rcvbuf, deadline)
 	if err != nil {
-		b.failWith(nil, "connect: "+shortErr(err))
+		b.failWith(nil, "connect: "+reactor.ShortErr(err))
 		return
 	}
-	br, _, err := ws.Dialer{}.Upgrade(&fdConn{fd: fd, deadline: deadline}, e.u)
+	br, _, err := ws.Dialer{}.Upgrade(&reactor.Conn{FD: fd, Deadline: deadline}, e.u)
 	if err != nil {
 		unix.Close(fd)
-		b.failWith(nil, "upgrade: "+shortErr(err))
+		b.failWith(nil, "upgrade: "+reactor.ShortErr(err))
 		return
 	}
 	if br != nil {
 		// The server spoke right after the 101: keep those bytes for the
 		// reader.
 		if extra, perr := br.Peek(br.Buffered()); perr == nil && len(extra) > 0 {
-			b.fr.partial = append([]byte(nil), extra...)
+			b.fr.Preload(extra)
 			b.inPending = true
 		}
 		ws.PutReader(br)
@@ -114,16 +111,16 @@ func (e *Engine) connect(i int, b *Bot, enc *encoder, since int64) {
 	b.state.Store(int32(stHandshake))
 	e.dialed.Add(1)
 	e.open.Add(1)
-	if err := e.r.add(fd, b); err != nil {
+	if err := e.r.Add(fd, b); err != nil {
 		unix.Close(fd)
 		e.open.Add(-1)
 		b.state.Store(int32(stClosed))
-		b.failWith(nil, "register: "+shortErr(err))
+		b.failWith(nil, "register: "+reactor.ShortErr(err))
 		return
 	}
 	e.bots[i].Store(b)
 	if b.inPending {
-		e.r.wake(b)
+		e.r.Wake(b)
 	}
 	frame, err := enc.Hello()
 	if err != nil {
@@ -132,30 +129,4 @@ func (e *Engine) connect(i int, b *Bot, enc *encoder, since int64) {
 	}
 	b.helloAt.Store(e.now())
 	e.send(b, frame)
-}
-
-// shortErr turns an error into a short, countable reason: errno names,
-// "timeout", HTTP statuses; otherwise the message, cut.
-func shortErr(err error) string {
-	var errno unix.Errno
-	var status ws.StatusError
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return "timeout"
-	case errors.As(err, &errno):
-		if name := unix.ErrnoName(errno); name != "" {
-			return name
-		}
-		return errno.Error()
-	case errors.As(err, &status):
-		return "HTTP " + strconv.Itoa(int(status))
-	}
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 && len(s)-i > 8 {
-		s = s[i+2:]
-	}
-	if len(s) > 60 {
-		s = s[:60]
-	}
-	return s
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"github.com/gobwas/ws"
 
+	"github.com/skirmishgg/skirmish/bench/reactor"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server/wsframe"
@@ -29,8 +30,8 @@ type encoder struct {
 
 func (e *encoder) frame() ([]byte, error) {
 	var err error
-	k := maskKey()
-	e.buf, err = appendMessageFrame(e.buf[:0], &e.msg, &k)
+	k := reactor.MaskKey()
+	e.buf, err = reactor.AppendMessageFrame(e.buf[:0], &e.msg, &k)
 	return e.buf, err
 }
 
@@ -79,7 +80,7 @@ func (e *encoder) Leave() ([]byte, error) {
 
 // Control frames a ping, pong or close frame (masked).
 func (e *encoder) Control(op ws.OpCode, payload []byte) []byte {
-	k := maskKey()
+	k := reactor.MaskKey()
 	e.buf = wsframe.AppendFrame(e.buf[:0], op, payload, &k)
 	return e.buf
 }

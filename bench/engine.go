@@ -15,6 +15,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 )
 
 // Engine runs the bots of one process (a shard): a reactor (epoll + a few
@@ -27,7 +28,7 @@ type Engine struct {
 	remote netip.AddrPort
 	start  time.Time
 
-	r       *reactor
+	r       *reactor.Reactor
 	workers []*botWorker
 	snd     *sender
 	delay   *delayQueue
@@ -103,7 +104,7 @@ func NewEngine(spec ShardSpec) (*Engine, error) {
 	if u.Port() == "" {
 		hostport += ":80"
 	}
-	remote, err := resolveHostPort(hostport)
+	remote, err := reactor.Resolve(hostport)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -127,7 +128,7 @@ func NewEngine(spec ShardSpec) (*Engine, error) {
 	}
 	e.delay = newDelayQueue((spec.Count + 1) * holdSlots)
 	e.timers = newTimerQueue(spec.Count + 1)
-	e.r, err = newReactor(spec.Workers, spec.Count+1, 64<<10)
+	e.r, err = reactor.New(spec.Workers, spec.Count+1, 64<<10)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -378,7 +379,7 @@ func failReason(prev botState, cause error) string {
 	if cause == nil {
 		return stage
 	}
-	return stage + ": " + shortErr(cause)
+	return stage + ": " + reactor.ShortErr(cause)
 }
 
 // Collect returns the shard's merged stats. Call it after the window ended.
@@ -387,7 +388,7 @@ func (e *Engine) Collect() *measure.Stats {
 	e.lowMu.Lock()
 	s.Merge(&e.low)
 	e.lowMu.Unlock()
-	e.r.onWorkers(func(w *worker) { s.Merge(&e.workers[w.id].stats) })
+	e.r.OnWorkers(func(w *reactor.Worker) { s.Merge(&e.workers[w.ID].stats) })
 	e.snd.call(func(sn *sender) { s.Merge(&sn.stats) })
 	s.Bots = int64(e.spec.Count)
 	s.FirstJoinNs = e.firstJoin.Load()
@@ -436,7 +437,7 @@ func (e *Engine) Close() error {
 		close(e.dialStop)
 		e.dialWG.Wait()
 		e.snd.stop()
-		e.r.stopWorkers()
+		e.r.StopWorkers()
 		var enc encoder
 		frame := append([]byte(nil), enc.Close(ws.StatusGoingAway, "")...)
 		for i := range e.bots {
@@ -445,10 +446,10 @@ func (e *Engine) Close() error {
 				b.close(nil, closeLocal, nil)
 			}
 		}
-		if n := e.r.dropped.Load(); n > 0 {
+		if n := e.r.Dropped(); n > 0 {
 			e.closeErr = errors.Join(e.closeErr, fmt.Errorf("engine: %d epoll wake-ups lost to a full queue", n))
 		}
-		e.closeErr = errors.Join(e.closeErr, e.r.close())
+		e.closeErr = errors.Join(e.closeErr, e.r.Close())
 	})
 	return e.closeErr
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
@@ -177,7 +178,7 @@ func TestIdleBotAnswersPing(t *testing.T) {
 			got <- err
 			return
 		}
-		hello, _ := appendMessageFrame(nil, &skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{ProtocolVersion: 1}}}, nil)
+		hello, _ := reactor.AppendMessageFrame(nil, &skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{ProtocolVersion: 1}}}, nil)
 		c.Write(hello)
 		c.Write(wsframe.AppendFrame(nil, ws.OpPing, []byte("are you there"), nil))
 		for {

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/skirmishgg/skirmish/bench/child"
 )
 
 // The integration tests run the real server, built once here. Child
@@ -19,7 +21,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if handled, code := RunHidden(); handled {
+	if handled, code := child.RunHidden(ShardRole, BaselineRole); handled {
 		os.Exit(code)
 	}
 	flag.Parse()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 )
 
 // RunConfig drives one load run: bots spread over shards (this process and
@@ -371,7 +372,7 @@ func autoSourceAddrs(wsURL string, total, perSource int) []netip.Addr {
 	if i := strings.IndexByte(hp, '/'); i >= 0 {
 		hp = hp[:i]
 	}
-	ap, err := resolveHostPort(hp)
+	ap, err := reactor.Resolve(hp)
 	if err != nil || !ap.Addr().Unmap().IsLoopback() || !ap.Addr().Unmap().Is4() {
 		return nil
 	}

@@ -203,7 +203,7 @@ func (s *sender) fireTimers(now int64) int64 {
 			at := now + int64(s.e.spec.Pause)
 			if !s.e.timers.push(at, b, act) {
 				b.closeReq.Store(true)
-				s.e.r.wake(b)
+				s.e.r.Wake(b)
 				continue
 			}
 			if next < 0 || next > at {
@@ -215,10 +215,10 @@ func (s *sender) fireTimers(now int64) int64 {
 			}
 		case actClose:
 			b.closeReq.Store(true)
-			s.e.r.wake(b)
+			s.e.r.Wake(b)
 		case actDrop:
 			b.dropReq.Store(true)
-			s.e.r.wake(b)
+			s.e.r.Wake(b)
 		}
 	}
 	for i := range got {

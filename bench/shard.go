@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/child"
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
 )
@@ -45,7 +47,7 @@ func (s localShard) PID() int                         { return os.Getpid() }
 
 // childShard is an Engine in a child process.
 type childShard struct {
-	c         *childProc
+	p         *child.Proc
 	ready     chan struct{}
 	readyOnce sync.Once
 	stop      chan struct{}
@@ -54,11 +56,11 @@ type childShard struct {
 }
 
 func startChildShard(spec ShardSpec) (*childShard, error) {
-	c, err := startChild(childShardFlag, spec)
+	p, err := child.Start(ShardRole.Name, spec)
 	if err != nil {
 		return nil, err
 	}
-	s := &childShard{c: c, ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &childShard{p: p, ready: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.watch() // ends on stop or when the child exits
 	return s, nil
 }
@@ -66,48 +68,51 @@ func startChildShard(spec ShardSpec) (*childShard, error) {
 // watch closes ready when the child reports it, or exits.
 func (s *childShard) watch() {
 	defer close(s.done)
-	if _, err := s.c.await("ready", 24*time.Hour, s.stop); err != nil && !errors.Is(err, errCanceled) {
+	if _, err := s.p.Await(msgReady, 24*time.Hour, s.stop); err != nil && !errors.Is(err, child.ErrCanceled) {
 		diag.Logf("%v", err)
 	}
 	s.readyOnce.Do(func() { close(s.ready) })
 }
 
 func (s *childShard) Progress() Progress {
-	s.c.mu.Lock()
-	defer s.c.mu.Unlock()
-	return s.c.progress
+	var p Progress
+	if err := s.p.Progress(&p); err != nil {
+		diag.Logf("%v", err)
+	}
+	return p
 }
 
 func (s *childShard) Ready() <-chan struct{} { return s.ready }
 
-func (s *childShard) PID() int { return s.c.cmd.Process.Pid }
+func (s *childShard) PID() int { return s.p.PID() }
 
 func (s *childShard) SetWindow(start, end time.Time) error {
-	return s.c.send(childCmd{Cmd: "window", Start: start.UnixNano(), End: end.UnixNano()})
+	return s.p.Send(shardCmd{Cmd: cmdWindow, Start: start.UnixNano(), End: end.UnixNano()})
 }
 
 func (s *childShard) SetRefWindow(start, end time.Time) error {
-	return s.c.send(childCmd{Cmd: "refwindow", Start: start.UnixNano(), End: end.UnixNano()})
+	return s.p.Send(shardCmd{Cmd: cmdRefWindow, Start: start.UnixNano(), End: end.UnixNano()})
 }
 
 func (s *childShard) Collect() (*measure.Stats, error) {
 	s.stopWatch()
-	if err := s.c.send(childCmd{Cmd: "collect"}); err != nil {
+	if err := s.p.Send(shardCmd{Cmd: cmdCollect}); err != nil {
 		return nil, err
 	}
-	m, err := s.c.await("stats", 30*time.Second, nil)
+	m, err := s.p.Await(msgStats, 30*time.Second, nil)
 	if err != nil {
 		return nil, err
 	}
-	if m.Stats == nil {
-		return nil, fmt.Errorf("child %d: empty stats", s.c.cmd.Process.Pid)
+	var st measure.Stats
+	if err := m.Decode(&st); err != nil {
+		return nil, err
 	}
-	return m.Stats, nil
+	return &st, nil
 }
 
 func (s *childShard) Close() error {
-	s.c.send(childCmd{Cmd: "close"})
-	err := s.c.stop(30 * time.Second)
+	s.p.Send(shardCmd{Cmd: cmdClose})
+	err := s.p.Stop(30 * time.Second)
 	s.stopWatch()
 	return err
 }
@@ -116,4 +121,94 @@ func (s *childShard) Close() error {
 func (s *childShard) stopWatch() {
 	s.stopOnce.Do(func() { close(s.stop) })
 	<-s.done
+}
+
+// ShardRole runs a shard in a child process: it reads its ShardSpec, then
+// shardCmds, and reports progress, readiness and its Stats.
+var ShardRole = child.Role{Name: "--skirmish-bots-shard", Main: shardMain}
+
+// The shard's messages to its parent (besides child.TypeProgress,
+// TypeError and TypeClosed).
+const (
+	msgReady = "ready"
+	msgStats = "stats"
+)
+
+// shardCmd is a parent's command to a child shard.
+type shardCmd struct {
+	Cmd   string `json:"cmd"`
+	Start int64  `json:"start,omitempty"` // Unix ns
+	End   int64  `json:"end,omitempty"`
+}
+
+// The commands of shardCmd.
+const (
+	cmdWindow    = "window"
+	cmdRefWindow = "refwindow"
+	cmdCollect   = "collect"
+	cmdClose     = "close"
+)
+
+// shardMain is the child side of a shard.
+func shardMain(in *json.Decoder, out *child.Writer) int {
+	var spec ShardSpec
+	if err := in.Decode(&spec); err != nil {
+		out.Send(child.TypeError, nil, fmt.Sprintf("read spec: %v", err))
+		return 2
+	}
+	e, err := NewEngine(spec)
+	if err != nil {
+		out.Send(child.TypeError, nil, err.Error())
+		return 1
+	}
+	e.Start()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go reportProgress(e, out, stop, done) // ends on stop
+loop:
+	for {
+		var cmd shardCmd
+		if err := in.Decode(&cmd); err != nil {
+			break // stdin closed: the parent is gone or done
+		}
+		switch cmd.Cmd {
+		case cmdWindow:
+			e.SetWindow(time.Unix(0, cmd.Start), time.Unix(0, cmd.End))
+		case cmdRefWindow:
+			e.SetRefWindow(time.Unix(0, cmd.Start), time.Unix(0, cmd.End))
+		case cmdCollect:
+			out.Send(msgStats, e.Collect(), "")
+		case cmdClose:
+			break loop
+		}
+	}
+	close(stop)
+	<-done
+	errText := ""
+	if err := e.Close(); err != nil {
+		errText = err.Error()
+	}
+	out.Send(child.TypeClosed, nil, errText)
+	return 0
+}
+
+// reportProgress sends the engine's progress four times a second, and
+// once more with "ready" when every bot got there, until stop.
+func reportProgress(e *Engine, out *child.Writer, stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	ready := e.Ready()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ready:
+			out.Send(child.TypeProgress, e.Progress(), "")
+			out.Send(msgReady, nil, "")
+			ready = nil
+		case <-t.C:
+			out.Send(child.TypeProgress, e.Progress(), "")
+		}
+	}
 }

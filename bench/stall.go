@@ -16,6 +16,7 @@ import (
 
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
+	"github.com/skirmishgg/skirmish/bench/reactor"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server"
 	"github.com/skirmishgg/skirmish/server/wsframe"
@@ -101,7 +102,7 @@ const (
 
 // stallPeer is one stalled connection.
 type stallPeer struct {
-	rd   readiness
+	rd   reactor.Readiness
 	g    *stallGroup
 	kind stallKind
 	fd   int
@@ -112,7 +113,7 @@ type stallPeer struct {
 	ref int64
 
 	// Worker-owned while open.
-	fr       frameReader
+	fr       reactor.FrameReader
 	now      int64
 	gotBytes int
 
@@ -123,24 +124,24 @@ type stallPeer struct {
 	done         atomic.Bool
 }
 
-func (p *stallPeer) readiness() *readiness { return &p.rd }
+func (p *stallPeer) Readiness() *reactor.Readiness { return &p.rd }
 
 // serve reads what the server sent until EAGAIN: a close frame (half
 // frames), then the end of stream.
-func (p *stallPeer) serve(w *worker) {
-	p.rd.takeEvents()
+func (p *stallPeer) Serve(w *reactor.Worker) {
+	p.rd.TakeEvents()
 	if p.done.Load() {
 		return
 	}
 	for {
-		n, err := unix.Read(p.fd, w.buf)
+		n, err := unix.Read(p.fd, w.Buf)
 		now := p.g.now()
 		if n > 0 {
 			p.gotBytes += n
 			if p.kind == stallFrame {
 				p.now = now
-				if _, _, ferr := p.fr.feed(w.buf[:n], ws.StateClientSide, 1<<20, p); ferr != nil {
-					p.finish(now, "bad frames: "+shortErr(ferr))
+				if _, _, ferr := p.fr.Feed(w.Buf[:n], ws.StateClientSide, 1<<20, p); ferr != nil {
+					p.finish(now, "bad frames: "+reactor.ShortErr(ferr))
 					return
 				}
 			}
@@ -154,14 +155,14 @@ func (p *stallPeer) serve(w *worker) {
 			return
 		case errors.Is(err, unix.EINTR):
 		default:
-			p.finish(now, shortErr(err))
+			p.finish(now, reactor.ShortErr(err))
 			return
 		}
 	}
 }
 
 // onMessage records the server's close frame.
-func (p *stallPeer) onMessage(op ws.OpCode, payload []byte) {
+func (p *stallPeer) OnMessage(op ws.OpCode, payload []byte) {
 	if op == ws.OpClose && p.closeFrameAt == 0 {
 		code, _ := ws.ParseCloseFrameData(payload)
 		p.closeFrameAt, p.closeCode = p.now, int(code)
@@ -171,7 +172,7 @@ func (p *stallPeer) onMessage(op ws.OpCode, payload []byte) {
 // finish closes our end after the server closed its end (worker only).
 func (p *stallPeer) finish(now int64, how string) {
 	p.closedAt, p.closedHow = now, how
-	if err := p.g.r.del(p.fd); err != nil {
+	if err := p.g.r.Del(p.fd); err != nil {
 		diag.Logf("stall: %v", err)
 	}
 	unix.Close(p.fd)
@@ -193,7 +194,7 @@ type stallGroup struct {
 	u       *url.URL
 	remote  netip.AddrPort
 	start   time.Time
-	r       *reactor
+	r       *reactor.Reactor
 	n       int
 	nFrame  int // indices [0, nFrame) stall with half a frame
 	timeout [2]time.Duration
@@ -222,7 +223,7 @@ func newStallGroup(wsURL string, sc StallConfig, workers int) (*stallGroup, erro
 	if u.Port() == "" {
 		hostport += ":80"
 	}
-	remote, err := resolveHostPort(hostport)
+	remote, err := reactor.Resolve(hostport)
 	if err != nil {
 		return nil, fmt.Errorf("stall: %w", err)
 	}
@@ -232,7 +233,7 @@ func newStallGroup(wsURL string, sc StallConfig, workers int) (*stallGroup, erro
 		dialTO:  10 * time.Second,
 		peers:   make([]atomic.Pointer[stallPeer], sc.N),
 	}
-	if g.r, err = newReactor(max(workers, 1), sc.N+1, 4096); err != nil {
+	if g.r, err = reactor.New(max(workers, 1), sc.N+1, 4096); err != nil {
 		return nil, fmt.Errorf("stall: %w", err)
 	}
 	return g, nil
@@ -292,33 +293,33 @@ func (g *stallGroup) setup(i int, k stallKind, enc *encoder, buf []byte) (_ *sta
 	if k == stallUpgrade {
 		p.ref = g.now()
 	}
-	fd, err := dialRaw(g.remote, netip.Addr{}, 0, deadline)
+	fd, err := reactor.Dial(g.remote, netip.Addr{}, 0, deadline)
 	if err != nil {
-		return nil, fmt.Errorf("connect: %s", shortErr(err))
+		return nil, fmt.Errorf("connect: %s", reactor.ShortErr(err))
 	}
 	defer func() {
 		if err != nil {
 			unix.Close(fd)
 		}
 	}()
-	conn := &fdConn{fd: fd, deadline: deadline}
+	conn := &reactor.Conn{FD: fd, Deadline: deadline}
 	if k == stallUpgrade {
 		req := "GET " + g.u.RequestURI() + " HTTP/1.1\r\nHost: " + g.u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 			"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 		if _, err := conn.Write([]byte(req)); err != nil {
-			return nil, fmt.Errorf("half upgrade: %s", shortErr(err))
+			return nil, fmt.Errorf("half upgrade: %s", reactor.ShortErr(err))
 		}
 	} else {
 		br, _, err := ws.Dialer{}.Upgrade(conn, g.u)
 		if err != nil {
-			return nil, fmt.Errorf("upgrade: %s", shortErr(err))
+			return nil, fmt.Errorf("upgrade: %s", reactor.ShortErr(err))
 		}
 		var got helloSink
 		if br != nil {
 			if extra, perr := br.Peek(br.Buffered()); perr == nil && len(extra) > 0 {
-				if _, _, ferr := p.fr.feed(append([]byte(nil), extra...), ws.StateClientSide, 1<<20, &got); ferr != nil {
+				if _, _, ferr := p.fr.Feed(append([]byte(nil), extra...), ws.StateClientSide, 1<<20, &got); ferr != nil {
 					ws.PutReader(br)
-					return nil, fmt.Errorf("handshake: %s", shortErr(ferr))
+					return nil, fmt.Errorf("handshake: %s", reactor.ShortErr(ferr))
 				}
 			}
 			ws.PutReader(br)
@@ -328,33 +329,33 @@ func (g *stallGroup) setup(i int, k stallKind, enc *encoder, buf []byte) (_ *sta
 			return nil, err
 		}
 		if _, err := conn.Write(hello); err != nil {
-			return nil, fmt.Errorf("hello: %s", shortErr(err))
+			return nil, fmt.Errorf("hello: %s", reactor.ShortErr(err))
 		}
 		for !got.hello && got.err == nil {
 			n, err := conn.Read(buf)
 			if err != nil {
-				return nil, fmt.Errorf("server hello: %s", shortErr(err))
+				return nil, fmt.Errorf("server hello: %s", reactor.ShortErr(err))
 			}
-			if _, _, ferr := p.fr.feed(buf[:n], ws.StateClientSide, 1<<20, &got); ferr != nil {
-				return nil, fmt.Errorf("server hello: %s", shortErr(ferr))
+			if _, _, ferr := p.fr.Feed(buf[:n], ws.StateClientSide, 1<<20, &got); ferr != nil {
+				return nil, fmt.Errorf("server hello: %s", reactor.ShortErr(ferr))
 			}
 		}
 		if got.err != nil {
 			return nil, got.err
 		}
-		half := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: stallHalfFrameLen, Masked: true, Mask: maskKey()})
+		half := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: stallHalfFrameLen, Masked: true, Mask: reactor.MaskKey()})
 		half = append(half, make([]byte, stallHalfFrameSent)...)
 		p.ref = g.now()
 		if _, err := conn.Write(half); err != nil {
-			return nil, fmt.Errorf("half frame: %s", shortErr(err))
+			return nil, fmt.Errorf("half frame: %s", reactor.ShortErr(err))
 		}
 	}
 	p.fd = fd
-	if err := g.r.add(fd, p); err != nil {
-		return nil, fmt.Errorf("register: %s", shortErr(err))
+	if err := g.r.Add(fd, p); err != nil {
+		return nil, fmt.Errorf("register: %s", reactor.ShortErr(err))
 	}
 	// Anything that arrived meanwhile raised no edge for us: look once.
-	g.r.wake(p)
+	g.r.Wake(p)
 	return p, nil
 }
 
@@ -364,13 +365,13 @@ type helloSink struct {
 	err   error
 }
 
-func (h *helloSink) onMessage(op ws.OpCode, p []byte) {
+func (h *helloSink) OnMessage(op ws.OpCode, p []byte) {
 	switch op {
 	case ws.OpBinary:
 		s, err := wire.ScanServerMessage(p)
 		switch {
 		case err != nil:
-			h.err = fmt.Errorf("server hello: %s", shortErr(err))
+			h.err = fmt.Errorf("server hello: %s", reactor.ShortErr(err))
 		case s.Kind == wire.FieldServerHello:
 			h.hello = true
 		default:
@@ -395,7 +396,7 @@ func (g *stallGroup) setUp() int64 {
 // close stops the reactor and closes the peers the server left open; it
 // returns how the peers fared, per kind. Call it after dialWG is done.
 func (g *stallGroup) close(grace time.Duration) [2]measure.DeadlineStats {
-	g.r.stopWorkers()
+	g.r.StopWorkers()
 	var out [2]measure.DeadlineStats
 	for k := range out {
 		out[k].GraceUs = grace.Microseconds()
@@ -410,7 +411,7 @@ func (g *stallGroup) close(grace time.Duration) [2]measure.DeadlineStats {
 			continue
 		}
 		if !p.done.Load() {
-			if err := g.r.del(p.fd); err != nil {
+			if err := g.r.Del(p.fd); err != nil {
 				diag.Logf("stall: %v", err)
 			}
 			unix.Close(p.fd)
@@ -419,8 +420,8 @@ func (g *stallGroup) close(grace time.Duration) [2]measure.DeadlineStats {
 		late := (p.closedWhen() - p.ref - int64(g.timeout[p.kind])) / 1000
 		out[p.kind].Record(late, p.closeCode)
 	}
-	g.closeErr = g.r.close()
-	if n := g.r.dropped.Load(); n > 0 {
+	g.closeErr = g.r.Close()
+	if n := g.r.Dropped(); n > 0 {
 		g.closeErr = errors.Join(g.closeErr, fmt.Errorf("stall: %d epoll wake-ups lost", n))
 	}
 	return out

@@ -1,4 +1,4 @@
-package bench
+package reactor
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ type msgRec struct {
 
 type recSink struct{ got []msgRec }
 
-func (s *recSink) onMessage(op ws.OpCode, p []byte) {
+func (s *recSink) OnMessage(op ws.OpCode, p []byte) {
 	s.got = append(s.got, msgRec{op, bytes.Clone(p)})
 }
 
@@ -39,19 +39,19 @@ func TestFrameReaderAnySplit(t *testing.T) {
 		{ws.OpBinary, []byte("abcde")},
 	}
 	for _, chunk := range []int{1, 2, 3, 7, 100, 4096, len(stream)} {
-		var r frameReader
+		var r FrameReader
 		var s recSink
 		wire := 0
 		for off := 0; off < len(stream); off += chunk {
 			data := bytes.Clone(stream[off:min(off+chunk, len(stream))])
-			w, _, err := r.feed(data, ws.StateClientSide, 1<<20, &s)
+			w, _, err := r.Feed(data, ws.StateClientSide, 1<<20, &s)
 			if err != nil {
 				t.Fatalf("chunk %d: %v", chunk, err)
 			}
 			wire += w
 		}
-		if wire != len(stream) || r.buffered() != 0 {
-			t.Fatalf("chunk %d: %d wire bytes counted, %d left buffered, stream %d", chunk, wire, r.buffered(), len(stream))
+		if wire != len(stream) || r.Buffered() != 0 {
+			t.Fatalf("chunk %d: %d wire bytes counted, %d left buffered, stream %d", chunk, wire, r.Buffered(), len(stream))
 		}
 		if len(s.got) != len(want) {
 			t.Fatalf("chunk %d: %d messages, want %d", chunk, len(s.got), len(want))
@@ -65,12 +65,12 @@ func TestFrameReaderAnySplit(t *testing.T) {
 }
 
 func TestFrameReaderReleasesBuffer(t *testing.T) {
-	var r frameReader
+	var r FrameReader
 	big := wsframe.AppendFrame(nil, ws.OpBinary, make([]byte, 100000), nil)
-	if _, _, err := r.feed(bytes.Clone(big[:50000]), ws.StateClientSide, 1<<20, &recSink{}); err != nil {
+	if _, _, err := r.Feed(bytes.Clone(big[:50000]), ws.StateClientSide, 1<<20, &recSink{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.feed(bytes.Clone(big[50000:]), ws.StateClientSide, 1<<20, &recSink{}); err != nil {
+	if _, _, err := r.Feed(bytes.Clone(big[50000:]), ws.StateClientSide, 1<<20, &recSink{}); err != nil {
 		t.Fatal(err)
 	}
 	if r.partial != nil {

@@ -1,4 +1,4 @@
-package bench
+package reactor
 
 import (
 	"encoding/binary"
@@ -11,16 +11,16 @@ import (
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
-// maskKey returns a fresh masking key, as RFC 6455 asks of clients.
-func maskKey() (k [4]byte) {
+// MaskKey returns a fresh masking key, as RFC 6455 asks of clients.
+func MaskKey() (k [4]byte) {
 	binary.LittleEndian.PutUint32(k[:], rand.Uint32())
 	return k
 }
 
-// appendMessageFrame marshals m straight into a binary frame appended to
+// AppendMessageFrame marshals m straight into a binary frame appended to
 // dst, without an intermediate payload buffer; masked with mask unless it
 // is nil.
-func appendMessageFrame(dst []byte, m proto.Message, mask *[4]byte) ([]byte, error) {
+func AppendMessageFrame(dst []byte, m proto.Message, mask *[4]byte) ([]byte, error) {
 	size := proto.Size(m)
 	h := ws.Header{Fin: true, OpCode: ws.OpBinary, Length: int64(size)}
 	if mask != nil {
@@ -41,18 +41,18 @@ func appendMessageFrame(dst []byte, m proto.Message, mask *[4]byte) ([]byte, err
 	return dst, nil
 }
 
-// frameSink receives the messages that a frameReader decodes.
-type frameSink interface {
-	// onMessage gets one whole message (continuations already joined,
+// Sink receives the messages that a FrameReader decodes.
+type Sink interface {
+	// OnMessage gets one whole message (continuations already joined,
 	// unmasked) or control frame. payload is only valid during the call.
-	onMessage(op ws.OpCode, payload []byte)
+	OnMessage(op ws.OpCode, payload []byte)
 }
 
-// frameReader turns a byte stream into messages with a wsframe.Decoder,
+// FrameReader turns a byte stream into messages with a wsframe.Decoder,
 // keeping only an incomplete frame (bounded by the limit) between calls.
 // It allocates nothing while frames arrive whole. Owned by one goroutine
 // at a time.
-type frameReader struct {
+type FrameReader struct {
 	dec     wsframe.Decoder
 	partial []byte // bytes of an incomplete frame
 }
@@ -61,12 +61,12 @@ type frameReader struct {
 // dropped rather than kept, so that idle connections hold no buffer.
 const partialKeep = 16 << 10
 
-// feed consumes data (which the reader may modify in place), frames sent
+// Feed consumes data (which the reader may modify in place), frames sent
 // to side (ws.StateClientSide for a bot, ws.StateServerSide for a server)
 // with messages of at most maxFrame bytes, and calls sink for every
 // complete message. It returns the number of wire bytes of the complete
 // frames and the payload bytes of the complete messages.
-func (r *frameReader) feed(data []byte, side ws.State, maxFrame int64, sink frameSink) (wire, payload int, err error) {
+func (r *FrameReader) Feed(data []byte, side ws.State, maxFrame int64, sink Sink) (wire, payload int, err error) {
 	r.dec.Side, r.dec.MaxMessage = side, maxFrame
 	inPartial := len(r.partial) > 0
 	if inPartial {
@@ -86,7 +86,7 @@ func (r *frameReader) feed(data []byte, side ws.State, maxFrame int64, sink fram
 		wire += n
 		if ok {
 			payload += len(m.Payload)
-			sink.onMessage(m.OpCode, m.Payload)
+			sink.OnMessage(m.OpCode, m.Payload)
 		}
 	}
 	r.keep(data, off, inPartial)
@@ -94,8 +94,8 @@ func (r *frameReader) feed(data []byte, side ws.State, maxFrame int64, sink fram
 }
 
 // keep stores data[off:] (the start of an incomplete frame) for the next
-// feed; inPartial tells that data is r.partial itself.
-func (r *frameReader) keep(data []byte, off int, inPartial bool) {
+// Feed; inPartial tells that data is r.partial itself.
+func (r *FrameReader) keep(data []byte, off int, inPartial bool) {
 	rest := len(data) - off
 	switch {
 	case rest == 0:
@@ -112,5 +112,11 @@ func (r *frameReader) keep(data []byte, off int, inPartial bool) {
 	}
 }
 
-// buffered is how many bytes of an incomplete frame are held.
-func (r *frameReader) buffered() int { return len(r.partial) + r.dec.Buffered() }
+// Buffered is how many bytes of an incomplete frame are held.
+func (r *FrameReader) Buffered() int { return len(r.partial) + r.dec.Buffered() }
+
+// Preload keeps a copy of data, bytes that arrived before the reader
+// took over (after an HTTP upgrade), to be parsed first by the next Feed.
+func (r *FrameReader) Preload(data []byte) {
+	r.partial = append(r.partial[:0], data...)
+}

@@ -1,4 +1,4 @@
-package bench
+package reactor
 
 import (
 	"errors"
@@ -7,13 +7,16 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
 )
 
-// Raw sockets: the bots open their sockets with socket(2) themselves rather
-// than through net.Dial, so that the only epoll watching them is ours (the
+// Raw sockets: the bots (and the baseline server) open their sockets with
+// socket(2) themselves rather than through net.Dial or net.Listen, so that the only epoll watching them is ours (the
 // Go runtime's poller never sees them) and each connection is exactly one
 // fd, owned and closed by us.
 
@@ -26,11 +29,11 @@ func sockaddr(ap netip.AddrPort) unix.Sockaddr {
 	return &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
 }
 
-// dialRaw opens a non-blocking TCP connection from local (if valid, port 0)
+// Dial opens a non-blocking TCP connection from local (if valid, port 0)
 // to remote and waits at most until deadline for it to be established.
 // rcvbuf > 0 sets SO_RCVBUF first (it must precede connect to bound the
 // advertised window).
-func dialRaw(remote netip.AddrPort, local netip.Addr, rcvbuf int, deadline time.Time) (fd int, err error) {
+func Dial(remote netip.AddrPort, local netip.Addr, rcvbuf int, deadline time.Time) (fd int, err error) {
 	family := unix.AF_INET
 	if !remote.Addr().Unmap().Is4() {
 		family = unix.AF_INET6
@@ -87,8 +90,8 @@ func dialRaw(remote netip.AddrPort, local netip.Addr, rcvbuf int, deadline time.
 }
 
 // pollFd waits until fd is ready for events or deadline passes. It blocks
-// the calling goroutine (and its thread); only the bounded dial pool and the
-// baseline's upgrade pool call it.
+// the calling goroutine (and its thread); only bounded dial and upgrade
+// pools call it, through Dial and Conn.
 func pollFd(fd int, events int16, deadline time.Time) error {
 	for {
 		wait := time.Until(deadline)
@@ -113,17 +116,17 @@ func pollFd(fd int, events int16, deadline time.Time) error {
 	}
 }
 
-// fdConn is a blocking io.ReadWriter over a non-blocking fd with a
-// deadline, for the HTTP upgrade only (gobwas does the protocol). It does
-// not own fd.
-type fdConn struct {
-	fd       int
-	deadline time.Time
+// Conn is a blocking io.ReadWriter over a non-blocking fd with a
+// deadline, for the HTTP upgrade and a handshake (gobwas does the
+// protocol). It does not own FD.
+type Conn struct {
+	FD       int
+	Deadline time.Time
 }
 
-func (c *fdConn) Read(p []byte) (int, error) {
+func (c *Conn) Read(p []byte) (int, error) {
 	for {
-		n, err := unix.Read(c.fd, p)
+		n, err := unix.Read(c.FD, p)
 		switch {
 		case err == nil && n == 0 && len(p) > 0:
 			return 0, io.EOF
@@ -131,7 +134,7 @@ func (c *fdConn) Read(p []byte) (int, error) {
 			return n, nil
 		case errors.Is(err, unix.EINTR):
 		case errors.Is(err, unix.EAGAIN):
-			if perr := pollFd(c.fd, unix.POLLIN, c.deadline); perr != nil {
+			if perr := pollFd(c.FD, unix.POLLIN, c.Deadline); perr != nil {
 				return 0, perr
 			}
 		default:
@@ -140,10 +143,26 @@ func (c *fdConn) Read(p []byte) (int, error) {
 	}
 }
 
-func (c *fdConn) Write(p []byte) (int, error) {
+func (c *Conn) Write(p []byte) (int, error) {
+	done := 0
+	for {
+		n, err := Write(c.FD, p[done:])
+		done += n
+		if err != nil || done == len(p) {
+			return done, err
+		}
+		if perr := pollFd(c.FD, unix.POLLOUT, c.Deadline); perr != nil {
+			return done, perr
+		}
+	}
+}
+
+// Write writes what the socket takes now: n < len(p) with a nil error
+// means the socket is full.
+func Write(fd int, p []byte) (int, error) {
 	done := 0
 	for done < len(p) {
-		n, err := unix.Write(c.fd, p[done:])
+		n, err := unix.Write(fd, p[done:])
 		if n > 0 {
 			done += n
 		}
@@ -151,9 +170,7 @@ func (c *fdConn) Write(p []byte) (int, error) {
 		case err == nil:
 		case errors.Is(err, unix.EINTR):
 		case errors.Is(err, unix.EAGAIN):
-			if perr := pollFd(c.fd, unix.POLLOUT, c.deadline); perr != nil {
-				return done, perr
-			}
+			return done, nil
 		default:
 			return done, fmt.Errorf("write: %w", err)
 		}
@@ -161,11 +178,74 @@ func (c *fdConn) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-// resolveHostPort resolves "host:port" to one address.
-func resolveHostPort(hostport string) (netip.AddrPort, error) {
+// Resolve resolves "host:port" to one address.
+func Resolve(hostport string) (netip.AddrPort, error) {
 	ta, err := net.ResolveTCPAddr("tcp", hostport)
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("resolve %s: %w", hostport, err)
 	}
 	return ta.AddrPort(), nil
+}
+
+// Listen opens a non-blocking listening socket on ap and returns it with
+// the address it got (ap may ask for port 0).
+func Listen(ap netip.AddrPort) (int, netip.AddrPort, error) {
+	family := unix.AF_INET
+	if !ap.Addr().Unmap().Is4() {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, ap, fmt.Errorf("socket: %w", err)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		unix.Close(fd)
+		return -1, ap, fmt.Errorf("SO_REUSEADDR: %w", err)
+	}
+	if err := unix.Bind(fd, sockaddr(ap)); err != nil {
+		unix.Close(fd)
+		return -1, ap, fmt.Errorf("bind %s: %w", ap, err)
+	}
+	if err := unix.Listen(fd, 4096); err != nil {
+		unix.Close(fd)
+		return -1, ap, fmt.Errorf("listen: %w", err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		unix.Close(fd)
+		return -1, ap, fmt.Errorf("getsockname: %w", err)
+	}
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		ap = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return fd, ap, nil
+}
+
+// ShortErr turns an error into a short, countable reason: errno names,
+// "timeout", HTTP statuses; otherwise the message, cut.
+func ShortErr(err error) string {
+	var errno unix.Errno
+	var status ws.StatusError
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &errno):
+		if name := unix.ErrnoName(errno); name != "" {
+			return name
+		}
+		return errno.Error()
+	case errors.As(err, &status):
+		return "HTTP " + strconv.Itoa(int(status))
+	}
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && len(s)-i > 8 {
+		s = s[i+2:]
+	}
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return s
 }
