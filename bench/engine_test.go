@@ -8,6 +8,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/skirmishgg/skirmish/bench/baseline"
 	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/bench/reactor"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
@@ -15,9 +16,9 @@ import (
 )
 
 // startTestBaseline runs a baseline server in-process for engine tests.
-func startTestBaseline(t *testing.T, players int) *BaselineServer {
+func startTestBaseline(t *testing.T, players int) *baseline.Server {
 	t.Helper()
-	s, err := StartBaseline(BaselineConfig{Players: players, MaxConns: 256})
+	s, err := baseline.Start(baseline.Config{Players: players, MaxConns: 256})
 	if err != nil {
 		t.Fatalf("start baseline: %v", err)
 	}
@@ -123,7 +124,7 @@ func TestEngineChurnAgainstBaseline(t *testing.T) {
 }
 
 func TestRunSpreadsOverChildProcesses(t *testing.T) {
-	bp, err := StartBaselineProcess(BaselineConfig{Players: 10, MaxConns: 100})
+	bp, err := baseline.StartProcess(baseline.Config{Players: 10, MaxConns: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/skirmishgg/skirmish/bench/baseline"
 	"github.com/skirmishgg/skirmish/bench/child"
 )
 
@@ -21,7 +22,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if handled, code := child.RunHidden(ShardRole, BaselineRole); handled {
+	if handled, code := child.RunHidden(ShardRole, baseline.ProcessRole); handled {
 		os.Exit(code)
 	}
 	flag.Parse()

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/baseline"
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
 )
@@ -156,9 +157,9 @@ type BaselineRun struct {
 func RunBaseline(ctx context.Context, o Options, br BaselineRun) (*Figures, *RunResult, error) {
 	size := br.SnapshotBytes
 	if size <= 0 {
-		size = ComputedSnapshotBytes(br.Play.Players)
+		size = baseline.ComputedSnapshotBytes(br.Play.Players)
 	}
-	bp, err := StartBaselineProcess(BaselineConfig{SnapshotBytes: size, Players: br.Play.Players, MaxConns: br.Play.Rooms*br.Play.Players + 64})
+	bp, err := baseline.StartProcess(baseline.Config{SnapshotBytes: size, Players: br.Play.Players, MaxConns: br.Play.Rooms*br.Play.Players + 64})
 	if err != nil {
 		return nil, nil, err
 	}

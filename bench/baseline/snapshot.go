@@ -1,4 +1,4 @@
-package bench
+package baseline
 
 import (
 	"fmt"
@@ -48,16 +48,15 @@ func syntheticSnapshot(players int, seed uint64) *skirmishv1.Snapshot {
 func ComputedSnapshotBytes(players int) int {
 	cols, err := proto.Marshal(syntheticSnapshot(players, 1))
 	if err != nil {
-		panic(fmt.Sprintf("bench: marshal synthetic snapshot: %v", err))
+		panic(fmt.Sprintf("baseline: marshal synthetic snapshot: %v", err))
 	}
 	inner := tickFieldLen + len(cols)
-	return 1 + protowire.SizeVarint(uint64(inner)) + inner + inputAckLen
+	return 1 + protowire.SizeVarint(uint64(inner)) + inner + wire.InputAckSize
 }
 
-const (
-	tickFieldLen = 5 // tag + 4-byte varint (see baselineTickBase)
-	inputAckLen  = 5 // tag + fixed32
-)
+// tickFieldLen is the snapshot's tick field: tag + 4-byte varint (see
+// baselineTickBase).
+const tickFieldLen = 5
 
 // baselineColumns returns the encoded Snapshot fields other than tick, for
 // up to players entities, padded so that the payload a bot receives
@@ -70,7 +69,7 @@ func baselineColumns(players, total int) ([]byte, error) {
 	// Bytes available for the columns (C) in: 1 + varint(5+C) + 5+C + 5.
 	c := -1
 	for vl := 1; vl <= 4; vl++ {
-		if cand := total - inputAckLen - 1 - vl - tickFieldLen; cand >= 0 && protowire.SizeVarint(uint64(tickFieldLen+cand)) == vl {
+		if cand := total - wire.InputAckSize - 1 - vl - tickFieldLen; cand >= 0 && protowire.SizeVarint(uint64(tickFieldLen+cand)) == vl {
 			c = cand
 			break
 		}

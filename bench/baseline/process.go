@@ -1,4 +1,4 @@
-package bench
+package baseline
 
 import (
 	"encoding/json"
@@ -10,20 +10,20 @@ import (
 	"github.com/skirmishgg/skirmish/bench/child"
 )
 
-// BaselineRole runs the baseline server in a child process: it reads its
-// BaselineConfig, serves, reports its URL, and exits when stdin closes.
-var BaselineRole = child.Role{Name: "--skirmish-bots-baseline", Main: baselineMain}
+// ProcessRole runs the baseline server in a child process: it reads its
+// Config, serves, reports its URL, and exits when stdin closes.
+var ProcessRole = child.Role{Name: "--skirmish-bots-baseline", Main: baselineMain}
 
 // msgListening carries the baseline server's URL.
 const msgListening = "listening"
 
 func baselineMain(in *json.Decoder, out *child.Writer) int {
-	var cfg BaselineConfig
+	var cfg Config
 	if err := in.Decode(&cfg); err != nil {
 		out.Send(child.TypeError, nil, fmt.Sprintf("read config: %v", err))
 		return 2
 	}
-	s, err := StartBaseline(cfg)
+	s, err := Start(cfg)
 	if err != nil {
 		out.Send(child.TypeError, nil, err.Error())
 		return 1
@@ -36,17 +36,17 @@ func baselineMain(in *json.Decoder, out *child.Writer) int {
 	return 0
 }
 
-// BaselineProcess is a baseline server running in a child process, so that
+// Process is a baseline server running in a child process, so that
 // its CPU and memory are measured exactly like the real server's.
-type BaselineProcess struct {
+type Process struct {
 	p   *child.Proc
 	URL string
 	PID int
 }
 
-// StartBaselineProcess starts the baseline server in a child process.
-func StartBaselineProcess(cfg BaselineConfig) (*BaselineProcess, error) {
-	p, err := child.Start(BaselineRole.Name, cfg)
+// StartProcess starts the baseline server in a child process.
+func StartProcess(cfg Config) (*Process, error) {
+	p, err := child.Start(ProcessRole.Name, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("baseline process: %w", err)
 	}
@@ -59,10 +59,10 @@ func StartBaselineProcess(cfg BaselineConfig) (*BaselineProcess, error) {
 		p.Stop(5 * time.Second)
 		return nil, fmt.Errorf("baseline process: %w", err)
 	}
-	return &BaselineProcess{p: p, URL: url, PID: p.PID()}, nil
+	return &Process{p: p, URL: url, PID: p.PID()}, nil
 }
 
 // Close stops the process.
-func (p *BaselineProcess) Close() error {
+func (p *Process) Close() error {
 	return p.p.Stop(15 * time.Second)
 }
