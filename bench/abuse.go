@@ -17,6 +17,7 @@ import (
 	"github.com/gobwas/ws"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/bench/reactor"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
@@ -314,7 +315,7 @@ func abuseConnect(ctx context.Context, u *url.URL, c abuseCase, env *abuseEnv) (
 	if c.noHello {
 		return conn, r, nil
 	}
-	hello := clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: wire.ProtocolVersion, Client: ClientName + " abuse"}}})
+	hello := clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: wire.ProtocolVersion, Client: botnet.ClientName + " abuse"}}})
 	if err := writeAll(conn, hello); err != nil {
 		conn.Close()
 		return nil, nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
@@ -118,9 +119,9 @@ func (l ServerLevel) set(f *Figures, suffix string) {
 }
 
 // churnPhase runs cycles cycles and returns the run.
-func churnPhase(ctx context.Context, o Options, cc ChurnConfig, cycles int, label string) (*RunResult, int, error) {
+func churnPhase(ctx context.Context, o Options, cc ChurnConfig, cycles int, label string) (*botnet.RunResult, int, error) {
 	n := connsFor(cycles, cc.Cycles)
-	spec := o.spec(WorkChurn, n)
+	spec := o.spec(botnet.WorkChurn, n)
 	spec.ConnectRate = cc.Rate
 	spec.Hold = cc.Hold
 	spec.Cycles = cc.Cycles
@@ -134,13 +135,13 @@ func churnPhase(ctx context.Context, o Options, cc ChurnConfig, cycles int, labe
 	if rc.PerProcess <= 0 {
 		rc.PerProcess = 15000
 	}
-	life := time.Duration(cc.Cycles)*(cc.Hold+spec.withDefaults().Pause+100*time.Millisecond) + 200*time.Millisecond
+	life := time.Duration(cc.Cycles)*(cc.Hold+botnet.DefaultPause+100*time.Millisecond) + 200*time.Millisecond
 	if alive := cc.Rate * life.Seconds(); alive*4 < float64(rc.PerProcess) {
 		rc.PerProcess = max(rc.PerProcess, n)
 	}
 	rc.Window = time.Duration(float64(n) / cc.Rate * float64(time.Second))
 	rc.WindowFromStart = true
-	res, err := Run(ctx, rc)
+	res, err := botnet.Run(ctx, rc)
 	if err != nil {
 		return nil, n, fmt.Errorf("%s: %w", label, err)
 	}
@@ -151,7 +152,7 @@ func churnPhase(ctx context.Context, o Options, cc ChurnConfig, cycles int, labe
 // server's goroutines, fds and RSS after the run (and Settle) within
 // ±Tolerance of where they started; with RoomWait, also back at the cold
 // level once the rooms have closed.
-func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdict, *RunResult, error) {
+func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdict, *botnet.RunResult, error) {
 	cc = cc.withDefaults()
 	statsURL, _ := measure.StatsURL(o.URL)
 	cold, coldErr := readLevel(ctx, statsURL, o.ServerPID)
@@ -164,7 +165,7 @@ func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdic
 		if wres.Stats.Cycles == 0 {
 			return nil, nil, nil, fmt.Errorf("churn: no warmup cycle succeeded (%s)", measure.CountsString(wres.Stats.FailReasons))
 		}
-		if err := waitUntil(ctx, time.Now().Add(cc.Settle), nil); err != nil {
+		if err := pause(ctx, cc.Settle); err != nil {
 			return nil, nil, nil, err
 		}
 		start, _ = readLevel(ctx, statsURL, o.ServerPID)
@@ -173,7 +174,7 @@ func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdic
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := waitUntil(ctx, time.Now().Add(cc.Settle), nil); err != nil {
+	if err := pause(ctx, cc.Settle); err != nil {
 		return nil, nil, nil, err
 	}
 	after, afterErr := readLevel(ctx, statsURL, o.ServerPID)
@@ -291,4 +292,16 @@ func RunChurn(ctx context.Context, o Options, cc ChurnConfig) (*Figures, *Verdic
 			roomWaited.Seconds(), final.Rooms, cold.Rooms, final.Goroutines, cold.Goroutines, final.FDs, cold.FDs)
 	}
 	return f, v, res, nil
+}
+
+// pause waits d, or less if ctx ends first.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

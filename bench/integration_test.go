@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skirmishgg/skirmish/bench/botnet"
 )
 
 // Integration tests: one short run per scenario against the real server
@@ -103,7 +105,7 @@ func TestIntegrationIdle(t *testing.T) {
 	figure(t, f, "server_goroutines")
 }
 
-func checkPlay(t *testing.T, f *Figures, res *RunResult, bots int64) {
+func checkPlay(t *testing.T, f *Figures, res *botnet.RunResult, bots int64) {
 	t.Helper()
 	st := res.Stats
 	if st.Joined != bots || st.Failed != 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/skirmishgg/skirmish/bench/baseline"
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/child"
 )
 
@@ -22,7 +23,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if handled, code := child.RunHidden(ShardRole, baseline.ProcessRole); handled {
+	if handled, code := child.RunHidden(botnet.ShardRole, baseline.ProcessRole); handled {
 		os.Exit(code)
 	}
 	flag.Parse()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/game/modes"
@@ -143,7 +144,7 @@ func JoinRate(joins int64, firstWelcomeNs, lastWelcomeNs int64) float64 {
 // rooms quick-match promises.
 func RunMatch(ctx context.Context, o Options, mc MatchConfig) (*Figures, *Verdict, error) {
 	mc = mc.withDefaults()
-	spec := o.spec(WorkPlay, mc.N)
+	spec := o.spec(botnet.WorkPlay, mc.N)
 	spec.QuickMatch = true
 	spec.GameMode = mc.Mode
 	spec.ConnectRate = mc.Rate
@@ -167,7 +168,7 @@ func RunMatch(ctx context.Context, o Options, mc MatchConfig) (*Figures, *Verdic
 			during, duringOK = d, true
 		}
 	}
-	res, err := Run(ctx, rc)
+	res, err := botnet.Run(ctx, rc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("match: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
@@ -48,7 +49,7 @@ func RunResume(ctx context.Context, o Options, rc ResumeConfig) (*Figures, *Verd
 	if o.Window <= rc.Spread {
 		return nil, nil, fmt.Errorf("resume: the window (%v) must be longer than the drops' spread (%v)", o.Window, rc.Spread)
 	}
-	spec := o.spec(WorkResume, rc.N)
+	spec := o.spec(botnet.WorkResume, rc.N)
 	spec.PlayersPerRoom = rc.Players
 	spec.GameMode = rc.Mode
 	spec.RoomPrefix = "resume-"
@@ -56,7 +57,7 @@ func RunResume(ctx context.Context, o Options, rc ResumeConfig) (*Figures, *Verd
 	spec.DropReset = rc.Reset
 	statsURL, _ := measure.StatsURL(o.URL)
 	before, beforeErr := measure.FetchStats(ctx, statsURL)
-	res, err := Run(ctx, o.run("resume", spec))
+	res, err := botnet.Run(ctx, o.run("resume", spec))
 	if err != nil {
 		return nil, nil, fmt.Errorf("resume: %w", err)
 	}

@@ -3,11 +3,12 @@ package bench
 import (
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
 // clientFigures adds what the bots measured.
-func clientFigures(f *Figures, r *RunResult, joins bool) {
+func clientFigures(f *Figures, r *botnet.RunResult, joins bool) {
 	s := r.Stats
 	win := time.Duration(s.WindowNanos)
 	f.Set("clients_connected", s.Connected)
@@ -63,7 +64,7 @@ func clientFigures(f *Figures, r *RunResult, joins bool) {
 
 // serverFigures adds the server process's side. clients is the number of
 // connections it served (for per-connection and per-client figures).
-func serverFigures(f *Figures, r *RunResult, clients int64, ticks bool) {
+func serverFigures(f *Figures, r *botnet.RunResult, clients int64, ticks bool) {
 	sv := r.Server
 	win := time.Duration(r.Stats.WindowNanos)
 	if sv.Measured {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skirmishgg/skirmish/bench/baseline"
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
 )
@@ -31,8 +32,8 @@ type Options struct {
 	NoDebugStats bool
 }
 
-func (o Options) spec(w Workload, count int) ShardSpec {
-	return ShardSpec{
+func (o Options) spec(w botnet.Workload, count int) botnet.ShardSpec {
+	return botnet.ShardSpec{
 		URL:             o.URL,
 		Workload:        w,
 		Count:           count,
@@ -44,12 +45,12 @@ func (o Options) spec(w Workload, count int) ShardSpec {
 	}
 }
 
-func (o Options) run(label string, spec ShardSpec) RunConfig {
+func (o Options) run(label string, spec botnet.ShardSpec) botnet.RunConfig {
 	statsURL, err := measure.StatsURL(o.URL)
 	if err != nil || o.NoDebugStats {
 		statsURL = ""
 	}
-	return RunConfig{
+	return botnet.RunConfig{
 		Label:          label,
 		Spec:           spec,
 		PerProcess:     o.PerProcess,
@@ -63,8 +64,8 @@ func (o Options) run(label string, spec ShardSpec) RunConfig {
 }
 
 // RunIdle connects n bots that finish the handshake and stay silent.
-func RunIdle(ctx context.Context, o Options, n int) (*Figures, *RunResult, error) {
-	res, err := Run(ctx, o.run("idle", o.spec(WorkIdle, n)))
+func RunIdle(ctx context.Context, o Options, n int) (*Figures, *botnet.RunResult, error) {
+	res, err := botnet.Run(ctx, o.run("idle", o.spec(botnet.WorkIdle, n)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("idle: %w", err)
 	}
@@ -84,7 +85,7 @@ type PlayConfig struct {
 	SlowRcvBuf   int
 	Validate     bool
 	// TrackEntities counts the entities in every snapshot (see
-	// ShardSpec.TrackEntities).
+	// botnet.ShardSpec.TrackEntities).
 	TrackEntities bool
 }
 
@@ -102,14 +103,14 @@ func roomPrefix(mode string) string {
 }
 
 // RunPlay runs rooms × players bots in rooms, sending inputs each tick.
-func RunPlay(ctx context.Context, o Options, pc PlayConfig, label string) (*Figures, *RunResult, error) {
+func RunPlay(ctx context.Context, o Options, pc PlayConfig, label string) (*Figures, *botnet.RunResult, error) {
 	return runPlay(ctx, o, pc, label, 0)
 }
 
 // runPlay is RunPlay with an optional reference window before the window
 // (the slow scenario).
-func runPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWindow time.Duration) (*Figures, *RunResult, error) {
-	spec := o.spec(WorkPlay, pc.Rooms*pc.Players)
+func runPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWindow time.Duration) (*Figures, *botnet.RunResult, error) {
+	spec := o.spec(botnet.WorkPlay, pc.Rooms*pc.Players)
 	spec.PlayersPerRoom = pc.Players
 	spec.GameMode = pc.Mode
 	spec.RoomPrefix = roomPrefix(pc.Mode)
@@ -119,7 +120,7 @@ func runPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWin
 	spec.TrackEntities = pc.TrackEntities
 	rc := o.run(label, spec)
 	rc.RefWindow = refWindow
-	res, err := Run(ctx, rc)
+	res, err := botnet.Run(ctx, rc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", label, err)
 	}
@@ -154,7 +155,7 @@ type BaselineRun struct {
 
 // RunBaseline starts the baseline server in a child process and runs the
 // play load against it, measuring its CPU like the real server's.
-func RunBaseline(ctx context.Context, o Options, br BaselineRun) (*Figures, *RunResult, error) {
+func RunBaseline(ctx context.Context, o Options, br BaselineRun) (*Figures, *botnet.RunResult, error) {
 	size := br.SnapshotBytes
 	if size <= 0 {
 		size = baseline.ComputedSnapshotBytes(br.Play.Players)

@@ -6,50 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/game"
 )
-
-func TestDropOffsetSpreadsAndInterleavesRooms(t *testing.T) {
-	const total, perRoom = 500, 50
-	spread := 2 * time.Second
-	seen := map[time.Duration]bool{}
-	byRoom := map[int][]time.Duration{}
-	for g := range total {
-		d := dropOffset(g, total, perRoom, spread)
-		if d < 0 || d >= spread {
-			t.Fatalf("bot %d: offset %v outside [0, %v)", g, d, spread)
-		}
-		if seen[d] {
-			t.Fatalf("bot %d: offset %v taken twice", g, d)
-		}
-		seen[d] = true
-		byRoom[g/perRoom] = append(byRoom[g/perRoom], d)
-	}
-	// Each room's drops cover the whole spread, evenly: consecutive drops
-	// of one room are spread/perRoom apart, so a room never loses more
-	// than one player at a time.
-	for r, ds := range byRoom {
-		slices.Sort(ds)
-		if ds[0] > spread/perRoom || ds[len(ds)-1] < spread-2*spread/perRoom {
-			t.Errorf("room %d: drops from %v to %v, not across the spread", r, ds[0], ds[len(ds)-1])
-		}
-		for i := 1; i < len(ds); i++ {
-			if gap := ds[i] - ds[i-1]; gap < spread/perRoom-time.Microsecond {
-				t.Fatalf("room %d: two drops %v apart", r, gap)
-			}
-		}
-	}
-	// An uneven last room, one bot, no spread.
-	for g := range 7 {
-		if d := dropOffset(g, 7, 3, time.Second); d < 0 || d >= time.Second {
-			t.Errorf("7 bots in rooms of 3: bot %d at %v", g, d)
-		}
-	}
-	if dropOffset(0, 1, 50, time.Second) != 0 || dropOffset(3, 10, 5, 0) != 0 {
-		t.Error("degenerate offsets not 0")
-	}
-}
 
 func TestJoinRateAndRateHeld(t *testing.T) {
 	s := int64(time.Second)
@@ -101,22 +59,6 @@ func TestQuickMatchFillAndRoomFill(t *testing.T) {
 	}
 }
 
-func TestRoomPrefixAndURLs(t *testing.T) {
-	if roomPrefix("") != "bench-" || roomPrefix("movers") != "bench-" || roomPrefix("movers-large") != "bench-movers-large-" {
-		t.Error("room prefixes")
-	}
-	if got := (ShardSpec{RoomPrefix: "bench-movers-large-", PlayersPerRoom: 500}).roomOf(999); got != "bench-movers-large-1" || !validRoomName(got) {
-		t.Errorf("room %q", got)
-	}
-	if got := (ShardSpec{QuickMatch: true, RoomPrefix: "x-", PlayersPerRoom: 5}).roomOf(3); got != "" {
-		t.Errorf("quick-match room %q, want empty", got)
-	}
-	u, err := measure.RoomsURL("ws://127.0.0.1:9/ws")
-	if err != nil || u != "http://127.0.0.1:9/rooms" {
-		t.Errorf("rooms url %q %v", u, err)
-	}
-}
-
 // validRoomName is the server's rule for room ids (docs/protocol.md).
 func validRoomName(s string) bool {
 	if len(s) == 0 || len(s) > 32 {
@@ -152,5 +94,14 @@ func TestRatioSectionAndCheckJoined(t *testing.T) {
 	checkJoined(v, "c", f, true)
 	if !v.Checks[0].OK || v.Checks[1].OK || v.Checks[2].OK {
 		t.Errorf("checks %+v", v.Checks)
+	}
+}
+
+func TestRoomPrefix(t *testing.T) {
+	if roomPrefix("") != "bench-" || roomPrefix("movers") != "bench-" || roomPrefix("movers-large") != "bench-movers-large-" {
+		t.Error("room prefixes")
+	}
+	if got := roomPrefix("movers-large") + "999"; !validRoomName(got) {
+		t.Errorf("room %q", got)
 	}
 }

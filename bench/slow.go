@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/server"
@@ -72,7 +73,7 @@ func RunSlow(ctx context.Context, o Options, sc SlowConfig) (*Figures, *Verdict,
 	}
 	slowBots := 0
 	for g := range sc.Play.Rooms * sc.Play.Players {
-		if isSlow(g, sc.Play.SlowFraction) {
+		if botnet.IsSlow(g, sc.Play.SlowFraction) {
 			slowBots++
 		}
 	}

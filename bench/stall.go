@@ -14,6 +14,7 @@ import (
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
 
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/diag"
 	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/bench/reactor"
@@ -256,7 +257,7 @@ func (g *stallGroup) dial(conc int) {
 		g.dialWG.Add(1)
 		go func() { // ends when every index is taken
 			defer g.dialWG.Done()
-			var enc encoder
+			var enc botnet.Encoder
 			buf := make([]byte, 4096)
 			for {
 				i := int(g.next.Add(1) - 1)
@@ -287,7 +288,7 @@ func (g *stallGroup) dial(conc int) {
 }
 
 // setup connects peer i and leaves it stalled, registered for reading.
-func (g *stallGroup) setup(i int, k stallKind, enc *encoder, buf []byte) (_ *stallPeer, err error) {
+func (g *stallGroup) setup(i int, k stallKind, enc *botnet.Encoder, buf []byte) (_ *stallPeer, err error) {
 	p := &stallPeer{g: g, kind: k, fd: -1}
 	deadline := time.Now().Add(g.dialTO)
 	if k == stallUpgrade {
@@ -495,11 +496,11 @@ func RunStall(ctx context.Context, o Options, sc StallConfig) (*Figures, *Verdic
 	lo := o
 	lo.Warmup, lo.Window = sc.LegitWarmup, sc.LegitWindow
 	lo.Progress = nil
-	spec := lo.spec(WorkPlay, sc.Legit)
+	spec := lo.spec(botnet.WorkPlay, sc.Legit)
 	spec.PlayersPerRoom = sc.LegitPlayers
 	spec.RoomPrefix = "stall-"
 	legitStart := time.Since(g.start)
-	res, legitErr := Run(ctx, lo.run("stall-legit", spec))
+	res, legitErr := botnet.Run(ctx, lo.run("stall-legit", spec))
 	legitTime := time.Since(g.start) - legitStart
 	openAfterLegit := g.open()
 	during, duringErr := measure.FetchStats(ctx, statsURL)

@@ -215,3 +215,14 @@ func TestStatsMergeCoversEveryField(t *testing.T) {
 		t.Errorf("welcomes by second %v", w.WelcomesBySecond)
 	}
 }
+
+func TestEndpointURLs(t *testing.T) {
+	u, err := RoomsURL("ws://127.0.0.1:9/ws")
+	if err != nil || u != "http://127.0.0.1:9/rooms" {
+		t.Errorf("rooms url %q %v", u, err)
+	}
+	u, err = StatsURL("ws://127.0.0.1:9/ws")
+	if err != nil || u != "http://127.0.0.1:9/debug/stats" {
+		t.Errorf("stats url %q %v", u, err)
+	}
+}

@@ -11,13 +11,14 @@ import (
 
 	"github.com/skirmishgg/skirmish/bench"
 	"github.com/skirmishgg/skirmish/bench/baseline"
+	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/child"
 )
 
 func main() {
 	// Child processes (extra bot shards, the baseline server) re-execute
 	// this binary with a hidden first argument.
-	if handled, code := child.RunHidden(bench.ShardRole, baseline.ProcessRole); handled {
+	if handled, code := child.RunHidden(botnet.ShardRole, baseline.ProcessRole); handled {
 		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

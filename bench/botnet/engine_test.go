@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"fmt"
@@ -28,7 +28,7 @@ func startTestBaseline(t *testing.T, players int) *baseline.Server {
 
 func runTestEngine(t *testing.T, spec ShardSpec, window time.Duration) *measure.Stats {
 	t.Helper()
-	e, err := NewEngine(spec)
+	e, err := newEngine(spec)
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
@@ -100,7 +100,7 @@ func TestEngineLatencyDelaysInputs(t *testing.T) {
 func TestEngineChurnAgainstBaseline(t *testing.T) {
 	s := startTestBaseline(t, 5)
 	spec := ShardSpec{URL: s.URL(), Workload: WorkChurn, Count: 20, ConnectRate: 40, Hold: 100 * time.Millisecond, Cycles: 2, PlayersPerRoom: 5}
-	e, err := NewEngine(spec)
+	e, err := newEngine(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestIdleBotAnswersPing(t *testing.T) {
 			}
 		}
 	}()
-	e, err := NewEngine(ShardSpec{URL: "ws://" + ln.Addr().String() + "/ws", Workload: WorkIdle, Count: 1})
+	e, err := newEngine(ShardSpec{URL: "ws://" + ln.Addr().String() + "/ws", Workload: WorkIdle, Count: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"slices"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestScheduleOffsetsSpreadEvenly(t *testing.T) {
-	s := Schedule{Period: time.Second / 30, Total: 1000}
+	s := schedule{Period: time.Second / 30, Total: 1000}
 	step := s.Period / time.Duration(s.Total)
 	for g := 1; g < s.Total; g++ {
 		d := s.Offset(g) - s.Offset(g-1)
@@ -34,7 +34,7 @@ func collect(c *scheduleCursor, end, poll int64) (locals []int, dues []int64) {
 
 func TestScheduleCursorEachBotOncePerPeriodInOrder(t *testing.T) {
 	p := time.Second / 30
-	s := Schedule{Period: p, Total: 100}
+	s := schedule{Period: p, Total: 100}
 	c := newScheduleCursor(s, 0, 100, 0)
 	locals, dues := collect(c, 3*int64(p)-1, int64(200*time.Microsecond))
 	if len(locals) != 300 {
@@ -65,7 +65,7 @@ func TestScheduleCursorEachBotOncePerPeriodInOrder(t *testing.T) {
 
 func TestScheduleShardsInterleaveAsOne(t *testing.T) {
 	p := time.Second / 30
-	s := Schedule{Period: p, Total: 90}
+	s := schedule{Period: p, Total: 90}
 	whole := newScheduleCursor(s, 0, 90, 0)
 	_, all := collect(whole, int64(p)-1, int64(time.Millisecond))
 	var merged []int64
@@ -81,7 +81,7 @@ func TestScheduleShardsInterleaveAsOne(t *testing.T) {
 
 func TestScheduleCursorSkipsWhenFarBehind(t *testing.T) {
 	p := int64(time.Second / 30)
-	c := newScheduleCursor(Schedule{Period: time.Duration(p), Total: 10}, 0, 10, 0)
+	c := newScheduleCursor(schedule{Period: time.Duration(p), Total: 10}, 0, 10, 0)
 	n := 0
 	c.due(5*p+p/2, func(int, int64) { n++ })
 	// Five periods late: the old ones are skipped, not sent in a burst;
@@ -99,8 +99,8 @@ func TestScheduleCursorSkipsWhenFarBehind(t *testing.T) {
 
 func TestNewDirectionEvery30(t *testing.T) {
 	for seq := uint32(0); seq < 100; seq++ {
-		if got, want := NewDirection(seq), seq%30 == 0; got != want {
-			t.Fatalf("NewDirection(%d) = %v", seq, got)
+		if got, want := newDirection(seq), seq%30 == 0; got != want {
+			t.Fatalf("newDirection(%d) = %v", seq, got)
 		}
 	}
 }
@@ -108,14 +108,14 @@ func TestNewDirectionEvery30(t *testing.T) {
 func TestSlowSelectionSpreads(t *testing.T) {
 	n := 0
 	for g := 0; g < 1000; g++ {
-		if isSlow(g, 0.1) {
+		if IsSlow(g, 0.1) {
 			n++
 		}
 	}
 	if n != 100 {
 		t.Fatalf("%d of 1000 slow at 10%%", n)
 	}
-	if isSlow(5, 0) {
+	if IsSlow(5, 0) {
 		t.Fatal("slow at fraction 0")
 	}
 }

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"github.com/skirmishgg/skirmish/proto/wire"

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"math"
@@ -15,9 +15,9 @@ import (
 // for -latency, fires churn timers and stops the slow bots' reading when
 // the window starts.
 type sender struct {
-	e      *Engine
+	e      *engine
 	stats  measure.Stats
-	enc    encoder
+	enc    Encoder
 	cursor *scheduleCursor
 	rng    *rand.Rand
 
@@ -39,7 +39,7 @@ const (
 	senderMaxSleep = 20 * time.Millisecond
 )
 
-func newSender(e *Engine) *sender {
+func newSender(e *engine) *sender {
 	p := int64(e.spec.TickPeriod)
 	// Align the schedule to wall-clock period boundaries so that the
 	// shards of several processes interleave as one schedule.
@@ -47,7 +47,7 @@ func newSender(e *Engine) *sender {
 	seed := uint64(e.spec.First)*0x9e3779b97f4a7c15 + 1
 	return &sender{
 		e:        e,
-		cursor:   newScheduleCursor(Schedule{Period: e.spec.TickPeriod, Total: e.spec.Total}, e.spec.First, e.spec.Count, epoch),
+		cursor:   newScheduleCursor(schedule{Period: e.spec.TickPeriod, Total: e.spec.Total}, e.spec.First, e.spec.Count, epoch),
 		rng:      rand.New(rand.NewPCG(seed, uint64(e.spec.Total))),
 		kickCh:   make(chan struct{}, 1),
 		calls:    make(chan func(*sender)),
@@ -137,7 +137,7 @@ func (s *sender) sendInput(local int, _ int64) {
 	}
 	now := s.e.now()
 	seq := b.seq
-	if NewDirection(seq) {
+	if newDirection(seq) {
 		b.dx = s.rng.Float32()*2 - 1
 		b.dy = s.rng.Float32()*2 - 1
 	}
@@ -232,7 +232,7 @@ func (s *sender) applySlow(now int64) {
 	s.slowApplied = true
 	for i := range s.e.bots {
 		b := s.e.bots[i].Load()
-		if b == nil || !isSlow(b.g, s.e.spec.SlowFraction) || b.getState() != stJoined {
+		if b == nil || !IsSlow(b.g, s.e.spec.SlowFraction) || b.getState() != stJoined {
 			continue
 		}
 		b.slowSince.Store(now)

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"github.com/gobwas/ws"
@@ -34,12 +34,12 @@ const rttRingSize = 128
 // maxPending bounds the bytes a bot keeps when its socket is full.
 const maxPending = 16 << 10
 
-// Bot is one simulated client: a socket and a little state; no goroutine.
+// bot is one simulated client: a socket and a little state; no goroutine.
 // Readers (one worker at a time, see readiness) own the read side; the
 // write side is under mu because the sender and the workers both write.
-type Bot struct {
+type bot struct {
 	rd reactor.Readiness
-	e  *Engine
+	e  *engine
 	g  int // global index
 	fd int
 
@@ -84,12 +84,12 @@ type Bot struct {
 	dx, dy float32
 }
 
-func (b *Bot) Readiness() *reactor.Readiness { return &b.rd }
+func (b *bot) Readiness() *reactor.Readiness { return &b.rd }
 
-func (b *Bot) getState() botState { return botState(b.state.Load()) }
+func (b *bot) getState() botState { return botState(b.state.Load()) }
 
 // serve is called by one worker at a time after an epoll event (or a wake).
-func (b *Bot) Serve(w *reactor.Worker) {
+func (b *bot) Serve(w *reactor.Worker) {
 	bw := b.e.workers[w.ID]
 	ev := b.rd.TakeEvents()
 	if b.getState() == stClosed {
@@ -151,7 +151,7 @@ func (b *Bot) Serve(w *reactor.Worker) {
 }
 
 // feed parses data; false when the bot got closed meanwhile.
-func (b *Bot) feed(bw *botWorker, data []byte, now int64) bool {
+func (b *bot) feed(bw *botWorker, data []byte, now int64) bool {
 	bw.cur, bw.now = b, now
 	wire, payload, err := b.fr.Feed(data, ws.StateClientSide, b.e.spec.MaxFrame, bw)
 	bw.cur = nil
@@ -173,13 +173,13 @@ func (b *Bot) feed(bw *botWorker, data []byte, now int64) bool {
 // write sends frame now (non-blocking). What the socket does not take is
 // kept (bounded) and flushed on EPOLLOUT. It reports whether the frame was
 // accepted; a frame is never cut, so the stream stays valid.
-func (b *Bot) write(frame []byte) bool {
+func (b *bot) write(frame []byte) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.writeLocked(frame)
 }
 
-func (b *Bot) writeLocked(frame []byte) bool {
+func (b *bot) writeLocked(frame []byte) bool {
 	if b.closed || b.writeErr != nil {
 		return false
 	}
@@ -201,7 +201,7 @@ func (b *Bot) writeLocked(frame []byte) bool {
 	return true
 }
 
-func (b *Bot) flush() {
+func (b *bot) flush() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.closed {
@@ -209,7 +209,7 @@ func (b *Bot) flush() {
 	}
 }
 
-func (b *Bot) flushLocked() {
+func (b *bot) flushLocked() {
 	if len(b.pending) == 0 || b.writeErr != nil {
 		return
 	}
@@ -225,20 +225,20 @@ func (b *Bot) flushLocked() {
 }
 
 // failWrite records a write error (mu held) and asks a worker to close.
-func (b *Bot) failWrite(err error) {
+func (b *bot) failWrite(err error) {
 	b.writeErr = err
 	b.pending = nil
 	b.e.r.Wake(b)
 }
 
-func (b *Bot) takeWriteErr() error {
+func (b *bot) takeWriteErr() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.writeErr
 }
 
 // recordSend remembers when input seq was created, for the RTT.
-func (b *Bot) recordSend(seq uint32, nowUs uint32) {
+func (b *bot) recordSend(seq uint32, nowUs uint32) {
 	b.mu.Lock()
 	if b.ring == nil {
 		b.ring = make([]uint64, rttRingSize)
@@ -248,7 +248,7 @@ func (b *Bot) recordSend(seq uint32, nowUs uint32) {
 }
 
 // sentAt returns when input seq was created, if still remembered.
-func (b *Bot) sentAt(seq uint32) (us uint32, ok bool) {
+func (b *bot) sentAt(seq uint32) (us uint32, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ring == nil {
@@ -274,7 +274,7 @@ const (
 
 // close ends the connection: Del from the epoll, then close the fd. Only
 // the worker serving b, or the engine after the workers stopped, calls it.
-func (b *Bot) close(bw *botWorker, kind closeKind, cause error) {
+func (b *bot) close(bw *botWorker, kind closeKind, cause error) {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()

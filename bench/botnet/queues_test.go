@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 
 func TestDelayQueueFIFOAndBound(t *testing.T) {
 	q := newDelayQueue(100)
-	b := &Bot{}
+	b := &bot{}
 	big := bytes.Repeat([]byte{1}, 200)
 	for i := 0; i < 100; i++ {
 		f := []byte{byte(i)}
@@ -41,7 +41,7 @@ func TestDelayQueueFIFOAndBound(t *testing.T) {
 
 func TestTimerQueueOrderAndBound(t *testing.T) {
 	q := newTimerQueue(16)
-	b := &Bot{}
+	b := &bot{}
 	for _, at := range []int64{50, 10, 40, 20, 30} {
 		q.push(at, b, actLeave)
 	}

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"math/rand/v2"
@@ -127,7 +127,7 @@ func TestMergeIDs(t *testing.T) {
 	}
 }
 
-// TestWorldTrackerFollowsDeltas drives the server's snapshot encoder over
+// TestWorldTrackerFollowsDeltas drives the server's snapshot Encoder over
 // a changing world (entities coming and going, moving, scoring) and checks
 // that a tracker fed full snapshots and deltas against the ticks it
 // acknowledged knows at every tick the entities and the own score.

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"github.com/gobwas/ws"
@@ -9,10 +9,13 @@ import (
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
-// encoder builds masked client frames from the generated message types,
+// ClientName identifies the bots in Hello.client.
+const ClientName = "skirmish-bots/0.1"
+
+// Encoder builds masked client frames from the generated message types,
 // reusing its messages and its buffer: one per goroutine, nothing allocated
 // per frame. A returned frame is valid until the next call.
-type encoder struct {
+type Encoder struct {
 	buf []byte
 
 	msg    skirmishv1.ClientMessage
@@ -28,14 +31,14 @@ type encoder struct {
 	wLeave skirmishv1.ClientMessage_Leave
 }
 
-func (e *encoder) frame() ([]byte, error) {
+func (e *Encoder) frame() ([]byte, error) {
 	var err error
 	k := reactor.MaskKey()
 	e.buf, err = reactor.AppendMessageFrame(e.buf[:0], &e.msg, &k)
 	return e.buf, err
 }
 
-func (e *encoder) Hello() ([]byte, error) {
+func (e *Encoder) Hello() ([]byte, error) {
 	e.hello.ProtocolVersion = wire.ProtocolVersion
 	e.hello.Client = ClientName
 	e.wHello.Hello = &e.hello
@@ -43,7 +46,7 @@ func (e *encoder) Hello() ([]byte, error) {
 	return e.frame()
 }
 
-func (e *encoder) Join(name, mode, room string) ([]byte, error) {
+func (e *Encoder) Join(name, mode, room string) ([]byte, error) {
 	e.join.Name, e.join.Mode, e.join.Room, e.join.ResumeToken = name, mode, room, ""
 	e.wJoin.Join = &e.join
 	e.msg.Msg = &e.wJoin
@@ -51,41 +54,41 @@ func (e *encoder) Join(name, mode, room string) ([]byte, error) {
 }
 
 // JoinResume asks for the player a session token names.
-func (e *encoder) JoinResume(token string) ([]byte, error) {
+func (e *Encoder) JoinResume(token string) ([]byte, error) {
 	e.join.Name, e.join.Mode, e.join.Room, e.join.ResumeToken = "", "", "", token
 	e.wJoin.Join = &e.join
 	e.msg.Msg = &e.wJoin
 	return e.frame()
 }
 
-func (e *encoder) Input(seq uint32, dx, dy float32, ackTick uint32) ([]byte, error) {
+func (e *Encoder) Input(seq uint32, dx, dy float32, ackTick uint32) ([]byte, error) {
 	e.input.Seq, e.input.Dx, e.input.Dy, e.input.AckTick = seq, dx, dy, ackTick
 	e.wInput.Input = &e.input
 	e.msg.Msg = &e.wInput
 	return e.frame()
 }
 
-func (e *encoder) Ping(clientTimeUs uint64) ([]byte, error) {
+func (e *Encoder) Ping(clientTimeUs uint64) ([]byte, error) {
 	e.ping.ClientTimeUs = clientTimeUs
 	e.wPing.Ping = &e.ping
 	e.msg.Msg = &e.wPing
 	return e.frame()
 }
 
-func (e *encoder) Leave() ([]byte, error) {
+func (e *Encoder) Leave() ([]byte, error) {
 	e.wLeave.Leave = &e.leave
 	e.msg.Msg = &e.wLeave
 	return e.frame()
 }
 
 // Control frames a ping, pong or close frame (masked).
-func (e *encoder) Control(op ws.OpCode, payload []byte) []byte {
+func (e *Encoder) Control(op ws.OpCode, payload []byte) []byte {
 	k := reactor.MaskKey()
 	e.buf = wsframe.AppendFrame(e.buf[:0], op, payload, &k)
 	return e.buf
 }
 
 // Close frames a close frame with a status code.
-func (e *encoder) Close(code ws.StatusCode, reason string) []byte {
+func (e *Encoder) Close(code ws.StatusCode, reason string) []byte {
 	return e.Control(ws.OpClose, ws.NewCloseFrameBody(code, reason))
 }

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"fmt"
@@ -15,15 +15,15 @@ import (
 )
 
 // botWorker is the bots' per-worker context: its own Stats (merged on
-// Collect), its own encoder, and a reused message for full decodes. It is
+// Collect), its own Encoder, and a reused message for full decodes. It is
 // the frameSink of the bot being served.
 type botWorker struct {
-	e     *Engine
+	e     *engine
 	stats measure.Stats
-	enc   encoder
+	enc   Encoder
 	msg   skirmishv1.ServerMessage
 	cols  wire.SnapshotColumns // reused by the bots that track snapshots
-	cur   *Bot                 // bot being fed
+	cur   *bot                 // bot being fed
 	now   int64                // time of the read being parsed
 }
 
@@ -53,7 +53,7 @@ func (bw *botWorker) OnMessage(op ws.OpCode, p []byte) {
 	}
 }
 
-func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
+func (bw *botWorker) onServerMessage(b *bot, p []byte) {
 	s, err := wire.ScanServerMessage(p)
 	if err != nil {
 		bw.stats.ProtocolErrors++
@@ -152,7 +152,7 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 	}
 }
 
-func (bw *botWorker) onSnapshot(b *Bot, p []byte, s wire.ServerScan, now int64) {
+func (bw *botWorker) onSnapshot(b *bot, p []byte, s wire.ServerScan, now int64) {
 	if bw.e.spec.Validate {
 		if err := proto.Unmarshal(p, &bw.msg); err != nil {
 			bw.stats.ProtocolErrors++
@@ -166,7 +166,7 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s wire.ServerScan, now int64) 
 		b.lastTick.Store(s.Tick)
 	}
 	// The reference window measures only the bots that will keep reading.
-	ref := !in && bw.e.inRef(now) && !isSlow(b.g, bw.e.spec.SlowFraction)
+	ref := !in && bw.e.inRef(now) && !IsSlow(b.g, bw.e.spec.SlowFraction)
 	switch {
 	case in:
 		bw.stats.Snapshots++
@@ -216,7 +216,7 @@ func (bw *botWorker) onSnapshot(b *Bot, p []byte, s wire.ServerScan, now int64) 
 // records what the run measures about it. It reports whether the bot
 // could resolve the snapshot (a full one, or a delta against a tick it
 // has).
-func (bw *botWorker) trackSnapshot(b *Bot, s wire.ServerScan, in bool, now int64) bool {
+func (bw *botWorker) trackSnapshot(b *bot, s wire.ServerScan, in bool, now int64) bool {
 	if err := wire.ScanSnapshotColumns(s.Body, &bw.cols); err != nil {
 		bw.stats.ProtocolErrors++
 		return false

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"time"
@@ -14,9 +14,9 @@ import (
 // dialLoop is one goroutine of the bounded dial pool: it takes the next bot
 // index, waits for its turn when a connect rate is set, connects, upgrades
 // (blocking, with a deadline) and hands the socket to the reactor.
-func (e *Engine) dialLoop() {
+func (e *engine) dialLoop() {
 	defer e.dialWG.Done()
-	var enc encoder
+	var enc Encoder
 	var pace *time.Timer
 	defer func() {
 		if pace != nil {
@@ -56,9 +56,9 @@ func (e *Engine) dialLoop() {
 	}
 }
 
-func (e *Engine) dialOne(i int, enc *encoder) {
+func (e *engine) dialOne(i int, enc *Encoder) {
 	g := e.spec.First + i
-	b := &Bot{e: e, g: g, fd: -1}
+	b := &bot{e: e, g: g, fd: -1}
 	if e.spec.TrackEntities || e.spec.Workload == WorkResume {
 		b.track = &worldTracker{ids: e.spec.TrackEntities}
 	}
@@ -71,12 +71,12 @@ func (e *Engine) dialOne(i int, enc *encoder) {
 // connect dials, upgrades and registers bot b as local bot i, then sends
 // Hello. since, if not 0, is when a resume's reconnection started (the
 // connect time then goes to the resume figures).
-func (e *Engine) connect(i int, b *Bot, enc *encoder, since int64) {
+func (e *engine) connect(i int, b *bot, enc *Encoder, since int64) {
 	g := b.g
 	t0 := e.now()
 	deadline := time.Now().Add(e.spec.DialTimeout)
 	rcvbuf := 0
-	if isSlow(g, e.spec.SlowFraction) {
+	if IsSlow(g, e.spec.SlowFraction) {
 		rcvbuf = e.spec.SlowRcvBuf
 	}
 	fd, err := reactor.Dial(e.remote, e.spec.sourceOf(g), rcvbuf, deadline)

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import "sync"
 
@@ -17,7 +17,7 @@ type delayQueue struct {
 // delayed is one held frame. Small frames (inputs) are stored inline so
 // that holding them allocates nothing.
 type delayed struct {
-	b     *Bot
+	b     *bot
 	due   int64
 	n     int
 	small [64]byte
@@ -36,7 +36,7 @@ func newDelayQueue(limit int) *delayQueue {
 }
 
 // push queues frame for b, due at due. It copies frame.
-func (q *delayQueue) push(b *Bot, due int64, frame []byte) bool {
+func (q *delayQueue) push(b *bot, due int64, frame []byte) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.n == len(q.ring) {

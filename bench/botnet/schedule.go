@@ -1,36 +1,36 @@
-package bench
+package botnet
 
 import "time"
 
-// Schedule spreads the inputs of Total bots evenly over one Period: bot g
+// schedule spreads the inputs of Total bots evenly over one Period: bot g
 // (its global index, 0 ≤ g < Total) sends at epoch + k·Period + Offset(g)
 // for k = 0, 1, 2, ... so that the server sees a steady stream, never a
 // burst of every bot at the start of a tick.
-type Schedule struct {
+type schedule struct {
 	Period time.Duration
 	Total  int
 }
 
 // Offset is bot g's phase within the period: g·Period/Total.
-func (s Schedule) Offset(g int) time.Duration {
+func (s schedule) Offset(g int) time.Duration {
 	if s.Total <= 0 {
 		return 0
 	}
 	return time.Duration(int64(g) * int64(s.Period) / int64(s.Total))
 }
 
-// DirectionEvery is how many inputs keep the same direction: a bot draws a
+// directionEvery is how many inputs keep the same direction: a bot draws a
 // new (dx, dy) at seq 0, 30, 60, ...
-const DirectionEvery = 30
+const directionEvery = 30
 
 // NewDirection reports whether the input with this seq draws a new direction.
-func NewDirection(seq uint32) bool { return seq%DirectionEvery == 0 }
+func newDirection(seq uint32) bool { return seq%directionEvery == 0 }
 
 // scheduleCursor walks the due times of the bots first..first+count-1 of a
-// Schedule in time order. Times are nanoseconds on the caller's clock.
+// schedule in time order. Times are nanoseconds on the caller's clock.
 // It is owned by one goroutine.
 type scheduleCursor struct {
-	s            Schedule
+	s            schedule
 	first, count int
 	epoch        int64
 	k            int64 // current period
@@ -38,7 +38,7 @@ type scheduleCursor struct {
 	skipped      int64 // inputs skipped because the caller fell behind
 }
 
-func newScheduleCursor(s Schedule, first, count int, epoch int64) *scheduleCursor {
+func newScheduleCursor(s schedule, first, count int, epoch int64) *scheduleCursor {
 	return &scheduleCursor{s: s, first: first, count: count, epoch: epoch}
 }
 

@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"fmt"
@@ -94,6 +94,10 @@ type ShardSpec struct {
 	DropReset  bool          `json:"drop_reset,omitempty"`
 }
 
+// DefaultPause is a churn connection's pause between its Leave and its
+// next Join.
+const DefaultPause = 50 * time.Millisecond
+
 // withDefaults fills zero fields.
 func (s ShardSpec) withDefaults() ShardSpec {
 	if s.Total == 0 {
@@ -130,7 +134,7 @@ func (s ShardSpec) withDefaults() ShardSpec {
 		s.Cycles = 1
 	}
 	if s.Pause <= 0 {
-		s.Pause = 50 * time.Millisecond
+		s.Pause = DefaultPause
 	}
 	return s
 }
@@ -176,8 +180,8 @@ func (s ShardSpec) sourceOf(g int) netip.Addr {
 	return s.SourceAddrs[(g/s.PerSource)%len(s.SourceAddrs)]
 }
 
-// isSlow spreads SlowFraction evenly over the global indices.
-func isSlow(g int, fraction float64) bool {
+// IsSlow spreads SlowFraction evenly over the global indices.
+func IsSlow(g int, fraction float64) bool {
 	if fraction <= 0 {
 		return false
 	}

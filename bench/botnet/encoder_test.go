@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestEncoderFramesDecode(t *testing.T) {
-	var e encoder
+	var e Encoder
 	check := func(frame []byte, err error, want *skirmishv1.ClientMessage) {
 		t.Helper()
 		if err != nil {

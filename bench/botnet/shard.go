@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"encoding/json"
@@ -13,10 +13,10 @@ import (
 	"github.com/skirmishgg/skirmish/bench/measure"
 )
 
-// shard is a group of bots driven by the coordinator: an Engine in this
+// shard is a group of bots driven by the coordinator: an engine in this
 // process or one in a child process.
 type shard interface {
-	Progress() Progress
+	Progress() progress
 	// Ready is closed when every bot reached its target or failed (or the
 	// shard died).
 	Ready() <-chan struct{}
@@ -28,10 +28,10 @@ type shard interface {
 	PID() int
 }
 
-// localShard is an Engine in this process.
-type localShard struct{ e *Engine }
+// localShard is an engine in this process.
+type localShard struct{ e *engine }
 
-func (s localShard) Progress() Progress     { return s.e.Progress() }
+func (s localShard) Progress() progress     { return s.e.Progress() }
 func (s localShard) Ready() <-chan struct{} { return s.e.Ready() }
 func (s localShard) SetWindow(start, end time.Time) error {
 	s.e.SetWindow(start, end)
@@ -45,7 +45,7 @@ func (s localShard) Collect() (*measure.Stats, error) { return s.e.Collect(), ni
 func (s localShard) Close() error                     { return s.e.Close() }
 func (s localShard) PID() int                         { return os.Getpid() }
 
-// childShard is an Engine in a child process.
+// childShard is an engine in a child process.
 type childShard struct {
 	p         *child.Proc
 	ready     chan struct{}
@@ -74,8 +74,8 @@ func (s *childShard) watch() {
 	s.readyOnce.Do(func() { close(s.ready) })
 }
 
-func (s *childShard) Progress() Progress {
-	var p Progress
+func (s *childShard) Progress() progress {
+	var p progress
 	if err := s.p.Progress(&p); err != nil {
 		diag.Logf("%v", err)
 	}
@@ -156,7 +156,7 @@ func shardMain(in *json.Decoder, out *child.Writer) int {
 		out.Send(child.TypeError, nil, fmt.Sprintf("read spec: %v", err))
 		return 2
 	}
-	e, err := NewEngine(spec)
+	e, err := newEngine(spec)
 	if err != nil {
 		out.Send(child.TypeError, nil, err.Error())
 		return 1
@@ -194,7 +194,7 @@ loop:
 
 // reportProgress sends the engine's progress four times a second, and
 // once more with "ready" when every bot got there, until stop.
-func reportProgress(e *Engine, out *child.Writer, stop, done chan struct{}) {
+func reportProgress(e *engine, out *child.Writer, stop, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()

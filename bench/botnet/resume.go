@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"golang.org/x/sys/unix"
@@ -16,7 +16,7 @@ import (
 // it had).
 
 // resumeInfo is a bot's session. It belongs to whoever owns the bot (see
-// Bot.res).
+// bot.res).
 type resumeInfo struct {
 	player uint32 // entity id from the first Welcome
 	token  string // session token of the newest Welcome
@@ -38,7 +38,7 @@ type resumeInfo struct {
 
 // failWith counts b as failed: a resume failure while it reconnects, a
 // failed bot otherwise.
-func (b *Bot) failWith(bw *botWorker, why string) {
+func (b *bot) failWith(bw *botWorker, why string) {
 	if b.res != nil && b.res.resuming {
 		b.e.resumeFailed(bw, b, why)
 		return
@@ -47,7 +47,7 @@ func (b *Bot) failWith(bw *botWorker, why string) {
 }
 
 // resumeFailed records that b's resume failed (once).
-func (e *Engine) resumeFailed(bw *botWorker, b *Bot, why string) {
+func (e *engine) resumeFailed(bw *botWorker, b *bot, why string) {
 	if !b.res.resuming {
 		return
 	}
@@ -77,13 +77,13 @@ func (s *sender) scheduleDrops(winStart int64) {
 
 // drop closes b's socket without a close frame and starts its
 // reconnection (the worker serving b).
-func (b *Bot) drop(bw *botWorker) {
+func (b *bot) drop(bw *botWorker) {
 	e := b.e
 	if b.getState() != stJoined || b.res == nil || b.res.resuming {
 		bw.stats.DropsSkipped++
 		return
 	}
-	nb := &Bot{e: e, g: b.g, fd: -1}
+	nb := &bot{e: e, g: b.g, fd: -1}
 	nb.settled.Store(true) // counted once, at its first join
 	// A new connection drops its old baselines, as the protocol asks.
 	nb.track = &worldTracker{ids: b.track.ids, own: b.res.player}
@@ -112,7 +112,7 @@ func (b *Bot) drop(bw *botWorker) {
 
 // redial reconnects nb as local bot i in a goroutine of its own (at most
 // DialConcurrency at once); false once the engine is closing.
-func (e *Engine) redial(i int, nb *Bot) bool {
+func (e *engine) redial(i int, nb *bot) bool {
 	e.redialMu.Lock()
 	defer e.redialMu.Unlock()
 	if e.stopping.Load() {
@@ -128,14 +128,14 @@ func (e *Engine) redial(i int, nb *Bot) bool {
 			return
 		}
 		defer func() { <-e.redialSem }()
-		var enc encoder
+		var enc Encoder
 		e.connect(i, nb, &enc, nb.res.droppedAt)
 	}()
 	return true
 }
 
 // sendResume sends Join{resume_token} (worker, after ServerHello).
-func (e *Engine) sendResume(b *Bot, enc *encoder, now int64) {
+func (e *engine) sendResume(b *bot, enc *Encoder, now int64) {
 	frame, err := enc.JoinResume(b.res.token)
 	if err != nil {
 		diag.Logf("bot %d: %v", b.g, err)
@@ -148,7 +148,7 @@ func (e *Engine) sendResume(b *Bot, enc *encoder, now int64) {
 
 // onResumeWelcome judges the Welcome answering a resume and readies the bot
 // to play on (worker). It reports whether the bot is in its room again.
-func (bw *botWorker) onResumeWelcome(b *Bot, w *skirmishv1.Welcome, now int64) bool {
+func (bw *botWorker) onResumeWelcome(b *bot, w *skirmishv1.Welcome, now int64) bool {
 	r := b.res
 	if !w.GetResumed() || w.GetPlayerId() != r.player {
 		why := "Welcome.resumed false"
@@ -177,7 +177,7 @@ func (bw *botWorker) onResumeWelcome(b *Bot, w *skirmishv1.Welcome, now int64) b
 // of the old connection cannot be applied by a client that dropped its
 // baselines. The first resolved one must hold the player's entity, with a
 // score at least the one it had.
-func (bw *botWorker) afterResume(b *Bot, base uint32, t trackResult, now int64) {
+func (bw *botWorker) afterResume(b *bot, base uint32, t trackResult, now int64) {
 	r := b.res
 	st := &bw.stats
 	if !r.firstSeen {

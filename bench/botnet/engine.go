@@ -1,4 +1,9 @@
-package bench
+// Package botnet is the bots: cheap simulated clients speaking the real
+// protocol over raw sockets, run by an engine per process (a reactor of
+// reader workers, one sender goroutine, a bounded dial pool), spread over
+// child processes past the fd limit, and coordinated by Run through a
+// connect phase, a warmup and a measurement window.
+package botnet
 
 import (
 	"errors"
@@ -18,11 +23,11 @@ import (
 	"github.com/skirmishgg/skirmish/bench/reactor"
 )
 
-// Engine runs the bots of one process (a shard): a reactor (epoll + a few
+// engine runs the bots of one process (a shard): a reactor (epoll + a few
 // reader workers), one sender goroutine (inputs, held frames, timers) and a
 // bounded pool of dial goroutines while connecting. Every goroutine it
 // starts ends in Close.
-type Engine struct {
+type engine struct {
 	spec   ShardSpec
 	u      *url.URL
 	remote netip.AddrPort
@@ -33,7 +38,7 @@ type Engine struct {
 	snd     *sender
 	delay   *delayQueue
 	timers  *timerQueue
-	bots    []atomic.Pointer[Bot]
+	bots    []atomic.Pointer[bot]
 
 	winStart atomic.Int64
 	winEnd   atomic.Int64
@@ -73,8 +78,8 @@ type Engine struct {
 	closeErr  error
 }
 
-// Progress is a live count of a shard's bots.
-type Progress struct {
+// progress is a live count of a shard's bots.
+type progress struct {
 	Bots      int64 `json:"bots"`
 	Dialed    int64 `json:"dialed"`
 	Connected int64 `json:"connected"`
@@ -85,13 +90,13 @@ type Progress struct {
 }
 
 // Add sums two progress counts.
-func (p Progress) Add(o Progress) Progress {
-	return Progress{p.Bots + o.Bots, p.Dialed + o.Dialed, p.Connected + o.Connected,
+func (p progress) Add(o progress) progress {
+	return progress{p.Bots + o.Bots, p.Dialed + o.Dialed, p.Connected + o.Connected,
 		p.Joined + o.Joined, p.OK + o.OK, p.Failed + o.Failed, p.Open + o.Open}
 }
 
 // NewEngine prepares a shard; Start begins dialing.
-func NewEngine(spec ShardSpec) (*Engine, error) {
+func newEngine(spec ShardSpec) (*engine, error) {
 	spec = spec.withDefaults()
 	if err := spec.validate(); err != nil {
 		return nil, err
@@ -108,12 +113,12 @@ func NewEngine(spec ShardSpec) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e := &Engine{
+	e := &engine{
 		spec:     spec,
 		u:        u,
 		remote:   remote,
 		start:    time.Now(),
-		bots:     make([]atomic.Pointer[Bot], spec.Count),
+		bots:     make([]atomic.Pointer[bot], spec.Count),
 		dialStop: make(chan struct{}),
 		readyCh:  make(chan struct{}),
 	}
@@ -143,7 +148,7 @@ func NewEngine(spec ShardSpec) (*Engine, error) {
 }
 
 // Start launches the sender and the dial pool.
-func (e *Engine) Start() {
+func (e *engine) Start() {
 	go e.snd.run()
 	n := min(e.spec.DialConcurrency, max(e.spec.Count, 1))
 	for range n {
@@ -152,45 +157,45 @@ func (e *Engine) Start() {
 	}
 }
 
-// now is the engine clock: monotonic nanoseconds since NewEngine.
-func (e *Engine) now() int64 { return int64(time.Since(e.start)) }
+// now is the engine clock: monotonic nanoseconds since newEngine.
+func (e *engine) now() int64 { return int64(time.Since(e.start)) }
 
 // at converts a wall-clock time to the engine clock.
-func (e *Engine) at(t time.Time) int64 { return int64(t.Sub(e.start)) }
+func (e *engine) at(t time.Time) int64 { return int64(t.Sub(e.start)) }
 
-func (e *Engine) inWindow(now int64) bool {
+func (e *engine) inWindow(now int64) bool {
 	return now >= e.winStart.Load() && now < e.winEnd.Load()
 }
 
 // inRef reports whether now is in the reference window.
-func (e *Engine) inRef(now int64) bool {
+func (e *engine) inRef(now int64) bool {
 	return now >= e.refStart.Load() && now < e.refEnd.Load()
 }
 
 // SetRefWindow sets the reference window (wall-clock times): a span
 // before the window in which the bots that will keep reading are
 // measured apart (Stats.Ref*), while the slow ones still read.
-func (e *Engine) SetRefWindow(start, end time.Time) {
+func (e *engine) SetRefWindow(start, end time.Time) {
 	e.refEnd.Store(e.at(end))
 	e.refStart.Store(e.at(start))
 }
 
 // SetWindow sets the measurement window (wall-clock times, so that child
 // processes measure the same span).
-func (e *Engine) SetWindow(start, end time.Time) {
+func (e *engine) SetWindow(start, end time.Time) {
 	e.winEnd.Store(e.at(end))
 	e.winStart.Store(e.at(start))
 	e.snd.kick()
 }
 
 // Ready is closed when every bot reached its target state or failed.
-func (e *Engine) Ready() <-chan struct{} { return e.readyCh }
+func (e *engine) Ready() <-chan struct{} { return e.readyCh }
 
-func (e *Engine) markReady() { e.readyOnce.Do(func() { close(e.readyCh) }) }
+func (e *engine) markReady() { e.readyOnce.Do(func() { close(e.readyCh) }) }
 
 // Progress reads the live counters.
-func (e *Engine) Progress() Progress {
-	return Progress{
+func (e *engine) Progress() progress {
+	return progress{
 		Bots:      int64(e.spec.Count),
 		Dialed:    e.dialed.Load(),
 		Connected: e.connected.Load(),
@@ -203,7 +208,7 @@ func (e *Engine) Progress() Progress {
 
 // withLow runs fn on the stats of bw, or on the shared ones under a lock
 // when there is no worker context.
-func (e *Engine) withLow(bw *botWorker, fn func(s *measure.Stats)) {
+func (e *engine) withLow(bw *botWorker, fn func(s *measure.Stats)) {
 	if bw != nil {
 		fn(&bw.stats)
 		return
@@ -214,7 +219,7 @@ func (e *Engine) withLow(bw *botWorker, fn func(s *measure.Stats)) {
 }
 
 // send hands a frame to the network: now, or after -latency.
-func (e *Engine) send(b *Bot, frame []byte) bool {
+func (e *engine) send(b *bot, frame []byte) bool {
 	if e.spec.Latency <= 0 {
 		return b.write(frame)
 	}
@@ -226,7 +231,7 @@ func (e *Engine) send(b *Bot, frame []byte) bool {
 }
 
 // sendJoin asks for bot b's room.
-func (e *Engine) sendJoin(b *Bot, enc *encoder, now int64) {
+func (e *engine) sendJoin(b *bot, enc *Encoder, now int64) {
 	frame, err := enc.Join("bot"+strconv.Itoa(b.g), e.spec.GameMode, e.spec.roomOf(b.g))
 	if err != nil {
 		diag.Logf("bot %d: %v", b.g, err)
@@ -239,7 +244,7 @@ func (e *Engine) sendJoin(b *Bot, enc *encoder, now int64) {
 }
 
 // onLobby: the handshake is done.
-func (e *Engine) onLobby(bw *botWorker, b *Bot, enc *encoder, now int64) {
+func (e *engine) onLobby(bw *botWorker, b *bot, enc *Encoder, now int64) {
 	switch {
 	case e.spec.Workload == WorkIdle:
 		b.succeed()
@@ -251,7 +256,7 @@ func (e *Engine) onLobby(bw *botWorker, b *Bot, enc *encoder, now int64) {
 }
 
 // onJoined: Welcome arrived.
-func (e *Engine) onJoined(bw *botWorker, b *Bot, now int64) {
+func (e *engine) onJoined(bw *botWorker, b *bot, now int64) {
 	switch e.spec.Workload {
 	case WorkPlay, WorkResume:
 		b.succeed()
@@ -271,7 +276,7 @@ func (e *Engine) onJoined(bw *botWorker, b *Bot, now int64) {
 
 // noteWelcome records when a join's Welcome came (not a resume's): the
 // span of the Welcomes, and their count per second of the dial pacing.
-func (e *Engine) noteWelcome(bw *botWorker, now int64) {
+func (e *engine) noteWelcome(bw *botWorker, now int64) {
 	wall := e.start.UnixNano() + now
 	storeMin(&e.firstWelcome, wall)
 	for {
@@ -296,7 +301,7 @@ func storeMin(a *atomic.Int64, v int64) {
 }
 
 // succeed counts b as having reached its target.
-func (b *Bot) succeed() {
+func (b *bot) succeed() {
 	if b.settled.CompareAndSwap(false, true) {
 		b.e.ok.Add(1)
 		b.e.checkReady()
@@ -304,7 +309,7 @@ func (b *Bot) succeed() {
 }
 
 // fail counts b as failed, once, with a reason for the report.
-func (b *Bot) fail(bw *botWorker, why string) {
+func (b *bot) fail(bw *botWorker, why string) {
 	if b.settled.CompareAndSwap(false, true) {
 		b.failedWhy.Store(&why)
 		b.e.withLow(bw, func(s *measure.Stats) {
@@ -316,16 +321,16 @@ func (b *Bot) fail(bw *botWorker, why string) {
 	}
 }
 
-func (e *Engine) checkReady() {
+func (e *engine) checkReady() {
 	if e.ok.Load()+e.failed.Load() >= int64(e.spec.Count) {
 		e.markReady()
 	}
 }
 
 // onClosed accounts for a closed bot.
-func (e *Engine) onClosed(bw *botWorker, b *Bot, prev botState, kind closeKind, cause error, now int64) {
+func (e *engine) onClosed(bw *botWorker, b *bot, prev botState, kind closeKind, cause error, now int64) {
 	if kind == closeDrop {
-		return // resume: the reconnection is another Bot
+		return // resume: the reconnection is another bot
 	}
 	if b.res != nil && b.res.resuming {
 		why := "run ended while resuming"
@@ -383,7 +388,7 @@ func failReason(prev botState, cause error) string {
 }
 
 // Collect returns the shard's merged stats. Call it after the window ended.
-func (e *Engine) Collect() *measure.Stats {
+func (e *engine) Collect() *measure.Stats {
 	var s measure.Stats
 	e.lowMu.Lock()
 	s.Merge(&e.low)
@@ -409,7 +414,7 @@ func (e *Engine) Collect() *measure.Stats {
 			continue
 		}
 		j, c := b.joinedAt.Load(), b.closedAt.Load()
-		if hasRef && !isSlow(b.g, e.spec.SlowFraction) && j > 0 && j <= rs && (c == 0 || c >= re) {
+		if hasRef && !IsSlow(b.g, e.spec.SlowFraction) && j > 0 && j <= rs && (c == 0 || c >= re) {
 			s.RefClients++
 		}
 		if b.slow.Load() {
@@ -429,7 +434,7 @@ func (e *Engine) Collect() *measure.Stats {
 
 // Close stops dialing, the sender and the workers, then closes every
 // connection (a close frame, then the fd) and the epoll.
-func (e *Engine) Close() error {
+func (e *engine) Close() error {
 	e.closeOnce.Do(func() {
 		e.redialMu.Lock()
 		e.stopping.Store(true)
@@ -438,7 +443,7 @@ func (e *Engine) Close() error {
 		e.dialWG.Wait()
 		e.snd.stop()
 		e.r.StopWorkers()
-		var enc encoder
+		var enc Encoder
 		frame := append([]byte(nil), enc.Close(ws.StatusGoingAway, "")...)
 		for i := range e.bots {
 			if b := e.bots[i].Load(); b != nil && b.getState() != stClosed {

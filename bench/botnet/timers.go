@@ -1,4 +1,4 @@
-package bench
+package botnet
 
 import (
 	"container/heap"
@@ -17,7 +17,7 @@ const (
 
 type timerEntry struct {
 	at  int64
-	b   *Bot
+	b   *bot
 	act timerAction
 }
 
@@ -45,7 +45,7 @@ func (h *timerHeap) Pop() any {
 func newTimerQueue(limit int) *timerQueue { return &timerQueue{limit: max(limit, 16)} }
 
 // push schedules act for b at time at; false when the queue is full.
-func (q *timerQueue) push(at int64, b *Bot, act timerAction) bool {
+func (q *timerQueue) push(at int64, b *bot, act timerAction) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if len(q.h) >= q.limit {
