@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/skirmishgg/skirmish/bench"
 	"github.com/skirmishgg/skirmish/bench/baseline"
 	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/child"
@@ -22,7 +21,7 @@ func main() {
 		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := bench.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
