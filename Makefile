@@ -17,7 +17,7 @@ run: build
 ## build: the server and the bench bots into bin/
 build: web
 	$(GO) build -o $(BIN)/skirmish ./server/cmd/skirmish
-	@if [ -d bench/cmd/skirmish-bots ]; then $(GO) build -o $(BIN)/skirmish-bots ./bench/cmd/skirmish-bots; fi
+	$(GO) build -o $(BIN)/skirmish-bots ./bench/cmd/skirmish-bots
 
 ## web: bundle the browser client into client-web/dist (embedded by go:embed)
 web: $(NPM_STAMP)
@@ -32,17 +32,22 @@ proto: $(NPM_STAMP)
 	$(BUF) lint
 	$(BUF) generate
 
-## test: every check and test (formatting, vet, lint, stale generated code,
-## Go tests with the race detector, fuzz smoke runs, browser tests)
+## test: every check and test (formatting, vet, tidy go.mod, lint, stale
+## generated code, Go tests with the race detector, fuzz smoke runs, browser
+## tests)
 test: check gotest fuzz webtest
 
+## check: the static checks: gofmt, go vet, go.mod and go.sum tidy, buf lint,
+## generated code and the web bundle current
 check: $(NPM_STAMP)
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
 	  if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
 	$(BUF) lint
 	bash .ci/check-generated
 
+## gotest: the Go tests with the race detector
 gotest:
 	$(GO) test -race -count=1 ./...
 
@@ -56,11 +61,12 @@ fuzz:
 	  done; \
 	done
 
+## webtest: typecheck the web client, then its unit and headless-browser tests
 webtest: build
 	cd $(WEB) && npm run --silent typecheck
 	cd $(WEB) && SKIRMISH_BIN=$(abspath $(BIN)/skirmish) npm test
 
-## bench: start a server and measure it with the bots (see README, Performance)
+## bench: start a server and measure it with the bots (docs/performance.md)
 bench: build
 	$(BIN)/skirmish-bots suite -server $(BIN)/skirmish -json bench/results/latest.json
 
@@ -90,5 +96,6 @@ match: build
 match-away: build
 	$(BIN)/skirmish-bots match -server $(BIN)/skirmish -away -json bench/results/match-away.json
 
+## clean: remove the binaries and the browser tests' screenshots
 clean:
 	rm -rf $(BIN) test-output

@@ -3,11 +3,12 @@ module github.com/skirmishgg/skirmish
 go 1.26.8
 
 require (
-	github.com/gobwas/httphead v0.1.0 // indirect
-	github.com/gobwas/ws v1.5.0 // indirect
-	github.com/mailru/easygo v0.0.0-20190618140210-3c14a0dc985f // indirect
-	golang.org/x/sys v0.50.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
+	github.com/gobwas/ws v1.5.0
+	github.com/mailru/easygo v0.0.0-20190618140210-3c14a0dc985f
+	golang.org/x/sys v0.50.0
+	google.golang.org/protobuf v1.36.12
 )
+
+require github.com/gobwas/httphead v0.1.0 // indirect
 
 tool google.golang.org/protobuf/cmd/protoc-gen-go

@@ -2,22 +2,22 @@ package game
 
 import "github.com/skirmishgg/skirmish/proto/wire"
 
-// HistoryTicks is how many past worlds a room keeps as delta baselines.
+// historyTicks is how many past worlds a room keeps as delta baselines.
 // A client whose acknowledged tick is older (about 1 s at 30 Hz) gets a
 // full snapshot.
-const HistoryTicks = 32
+const historyTicks = 32
 
-// history is a ring of the room's last HistoryTicks worlds. Its slices are
+// history is a ring of the room's last historyTicks worlds. Its slices are
 // reused, so recording a tick does not allocate once the ring is warm.
 type history struct {
-	ticks  [HistoryTicks]uint32
-	worlds [HistoryTicks][]wire.Entity
-	cells  [HistoryTicks][]cell // with interest management: each entity's cell
+	ticks  [historyTicks]uint32
+	worlds [historyTicks][]wire.Entity
+	cells  [historyTicks][]cell // with interest management: each entity's cell
 }
 
 // record stores the mode's entities as the world of tick and returns them.
 func (h *history) record(tick uint32, m Mode) []wire.Entity {
-	i := tick % HistoryTicks
+	i := tick % historyTicks
 	h.worlds[i] = m.AppendEntities(h.worlds[i][:0])
 	h.ticks[i] = tick
 	return h.worlds[i]
@@ -27,7 +27,7 @@ func (h *history) record(tick uint32, m Mode) []wire.Entity {
 // acknowledged ack, at tick now: ack itself while it is kept, else 0
 // (full snapshot).
 func (h *history) baseline(ack, now uint32) uint32 {
-	if ack == 0 || ack >= now || now-ack >= HistoryTicks || h.ticks[ack%HistoryTicks] != ack {
+	if ack == 0 || ack >= now || now-ack >= historyTicks || h.ticks[ack%historyTicks] != ack {
 		return 0
 	}
 	return ack
@@ -38,18 +38,18 @@ func (h *history) world(tick uint32) []wire.Entity {
 	if tick == 0 {
 		return nil
 	}
-	return h.worlds[tick%HistoryTicks]
+	return h.worlds[tick%historyTicks]
 }
 
 // recordCells stores the grid cell of every entity of tick's world (just
 // recorded) and returns them.
 func (h *history) recordCells(tick uint32, g grid, world []wire.Entity) []cell {
-	i := tick % HistoryTicks
+	i := tick % historyTicks
 	h.cells[i] = g.cells(h.cells[i][:0], world)
 	return h.cells[i]
 }
 
 // cellsOf returns the cells recorded with tick's world.
 func (h *history) cellsOf(tick uint32) []cell {
-	return h.cells[tick%HistoryTicks]
+	return h.cells[tick%historyTicks]
 }

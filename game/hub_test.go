@@ -38,18 +38,23 @@ func newHub(t *testing.T, moversCap int, idle time.Duration) *game.Hub {
 type hubJoin struct {
 	room *game.Room
 	id   uint32
+	peer *fakePeer
 }
+
+// leave leaves the room as the player's connection.
+func (j hubJoin) leave() { j.room.Leave(j.id, j.peer) }
 
 func mustHubJoin(t *testing.T, h *game.Hub, mode, roomID string) hubJoin {
 	t.Helper()
-	r, id, err := h.Join(&fakePeer{name: "p"}, "p", mode, roomID)
+	p := &fakePeer{name: "p"}
+	r, id, err := h.JoinWith(p, game.JoinRequest{Name: "p", Mode: mode, Room: roomID})
 	if err != nil {
 		t.Fatalf("Join(mode %q, room %q): %v", mode, roomID, err)
 	}
 	if r == nil || id == 0 {
 		t.Fatalf("Join(mode %q, room %q) = %v, %d", mode, roomID, r, id)
 	}
-	return hubJoin{r, id}
+	return hubJoin{r, id, p}
 }
 
 func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
@@ -72,8 +77,8 @@ func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
 		if r.ModeName() != movers.Name || r.Capacity() != 3 || r.TickRate() != game.MaxTickRate {
 			t.Errorf("room %q: mode %q capacity %d tick rate %d", r.ID(), r.ModeName(), r.Capacity(), r.TickRate())
 		}
-		if len(r.ID()) != 6 {
-			t.Errorf("quick-match room code %q, want 6 characters", r.ID())
+		if len(r.ID()) != game.RoomCodeLen {
+			t.Errorf("quick-match room code %q, want %d characters", r.ID(), game.RoomCodeLen)
 		}
 	}
 	if got := first.Stats().Players + second.Stats().Players + third.Stats().Players; got != 7 {
@@ -96,8 +101,8 @@ func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
 
 	// A place freed in the first room: quick-match prefers the fullest room
 	// with space (first: 2/3) over the emptier one (third: 1/3).
-	first.Leave(js[0].id)
-	third.Leave(js[6].id)
+	js[0].leave()
+	js[6].leave()
 	if j := mustHubJoin(t, h, movers.Name, ""); j.room != first {
 		t.Errorf("join went to %q (%d players), want the fullest room with space %q",
 			j.room.ID(), j.room.Stats().Players, first.ID())
@@ -120,7 +125,7 @@ func TestHubNamedRooms(t *testing.T) {
 		t.Errorf("players of one room share ids: %d %d %d", a.id, b.id, c.id)
 	}
 	// Another mode for an existing room is refused.
-	if _, _, err := h.Join(&fakePeer{}, "x", movers.Name, "Lobby_1"); !errors.Is(err, game.ErrModeMismatch) {
+	if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: movers.Name, Room: "Lobby_1"}); !errors.Is(err, game.ErrModeMismatch) {
 		t.Errorf("Join with another mode: err %v, want ErrModeMismatch", err)
 	}
 	// A named room is private: quick-match of arena does not fill it even
@@ -131,7 +136,7 @@ func TestHubNamedRooms(t *testing.T) {
 	}
 	// Capacity still holds for named rooms (arena: 4).
 	mustHubJoin(t, h, "", "Lobby_1")
-	if _, _, err := h.Join(&fakePeer{}, "x", "", "Lobby_1"); !errors.Is(err, game.ErrRoomFull) {
+	if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Room: "Lobby_1"}); !errors.Is(err, game.ErrRoomFull) {
 		t.Errorf("fifth join of a 4-player named room: err %v, want ErrRoomFull", err)
 	}
 	// A named room created without a mode runs the default mode.
@@ -147,10 +152,10 @@ func TestHubNamedRooms(t *testing.T) {
 func TestHubRefusesBadRequests(t *testing.T) {
 	h := newHub(t, 3, time.Minute)
 	for _, mode := range []string{"chess", "Movers", " movers"} {
-		if _, _, err := h.Join(&fakePeer{}, "x", mode, ""); !errors.Is(err, game.ErrUnknownMode) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: mode}); !errors.Is(err, game.ErrUnknownMode) {
 			t.Errorf("quick-match mode %q: err %v, want ErrUnknownMode", mode, err)
 		}
-		if _, _, err := h.Join(&fakePeer{}, "x", mode, "room"); !errors.Is(err, game.ErrUnknownMode) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: mode, Room: "room"}); !errors.Is(err, game.ErrUnknownMode) {
 			t.Errorf("named room with mode %q: err %v, want ErrUnknownMode", mode, err)
 		}
 	}
@@ -158,7 +163,7 @@ func TestHubRefusesBadRequests(t *testing.T) {
 		strings.Repeat("a", 33), "with space", "semi;colon", "dot.ted", "a/b", "ünïcode", "tab\t", "nul\x00", "%41",
 	}
 	for _, id := range bad {
-		if _, _, err := h.Join(&fakePeer{}, "x", movers.Name, id); !errors.Is(err, game.ErrBadRoomID) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "x", Mode: movers.Name, Room: id}); !errors.Is(err, game.ErrBadRoomID) {
 			t.Errorf("room id %q: err %v, want ErrBadRoomID", id, err)
 		}
 	}
@@ -174,7 +179,7 @@ func TestHubCloseStopsRooms(t *testing.T) {
 	h := newHub(t, 2, 50*time.Millisecond)
 	var rooms []*game.Room
 	peer := &fakePeer{name: "watch"}
-	r, _, err := h.Join(peer, "watch", arena.Name, "")
+	r, _, err := h.JoinWith(peer, game.JoinRequest{Name: "watch", Mode: arena.Name})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +208,7 @@ func TestHubCloseStopsRooms(t *testing.T) {
 		t.Errorf("Stats().Rooms = %d after Close, want 0", s.Rooms)
 	}
 	for _, room := range []string{"", "named", "fresh"} {
-		if _, _, err := h.Join(&fakePeer{}, "late", movers.Name, room); !errors.Is(err, game.ErrHubClosed) {
+		if _, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "late", Mode: movers.Name, Room: room}); !errors.Is(err, game.ErrHubClosed) {
 			t.Errorf("Join(room %q) after Close: err %v, want ErrHubClosed", room, err)
 		}
 	}
@@ -217,7 +222,7 @@ func TestHubIdleRoomCloses(t *testing.T) {
 	if s := h.Stats(); s.Rooms != 2 {
 		t.Fatalf("Stats().Rooms = %d, want 2", s.Rooms)
 	}
-	idle.room.Leave(idle.id)
+	idle.leave()
 
 	waitFor(t, "the empty room to close and leave Stats", func() bool { return h.Stats().Rooms == 1 })
 	select {
@@ -263,7 +268,7 @@ func TestHubQuickMatchConcurrentJoins(t *testing.T) {
 		for range players {
 			wg.Go(func() {
 				<-start
-				r, _, err := h.Join(&fakePeer{}, "p", movers.Name, "")
+				r, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "p", Mode: movers.Name})
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -289,7 +294,7 @@ func TestHubQuickMatchConcurrentJoins(t *testing.T) {
 
 // TestHubJoinReplacesClosedRoom: a named room that has closed (idle or
 // Close) but whose OnClose has not yet removed it from the hub must not
-// make joins fail; Hub.Join's retry is meant for exactly that window.
+// make joins fail; JoinWith's retry is meant for exactly that window.
 func TestHubJoinReplacesClosedRoom(t *testing.T) {
 	h := newHub(t, 3, time.Minute)
 	stale := game.NewRoom(game.RoomConfig{ID: "window", Mode: movers.New, Broadcaster: discard{}, Logger: quietLogger()})
@@ -297,11 +302,81 @@ func TestHubJoinReplacesClosedRoom(t *testing.T) {
 	stale.Close() // closed; its OnClose (here: none) has not removed it
 	game.InsertRoomForTest(h, stale)
 
-	r, _, err := h.Join(&fakePeer{}, "p", movers.Name, "window")
+	r, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "p", Mode: movers.Name, Room: "window"})
 	if err != nil {
 		t.Fatalf("Join of a room name whose room just closed: %v (want a fresh room)", err)
 	}
 	if r == stale || r.ID() != "window" {
 		t.Errorf("joined room %p %q, want a new room named window", r, r.ID())
+	}
+}
+
+func TestHubPrivateRoomsAndListing(t *testing.T) {
+	hub := game.NewHub(game.HubConfig{
+		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New, Capacity: 8}},
+		DefaultMode: movers.Name,
+		Broadcaster: &recBroadcaster{},
+		Logger:      quietLogger(),
+	})
+	defer hub.Close()
+	pub, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "b", Private: true, Capacity: 4, TickRate: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if priv == pub || len(priv.ID()) != game.RoomCodeLen || priv.Capacity() != 4 || priv.TickRate() != 10 {
+		t.Fatalf("private room %q capacity %d tick rate %d", priv.ID(), priv.Capacity(), priv.TickRate())
+	}
+	// Quick-match never lands in the private room; its code does.
+	if r, _, _ := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "c"}); r != pub {
+		t.Fatal("quick-match joined another room than the public one")
+	}
+	if r, _, _ := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "d", Room: priv.ID()}); r != priv {
+		t.Fatal("the private code did not lead to the private room")
+	}
+	list := hub.PublicRooms()
+	if len(list) != 1 || list[0].ID != pub.ID() || list[0].Players != 2 || list[0].Capacity != 8 || list[0].Mode != movers.Name {
+		t.Fatalf("public rooms %+v", list)
+	}
+	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Private: true, Capacity: 9}); !errors.Is(err, game.ErrBadRoomShape) {
+		t.Fatalf("capacity over the mode's: %v", err)
+	}
+}
+
+// TestHubRoomCodesCarryFiftyBits: the code of a private room is all that
+// keeps strangers out. Codes have RoomCodeLen symbols of a 32-symbol
+// alphabet without look-alikes (50 bits), and every symbol is used.
+func TestHubRoomCodesCarryFiftyBits(t *testing.T) {
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz" // Crockford base32, lower case
+	if bits := 5 * game.RoomCodeLen; bits < 50 {
+		t.Fatalf("room codes carry %d bits, want at least 50", bits)
+	}
+	h := newHub(t, 2, time.Minute)
+	seen := map[rune]int{}
+	codes := map[string]bool{}
+	for range 200 {
+		r, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "p", Private: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := r.ID()
+		if len(code) != game.RoomCodeLen || codes[code] {
+			t.Fatalf("code %q: want %d symbols, never repeated", code, game.RoomCodeLen)
+		}
+		codes[code] = true
+		for _, c := range code {
+			if !strings.ContainsRune(alphabet, c) {
+				t.Fatalf("code %q has %q, outside the alphabet %q", code, c, alphabet)
+			}
+			seen[c]++
+		}
+	}
+	// 2,000 symbols drawn: each of the 32 shows up about 62 times; one
+	// missing means the draw never reaches part of the alphabet.
+	if len(seen) != len(alphabet) {
+		t.Fatalf("codes use %d distinct symbols, want all %d: %v", len(seen), len(alphabet), seen)
 	}
 }

@@ -1,7 +1,6 @@
 package game
 
 import (
-	"cmp"
 	"math"
 	"slices"
 
@@ -92,28 +91,4 @@ func (c *viewCache) get(key viewKey, world []wire.Entity, cells []cell) []wire.E
 	}
 	c.views[n] = view(c.views[n][:0], world, cells, key.from)
 	return c.views[n]
-}
-
-// audience is one member's place in this tick's broadcast: who receives
-// which encoding.
-type audience struct {
-	base           uint32
-	cell, baseCell cell
-	m              *member
-}
-
-func compareAudience(a, b audience) int {
-	if c := cmp.Compare(a.base, b.base); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.baseCell.x, b.baseCell.x); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.baseCell.y, b.baseCell.y); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.cell.x, b.cell.x); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.cell.y, b.cell.y)
 }

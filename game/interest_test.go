@@ -13,11 +13,6 @@ type byteCounter struct{ bytes int }
 
 func (d *byteCounter) Broadcast(msg []byte, to []game.Receiver) { d.bytes += len(msg) * len(to) }
 
-type benchPeer struct{}
-
-func (benchPeer) Send([]byte)          {}
-func (benchPeer) Drop(game.DropReason) {}
-
 // BenchmarkRoomTickPerClient compares the room's cost per client per tick
 // (simulate, encode the snapshots each client needs) in a 50-player movers
 // room and in a 500-player large world with interest management, with
@@ -39,7 +34,7 @@ func BenchmarkRoomTickPerClient(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 1))
 			ids := make([]uint32, bc.players)
 			for i := range ids {
-				ids[i], _ = room.Join(benchPeer{}, "p")
+				ids[i], _ = room.Join(nopPeer{}, "p")
 			}
 			var seq uint32
 			step := func() {
@@ -49,7 +44,7 @@ func BenchmarkRoomTickPerClient(b *testing.B) {
 					if seq%30 == 0 {
 						in.DX, in.DY = float32(r.IntN(3)-1), float32(r.IntN(3)-1)
 					}
-					room.Input(id, in)
+					room.Input(id, nopPeer{}, in)
 				}
 				room.Step()
 			}

@@ -27,3 +27,13 @@ type Receiver struct {
 type Broadcaster interface {
 	Broadcast(msg []byte, to []Receiver)
 }
+
+// DropReason says why a room ends a peer's membership from its side.
+type DropReason int
+
+const (
+	// DropTakenOver: the session was resumed on another connection.
+	DropTakenOver DropReason = iota + 1
+	// DropRoomFailed: the room ended on an internal error.
+	DropRoomFailed
+)

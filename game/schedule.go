@@ -2,9 +2,9 @@ package game
 
 import "time"
 
-// DefaultMaxCatchUp is how many ticks a late room runs back to back before
-// it gives up on the backlog and skips ahead.
-const DefaultMaxCatchUp = 3
+// catchUpTicks is how many ticks a late room runs back to back before it
+// gives up on the backlog and skips ahead.
+const catchUpTicks = 3
 
 // schedule decides when a room's ticks are due. Tick n is due at
 // start + n·period, so the time spent working inside a tick never stretches

@@ -1,9 +1,11 @@
 package game_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,26 +16,46 @@ import (
 	"github.com/skirmishgg/skirmish/proto/wire"
 )
 
-// plainTokens is a SessionIssuer whose tokens are readable, for tests.
+// plainTokens are Sessions whose tokens are readable and editable, for
+// tests: room/incarnation/player/secret in hex, unsigned.
 type plainTokens struct{}
 
-func (plainTokens) Issue(room string, player, gen uint32) string {
-	return fmt.Sprintf("%s/%d/%d", room, player, gen)
+var errNotPlainToken = errors.New("not a room/incarnation/player/secret token")
+
+func (plainTokens) Issue(s game.Session) string {
+	return fmt.Sprintf("%s/%d/%d/%x", s.Room, s.Incarnation, s.Player, s.Secret)
 }
 
-func welcomeOf(t *testing.T, msgs []*skirmishv1.ServerMessage) *skirmishv1.Welcome {
-	t.Helper()
-	for _, m := range msgs {
-		if w := m.GetWelcome(); w != nil {
-			return w
-		}
+func (plainTokens) Verify(token string) (game.Session, error) {
+	parts := strings.Split(token, "/")
+	if len(parts) != 4 {
+		return game.Session{}, errNotPlainToken
 	}
-	t.Fatalf("no Welcome among %v", msgs)
-	return nil
+	inc, err1 := strconv.ParseUint(parts[1], 10, 64)
+	p, err2 := strconv.ParseUint(parts[2], 10, 32)
+	secret, err3 := hex.DecodeString(parts[3])
+	if err1 != nil || err2 != nil || err3 != nil || len(secret) != game.SessionSecretSize {
+		return game.Session{}, errNotPlainToken
+	}
+	s := game.Session{Room: parts[0], Incarnation: inc, Player: uint32(p)}
+	copy(s.Secret[:], secret)
+	return s, nil
 }
 
-func hasRoster(msgs []*skirmishv1.ServerMessage) bool {
-	return slices.ContainsFunc(msgs, func(m *skirmishv1.ServerMessage) bool { return m.GetRoster() != nil })
+// sessionOf reads a plainTokens token.
+func sessionOf(t *testing.T, token string) game.Session {
+	t.Helper()
+	s, err := plainTokens{}.Verify(token)
+	if err != nil {
+		t.Fatalf("token %q: %v", token, err)
+	}
+	return s
+}
+
+// hasRosterChange reports whether msgs tell of a roster change: a
+// RosterUpdate, or a Roster (which only a Welcome brings).
+func hasRosterChange(msgs []*skirmishv1.ServerMessage) bool {
+	return slices.ContainsFunc(msgs, func(m *skirmishv1.ServerMessage) bool { return m.GetRoster() != nil || m.GetRosterUpdate() != nil })
 }
 
 func TestResumeKeepsThePlayer(t *testing.T) {
@@ -43,7 +65,8 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	r.join(t, bob)
 	r.Step()
 	w := welcomeOf(t, alice.take(t))
-	if w.SessionToken != "r/"+fmt.Sprint(id)+"/0" || w.ResumeGraceMs != 1000 {
+	sess := sessionOf(t, w.SessionToken)
+	if sess.Room != "r" || sess.Player != id || sess.Secret == ([game.SessionSecretSize]byte{}) || w.ResumeGraceMs != 1000 {
 		t.Fatalf("welcome token %q grace %d", w.SessionToken, w.ResumeGraceMs)
 	}
 	bob.take(t)
@@ -67,18 +90,18 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	if e := mustEntity(t, r.entities(), id); e.X != x0 || e.VX != 0 {
 		t.Fatalf("away player still moving: x %d -> %d, vx %d", x0, e.X, e.VX)
 	}
-	if msgs := bob.take(t); hasRoster(msgs) {
+	if msgs := bob.take(t); hasRosterChange(msgs) {
 		t.Fatal("bob saw a roster change when alice dropped")
 	}
 	if n := alice.count(); n != 0 {
 		t.Fatalf("away player still got %d messages", n)
 	}
 
-	// She resumes on a new connection with her token's generation, while
-	// an input of the old connection, acknowledging a tick the new one
-	// never received, is still queued.
+	// She resumes on a new connection with her token, and its first input
+	// acknowledges a tick the new connection never received (as a client
+	// that kept its old baselines would).
 	alice2 := &fakePeer{name: "alice2"}
-	if err := r.Resume(id, 0, alice2); err != nil {
+	if err := r.Resume(sess, alice2); err != nil {
 		t.Fatal(err)
 	}
 	r.Input(id, wire.Input{Seq: 11, AckTick: r.Tick() - 1})
@@ -92,19 +115,19 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 		}
 	}
 	w = welcomeOf(t, alice2.take(t))
-	if w.PlayerId != id || !w.Resumed || w.SessionToken != "r/"+fmt.Sprint(id)+"/1" || w.InputSeq != 10 {
-		t.Fatalf("resumed welcome %v", w)
+	if s2 := sessionOf(t, w.SessionToken); w.PlayerId != id || !w.Resumed || s2.Player != id || s2.Secret == sess.Secret || w.InputSeq != 10 {
+		t.Fatalf("resumed welcome %v: want a new secret for player %d", w, id)
 	}
 	after := mustEntity(t, r.entities(), id)
 	if after.Score < before.Score || after.X < before.X {
 		t.Fatalf("resumed entity %+v, before the drop %+v", after, before)
 	}
-	if msgs := bob.take(t); hasRoster(msgs) {
+	if msgs := bob.take(t); hasRosterChange(msgs) {
 		t.Fatal("bob saw a roster change when alice resumed")
 	}
 	// The used token cannot resume again.
-	if err := r.Resume(id, 0, &fakePeer{}); !errors.Is(err, game.ErrSessionReplayed) {
-		t.Fatalf("replayed token: %v, want ErrSessionReplayed", err)
+	if err := r.Resume(sess, &fakePeer{}); !errors.Is(err, game.ErrSessionInvalid) {
+		t.Fatalf("replayed token: %v, want ErrSessionInvalid", err)
 	}
 	// A stale disconnect from the old connection changes nothing.
 	r.bc.take()
@@ -117,16 +140,34 @@ func TestResumeKeepsThePlayer(t *testing.T) {
 	if !got {
 		t.Fatal("resumed player stopped receiving snapshots after a stale disconnect")
 	}
+	// Once the room has closed, even the current token finds the session
+	// gone.
+	r.Close()
+	if err := r.Resume(sessionOf(t, w.SessionToken), &fakePeer{}); !errors.Is(err, game.ErrSessionGone) {
+		t.Fatalf("resume in a closed room: %v, want ErrSessionGone", err)
+	}
 }
 
+// TestResumeTakesOverALiveConnection: resuming while the old connection
+// is still attached gives the player to the new one at once: from the
+// moment Resume returns, the old connection's inputs and leave are
+// refused, and at the next tick it is dropped.
 func TestResumeTakesOverALiveConnection(t *testing.T) {
 	r := newRoom(t, movers.New, game.RoomConfig{ID: "r", Sessions: plainTokens{}})
 	old := &fakePeer{name: "old"}
 	id := r.join(t, old)
 	r.Step()
+	sess := sessionOf(t, welcomeOf(t, old.take(t)).SessionToken)
 	fresh := &fakePeer{name: "fresh"}
-	if err := r.Resume(id, 0, fresh); err != nil {
+	if err := r.Room.Resume(sess, fresh); err != nil {
 		t.Fatal(err)
+	}
+	if r.Room.Input(id, old, wire.Input{Seq: 50, DX: 1}) {
+		t.Fatal("the old connection's input was accepted after the take-over")
+	}
+	r.Room.Leave(id, old)
+	if !r.Room.Input(id, fresh, wire.Input{Seq: 1, DY: 1}) {
+		t.Fatal("the new connection's input was refused")
 	}
 	r.Step()
 	if got := old.drops(); !slices.Equal(got, []game.DropReason{game.DropTakenOver}) {
@@ -134,6 +175,12 @@ func TestResumeTakesOverALiveConnection(t *testing.T) {
 	}
 	if welcomeOf(t, fresh.take(t)).PlayerId != id {
 		t.Fatal("fresh connection did not get the player")
+	}
+	if _, ok := entityByID(r.entities(), id); !ok {
+		t.Fatal("the old connection's leave removed the player")
+	}
+	if got := seqsOf(r.mode.takeInputs(id)); !slices.Equal(got, []uint32{1}) {
+		t.Fatalf("inputs applied %v, want only the new connection's [1]", got)
 	}
 }
 
@@ -143,6 +190,7 @@ func TestAwayPlayerLeavesAfterGrace(t *testing.T) {
 	id := r.join(t, alice)
 	r.join(t, bob)
 	r.Step()
+	bob.take(t)
 	r.Disconnect(id, alice)
 	for range 6 { // 100 ms at 30 Hz is 3 ticks; the removal applies a tick later
 		r.Step()
@@ -150,136 +198,132 @@ func TestAwayPlayerLeavesAfterGrace(t *testing.T) {
 	if _, ok := entityByID(r.entities(), id); ok {
 		t.Fatal("player still in the world after the grace period")
 	}
-	if !hasRoster(bob.take(t)) {
+	if i := slices.IndexFunc(bob.take(t), func(m *skirmishv1.ServerMessage) bool {
+		return slices.Equal(m.GetRosterUpdate().GetLeft(), []uint32{id})
+	}); i < 0 {
 		t.Fatal("bob was not told that alice left")
 	}
-	if err := r.Resume(id, 0, &fakePeer{}); !errors.Is(err, game.ErrSessionGone) {
+	sess := game.Session{Room: "r", Incarnation: sessionOf(t, welcomeOf(t, alice.take(t)).SessionToken).Incarnation, Player: id}
+	if err := r.Resume(sess, &fakePeer{}); !errors.Is(err, game.ErrSessionGone) {
 		t.Fatalf("resume after grace: %v, want ErrSessionGone", err)
 	}
 }
 
-func TestSpectatorWatchesOnly(t *testing.T) {
-	r := newRoom(t, movers.New, game.RoomConfig{ID: "r", Capacity: 1})
-	player, watcher := &fakePeer{name: "p"}, &fakePeer{name: "w"}
-	r.join(t, player)
-	sid, err := r.JoinSpectator(watcher)
-	if err != nil {
-		t.Fatalf("spectator refused by a full room: %v", err)
-	}
-	r.Step()
-	w := welcomeOf(t, watcher.take(t))
-	if !w.Spectator || w.PlayerId != 0 {
-		t.Fatalf("spectator welcome %v", w)
-	}
-	if _, ok := entityByID(r.entities(), sid); ok {
-		t.Fatal("spectator has an entity")
-	}
-	if _, _, err := game.NewHub(game.HubConfig{Logger: quietLogger()}).JoinWith(watcher, game.JoinRequest{Spectate: true, Room: "nowhere"}); !errors.Is(err, game.ErrNoSuchRoom) {
-		t.Fatalf("spectating a room that does not exist: %v", err)
-	}
-	if r.Input(sid, wire.Input{Seq: 1, DX: 1}) {
-		t.Fatal("spectator input accepted")
-	}
-	r.Step()
-	calls := r.bc.take()
-	got := false
-	for _, c := range calls {
-		got = got || slices.ContainsFunc(c.to, func(rc game.Receiver) bool { return rc.Peer == watcher })
-	}
-	if !got {
-		t.Fatal("spectator receives no snapshots")
-	}
-}
-
-// panicMode fails at a chosen tick, like a buggy mode.
-type panicMode struct {
-	game.Mode
-	steps, at int
-}
-
-func (m *panicMode) Step(dt float64) {
-	m.steps++
-	if m.steps == m.at {
-		panic("mode bug")
-	}
-	m.Mode.Step(dt)
-}
-
-func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
-	hub := game.NewHub(game.HubConfig{
-		Modes: map[string]game.ModeSpec{
-			"buggy":     {New: func(c game.ModeConfig) game.Mode { return &panicMode{Mode: movers.New(c), at: 5} }},
-			movers.Name: {New: movers.New},
-		},
-		TickRate:    60,
-		Broadcaster: &recBroadcaster{},
-		Logger:      quietLogger(),
-	})
-	defer hub.Close()
-	victim, bystander := &fakePeer{name: "v"}, &fakePeer{name: "b"}
-	if _, _, err := hub.Join(victim, "v", "buggy", "bad"); err != nil {
-		t.Fatal(err)
-	}
-	good, _, err := hub.Join(bystander, "b", movers.Name, "good")
+// TestHubResume: the hub checks the token a client presents with the
+// Sessions its rooms issue tokens with, and gives the player it names back
+// to the new connection; a refused token says why.
+func TestHubResume(t *testing.T) {
+	h := sessionHub(t, time.Minute)
+	alice := &fakePeer{name: "alice"}
+	room, id, err := h.JoinWith(alice, game.JoinRequest{Name: "alice", Room: "r"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(victim.drops()) == 0 || hub.Stats().RoomsFailed == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("victim drops %v, rooms failed %d", victim.drops(), hub.Stats().RoomsFailed)
+	waitFor(t, "Welcome and Roster", func() bool { return alice.count() >= 2 })
+	token := welcomeOf(t, alice.take(t)).SessionToken
+	if s := sessionOf(t, token); s.Room != "r" || s.Player != id {
+		t.Fatalf("welcome token %q, want one for player %d of room r from the hub's Sessions", token, id)
+	}
+	room.Disconnect(id, alice)
+
+	again := &fakePeer{name: "again"}
+	r, rid, err := h.Resume(again, token)
+	if err != nil || r != room || rid != id {
+		t.Fatalf("Resume = room %p, id %d, %v; want room %p, id %d", r, rid, err, room, id)
+	}
+	waitFor(t, "Welcome on the new connection", func() bool { return again.count() >= 1 })
+	if w := welcomeOf(t, again.take(t)); !w.Resumed || w.PlayerId != id || w.SessionToken == token {
+		t.Fatalf("resumed welcome %v", w)
+	}
+
+	elsewhere := sessionOf(t, token)
+	elsewhere.Room = "nowhere"
+	for _, tc := range []struct {
+		token string
+		want  error
+	}{
+		{token, game.ErrSessionInvalid},
+		{plainTokens{}.Issue(elsewhere), game.ErrSessionGone},
+		{"forged", errNotPlainToken},
+	} {
+		if _, _, err := h.Resume(&fakePeer{}, tc.token); !errors.Is(err, tc.want) {
+			t.Errorf("Resume(%q): %v, want %v", tc.token, err, tc.want)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	if got := victim.drops(); !slices.Equal(got, []game.DropReason{game.DropRoomFailed}) {
-		t.Fatalf("victim drops %v", got)
-	}
-	if len(bystander.drops()) != 0 {
-		t.Fatal("the other room's player was dropped")
-	}
-	before := good.Tick()
-	for good.Tick() < before+3 {
-		if time.Now().After(deadline) {
-			t.Fatal("the other room stopped ticking")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if _, _, err := hub.Join(&fakePeer{}, "x", "buggy", "bad"); err != nil && !strings.Contains(err.Error(), "closed") {
-		t.Fatalf("joining the failed room's name again: %v", err)
+	off := game.NewHub(game.HubConfig{Logger: quietLogger()})
+	if _, _, err := off.Resume(&fakePeer{}, token); !errors.Is(err, game.ErrNoSessions) {
+		t.Errorf("Resume on a hub without Sessions: %v, want ErrNoSessions", err)
 	}
 }
 
-func TestHubPrivateRoomsAndListing(t *testing.T) {
-	hub := game.NewHub(game.HubConfig{
-		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New, Capacity: 8}},
+func sessionHub(t *testing.T, idle time.Duration) *game.Hub {
+	t.Helper()
+	h := game.NewHub(game.HubConfig{
+		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New}},
 		DefaultMode: movers.Name,
-		Broadcaster: &recBroadcaster{},
+		TickRate:    game.MaxTickRate,
+		IdleTimeout: idle,
+		Broadcaster: discard{},
+		Sessions:    plainTokens{},
 		Logger:      quietLogger(),
 	})
-	defer hub.Close()
-	pub, _, err := hub.Join(&fakePeer{}, "a", "", "")
+	t.Cleanup(h.Close)
+	return h
+}
+
+// TestResumeRefusesTokensOfEarlierRoomsAndPlayers: a named room opened
+// again has the same name and hands out the same player ids, so a token
+// must bind more than those. A token of the earlier room is refused and
+// the new room's player keeps its connection; so is a token with the new
+// room's incarnation but another member's secret, and one with the new
+// player's secret but the earlier incarnation.
+func TestResumeRefusesTokensOfEarlierRoomsAndPlayers(t *testing.T) {
+	h := sessionHub(t, time.Millisecond)
+	alice := &fakePeer{name: "alice"}
+	first, aliceID, err := h.JoinWith(alice, game.JoinRequest{Name: "alice", Room: "friday"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Name: "b", Private: true, Capacity: 4, TickRate: 10})
+	waitFor(t, "alice's Welcome", func() bool { return alice.count() >= 1 })
+	aliceToken := welcomeOf(t, alice.take(t)).SessionToken
+	first.Leave(aliceID, alice)
+	<-first.Done()
+
+	bob := &fakePeer{name: "bob"}
+	second, bobID, err := h.JoinWith(bob, game.JoinRequest{Name: "bob", Room: "friday"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if priv == pub || len(priv.ID()) != 6 || priv.Capacity() != 4 || priv.TickRate() != 10 {
-		t.Fatalf("private room %q capacity %d tick rate %d", priv.ID(), priv.Capacity(), priv.TickRate())
+	if second == first || bobID != aliceID {
+		t.Fatalf("the second friday is room %p with player %d; the test needs a new room reusing id %d", second, bobID, aliceID)
 	}
-	// Quick-match never lands in the private room; its code does.
-	if r, _, _ := hub.Join(&fakePeer{}, "c", "", ""); r != pub {
-		t.Fatal("quick-match joined another room than the public one")
+	waitFor(t, "bob's Welcome", func() bool { return bob.count() >= 1 })
+	bobSess := sessionOf(t, welcomeOf(t, bob.take(t)).SessionToken)
+	aliceSess := sessionOf(t, aliceToken)
+	if aliceSess.Incarnation == bobSess.Incarnation {
+		t.Fatal("two rooms of the same name share an incarnation")
 	}
-	if r, _, _ := hub.Join(&fakePeer{}, "d", "", priv.ID()); r != priv {
-		t.Fatal("the private code did not lead to the private room")
+
+	oldRoomNewSecret, newRoomOldSecret := bobSess, bobSess
+	oldRoomNewSecret.Incarnation = aliceSess.Incarnation
+	newRoomOldSecret.Secret = aliceSess.Secret
+	for name, tok := range map[string]string{
+		"the earlier room's token":                    aliceToken,
+		"bob's secret with the earlier incarnation":   plainTokens{}.Issue(oldRoomNewSecret),
+		"the earlier player's secret in the new room": plainTokens{}.Issue(newRoomOldSecret),
+	} {
+		if _, _, err := h.Resume(&fakePeer{}, tok); !errors.Is(err, game.ErrSessionInvalid) {
+			t.Errorf("%s: Resume %v, want ErrSessionInvalid", name, err)
+		}
 	}
-	list := hub.PublicRooms()
-	if len(list) != 1 || list[0].ID != pub.ID() || list[0].Players != 2 || list[0].Capacity != 8 || list[0].Mode != movers.Name {
-		t.Fatalf("public rooms %+v", list)
+	// Bob was never taken over: after another tick he is still served.
+	start := second.Tick()
+	waitFor(t, "another tick", func() bool { return second.Tick() > start+1 })
+	if d := bob.drops(); len(d) != 0 {
+		t.Fatalf("bob was dropped: %v", d)
 	}
-	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Private: true, Capacity: 9}); !errors.Is(err, game.ErrBadRoomShape) {
-		t.Fatalf("capacity over the mode's: %v", err)
+	// And bob's own token works.
+	if _, _, err := h.Resume(&fakePeer{}, plainTokens{}.Issue(bobSess)); err != nil {
+		t.Fatalf("bob's own token: %v", err)
 	}
 }

@@ -69,7 +69,7 @@ func (c *Conn) finalClose() {
 // gone for good (a Leave message, or a Join of another room).
 func (c *Conn) leaveRoom() {
 	if room, player := c.detach(); room != nil {
-		room.Leave(player)
+		room.Leave(player, c)
 	}
 }
 
@@ -99,7 +99,6 @@ func (c *Conn) Drop(reason game.DropReason) {
 		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_SESSION_TAKEN_OVER, "session resumed on another connection")
 		c.closeWith(CloseSessionTakenOver, "session resumed elsewhere")
 	default:
-		c.srv.stats.roomFailures.Add(1)
 		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_ROOM_FAILED, "the room ended on an internal error")
 		c.closeWith(ws.StatusInternalServerError, "room failed")
 	}

@@ -39,11 +39,9 @@ const (
 type Config struct {
 	// Hub places players in rooms. Required.
 	Hub *game.Hub
-	// Sessions checks resume tokens; give the hub the same value as its
-	// SessionIssuer. Nil refuses every resume.
-	Sessions *Sessions
 	// Handler serves every request that is not a WebSocket upgrade on
-	// WSPath (the web client, /debug/stats is added by the server).
+	// WSPath (the web client); the server answers /debug/stats and /rooms
+	// itself.
 	Handler http.Handler
 	// WSPath is the path of the WebSocket endpoint.
 	WSPath string

@@ -217,10 +217,3 @@ func (c *Conn) onTimer() {
 		c.finalClose()
 	}
 }
-
-// Player reports the room and player id of the connection's session.
-func (c *Conn) Player() (*game.Room, uint32) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.room, c.player
-}

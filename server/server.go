@@ -102,15 +102,6 @@ func (s *Server) Serve(ln net.Listener) error {
 	return s.acceptLoop(tl)
 }
 
-// ListenAndServe listens on addr and serves.
-func (s *Server) ListenAndServe(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("server: listen %s: %w", addr, err)
-	}
-	return s.Serve(ln)
-}
-
 // Shutdown stops accepting, closes every WebSocket connection with 1001
 // (going away), and stops the workers. Rooms belong to the hub, which the
 // caller closes.

@@ -40,7 +40,7 @@ func startServer(t *testing.T, cfg server.Config) *testServer {
 // tick) and session tokens.
 func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testServer {
 	t.Helper()
-	sessions, err := server.NewSessions(nil, 0)
+	sessions, err := server.NewSessions(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,6 @@ func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testSe
 	hc.Sessions = sessions
 	hub := game.NewHub(hc)
 	cfg.Hub = hub
-	cfg.Sessions = sessions
 	cfg.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "page %s", r.URL.Path)
 	})

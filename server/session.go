@@ -17,7 +17,7 @@ import (
 
 // Protocol facts announced in ServerHello.
 const (
-	ServerName   = "skirmish/0.1"
+	serverName   = "skirmish/0.1"
 	maxNameRunes = 16
 	defaultName  = "player"
 )
@@ -81,7 +81,7 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 	c.mu.Unlock()
 	c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{
 		ProtocolVersion: wire.ProtocolVersion,
-		Server:          ServerName,
+		Server:          serverName,
 		MaxMessageBytes: uint32(c.srv.cfg.MaxMessageBytes),
 	}}}))
 	return true
@@ -113,27 +113,20 @@ func (c *Conn) onJoin(j *skirmishv1.Join) {
 
 // onResume gives the connection the player its token names.
 func (c *Conn) onResume(token string) {
-	sess := c.srv.cfg.Sessions
-	if sess == nil {
-		c.srv.stats.resumeErrors.Add(1)
-		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID, "this server does not resume sessions")
-		return
-	}
-	roomID, player, gen, err := sess.Verify(token)
+	room, player, err := c.srv.cfg.Hub.Resume(c, token)
 	if err == nil {
-		var room *game.Room
-		if room, err = c.srv.cfg.Hub.Resume(c, roomID, player, gen); err == nil {
-			c.attach(room, player, false)
-			c.srv.stats.resumes.Add(1)
-			return
-		}
+		c.attach(room, player, false)
+		c.srv.stats.resumes.Add(1)
+		return
 	}
 	c.srv.stats.resumeErrors.Add(1)
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
-	if errors.Is(err, ErrTokenExpired) || errors.Is(err, game.ErrSessionGone) {
+	if errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
-	c.srv.log.Info("resume refused", "remote", c.remote, "err", err)
+	// Any client can send bad tokens at will: Debug only (counted in
+	// resume_errors).
+	c.srv.log.Debug("resume refused", "remote", c.remote, "err", err)
 	c.sendError(code, err.Error())
 }
 
@@ -158,6 +151,8 @@ func joinErrorCode(err error) skirmishv1.ErrorCode {
 		return skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE
 	case errors.Is(err, game.ErrRoomClosed), errors.Is(err, game.ErrHubClosed):
 		return skirmishv1.ErrorCode_ERROR_CODE_ROOM_CLOSED
+	case errors.Is(err, game.ErrTooManyRooms):
+		return skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS
 	}
 	return skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST
 }
@@ -171,7 +166,7 @@ func (c *Conn) onInput(in wire.Input) {
 		c.warnedInput = true
 	}
 	c.mu.Unlock()
-	if room != nil && !spectator && room.Input(id, in) {
+	if room != nil && !spectator && room.Input(id, c, in) {
 		return
 	}
 	if !hello {

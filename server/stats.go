@@ -21,7 +21,7 @@ type stats struct {
 	protocolErrors, joins, joinErrors      atomic.Uint64
 	snapshotsSent, snapshotsReplaced       atomic.Uint64
 	slowClosed                             atomic.Uint64
-	resumes, resumeErrors, roomFailures    atomic.Uint64
+	resumes, resumeErrors                  atomic.Uint64
 	closeCodes                             [closeCodeSlots]atomic.Uint64
 }
 

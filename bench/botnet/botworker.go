@@ -146,6 +146,13 @@ func (bw *botWorker) onServerMessage(b *bot, p []byte) {
 		} else if bw.e.inWindow(now) {
 			bw.stats.RosterChanges++
 		}
+	case wire.FieldServerRosterUpdate:
+		// Every change of the room's players after the Roster.
+		bw.stats.Rosters++
+		bw.stats.RosterBytes += int64(len(p))
+		if bw.e.inWindow(now) {
+			bw.stats.RosterChanges++
+		}
 	case wire.FieldServerPong:
 	default:
 		bw.stats.ProtocolErrors++

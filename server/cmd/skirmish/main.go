@@ -52,7 +52,7 @@ func run() error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	sessions, err := server.NewSessions([]byte(*secret), 0)
+	sessions, err := server.NewSessions([]byte(*secret))
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,6 @@ func run() error {
 	}
 	srv, err := server.New(server.Config{
 		Hub:              hub,
-		Sessions:         sessions,
 		Handler:          handler,
 		MaxConns:         *maxConns,
 		HandshakeTimeout: *handshakeTimeout,
