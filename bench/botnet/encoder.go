@@ -22,12 +22,10 @@ type Encoder struct {
 	hello  skirmishv1.Hello
 	join   skirmishv1.Join
 	input  skirmishv1.Input
-	ping   skirmishv1.Ping
 	leave  skirmishv1.Leave
 	wHello skirmishv1.ClientMessage_Hello
 	wJoin  skirmishv1.ClientMessage_Join
 	wInput skirmishv1.ClientMessage_Input
-	wPing  skirmishv1.ClientMessage_Ping
 	wLeave skirmishv1.ClientMessage_Leave
 }
 
@@ -65,13 +63,6 @@ func (e *Encoder) Input(seq uint32, dx, dy float32, ackTick uint32) ([]byte, err
 	e.input.Seq, e.input.Dx, e.input.Dy, e.input.AckTick = seq, dx, dy, ackTick
 	e.wInput.Input = &e.input
 	e.msg.Msg = &e.wInput
-	return e.frame()
-}
-
-func (e *Encoder) Ping(clientTimeUs uint64) ([]byte, error) {
-	e.ping.ClientTimeUs = clientTimeUs
-	e.wPing.Ping = &e.ping
-	e.msg.Msg = &e.wPing
 	return e.frame()
 }
 

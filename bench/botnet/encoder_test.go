@@ -39,8 +39,6 @@ func TestEncoderFramesDecode(t *testing.T) {
 	check(f, err, &skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{Name: "bot1", Mode: "movers", Room: "bench-0"}}})
 	f, err = e.Input(31, 0.5, -1, 900)
 	check(f, err, &skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Input{Input: &skirmishv1.Input{Seq: 31, Dx: 0.5, Dy: -1, AckTick: 900}}})
-	f, err = e.Ping(12345)
-	check(f, err, &skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Ping{Ping: &skirmishv1.Ping{ClientTimeUs: 12345}}})
 	f, err = e.Leave()
 	check(f, err, &skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Leave{Leave: &skirmishv1.Leave{}}})
 	if n := testing.AllocsPerRun(100, func() { e.Input(1, 0.1, 0.2, 3) }); n > 0 {

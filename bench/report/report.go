@@ -37,8 +37,8 @@ type Section struct {
 // Append adds parts to the section.
 func (s *Section) Append(parts ...any) { s.Parts = append(s.Parts, parts...) }
 
-// Meta is the metadata every report starts with.
-type Meta struct {
+// runMeta is the metadata every report starts with.
+type runMeta struct {
 	Command   string `json:"command"`
 	Time      string `json:"time"`
 	GoVersion string `json:"go_version"`
@@ -48,7 +48,7 @@ type Meta struct {
 
 // New starts the report of a command.
 func New(command string) *Report {
-	m := Meta{Command: command, Time: time.Now().UTC().Format(time.RFC3339),
+	m := runMeta{Command: command, Time: time.Now().UTC().Format(time.RFC3339),
 		GoVersion: runtime.Version(), CPUs: int64(runtime.NumCPU())}
 	m.Host, _ = os.Hostname()
 	return &Report{meta: []any{m}}
@@ -62,16 +62,6 @@ func (r *Report) Add(name string, parts ...any) *Section {
 	s := &Section{Name: name, Parts: parts}
 	r.sections = append(r.sections, s)
 	return s
-}
-
-// Section returns the named section, or nil.
-func (r *Report) Section(name string) *Section {
-	for _, s := range r.sections {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
 }
 
 // AddVerdict records a scenario's pass line, printed after the table, and

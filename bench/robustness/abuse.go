@@ -34,7 +34,7 @@ import (
 // connections, so each case is a plain goroutine on a net.Conn with
 // deadlines.
 type Abuse struct {
-	cfg  AbuseConfig
+	cfg  abuseConfig
 	only string
 }
 
@@ -64,12 +64,12 @@ func (s *Abuse) Run(ctx context.Context, _ scenario.Env) (*report.Report, error)
 	return rep, nil
 }
 
-// AbuseResults are the cases' outcomes; the report prints them as a table
+// abuseResults are the cases' outcomes; the report prints them as a table
 // of their own.
-type AbuseResults []AbuseResult
+type abuseResults []abuseResult
 
-// AbuseResult is the outcome of one case.
-type AbuseResult struct {
+// abuseResult is the outcome of one case.
+type abuseResult struct {
 	Case        string  `json:"case"`
 	Sent        string  `json:"sent"`
 	Expect      string  `json:"expect"`
@@ -86,8 +86,8 @@ type AbuseResult struct {
 	WaitedMs    float64 `json:"observed_for_ms"`  // how long we watched
 }
 
-// AbuseConfig configures the abuse cases.
-type AbuseConfig struct {
+// abuseConfig configures the abuse cases.
+type abuseConfig struct {
 	URL string
 	// Hang bounds the wait on cases that leave the server waiting (half a
 	// frame, half an upgrade); Quick bounds the others.
@@ -98,7 +98,7 @@ type AbuseConfig struct {
 }
 
 // runAbuse runs the cases concurrently and returns their outcomes in order.
-func runAbuse(ctx context.Context, cfg AbuseConfig) (AbuseResults, error) {
+func runAbuse(ctx context.Context, cfg abuseConfig) (abuseResults, error) {
 	if cfg.Hang <= 0 {
 		cfg.Hang = 15 * time.Second
 	}
@@ -118,7 +118,7 @@ func runAbuse(ctx context.Context, cfg AbuseConfig) (AbuseResults, error) {
 	if len(cases) == 0 {
 		return nil, fmt.Errorf("abuse: no case matches %v", cfg.Only)
 	}
-	results := make(AbuseResults, len(cases))
+	results := make(abuseResults, len(cases))
 	var wg sync.WaitGroup
 	for i, c := range cases {
 		wg.Add(1)
@@ -131,8 +131,8 @@ func runAbuse(ctx context.Context, cfg AbuseConfig) (AbuseResults, error) {
 	return results, ctx.Err()
 }
 
-func runAbuseCase(ctx context.Context, u *url.URL, c abuseCase, cfg AbuseConfig) AbuseResult {
-	res := AbuseResult{Case: c.name, Sent: c.sent, Expect: c.expect, CloseMs: -1, ClosedMs: -1}
+func runAbuseCase(ctx context.Context, u *url.URL, c abuseCase, cfg abuseConfig) abuseResult {
+	res := abuseResult{Case: c.name, Sent: c.sent, Expect: c.expect, CloseMs: -1, ClosedMs: -1}
 	env := &abuseEnv{u: u}
 	conn, br, err := abuseConnect(ctx, u, c, env)
 	if err != nil {
@@ -209,7 +209,7 @@ func abuseConnect(ctx context.Context, u *url.URL, c abuseCase, env *abuseEnv) (
 
 // abuseSink records what the server sent.
 type abuseSink struct {
-	res   *AbuseResult
+	res   *abuseResult
 	start time.Time
 	conn  net.Conn
 }
@@ -244,7 +244,7 @@ func sinceMs(t time.Time) float64 {
 
 // observe reads what the server sends until it closes the connection or
 // wait passes.
-func observe(conn net.Conn, r io.Reader, raw bool, start time.Time, wait time.Duration, res *AbuseResult) {
+func observe(conn net.Conn, r io.Reader, raw bool, start time.Time, wait time.Duration, res *abuseResult) {
 	conn.SetReadDeadline(start.Add(wait))
 	sink := &abuseSink{res: res, start: start, conn: conn}
 	var fr reactor.FrameReader
@@ -290,7 +290,7 @@ func httpStatus(head []byte) int {
 }
 
 // abuseOutcome is a one-line summary of what the server did.
-func abuseOutcome(r AbuseResult) string {
+func abuseOutcome(r abuseResult) string {
 	if r.WaitedMs == 0 && r.Note != "" {
 		return "not run: " + r.Note
 	}
@@ -319,7 +319,7 @@ func abuseOutcome(r AbuseResult) string {
 }
 
 // WriteTable prints one row per case.
-func (results AbuseResults) WriteTable(w io.Writer) error {
+func (results abuseResults) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "abuse case\texpected\tok\tserver answered\t")
 	for _, r := range results {

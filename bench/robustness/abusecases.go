@@ -21,7 +21,7 @@ type abuseCase struct {
 	noHello            bool // upgrade but skip the Hello handshake
 	hang               bool
 	send               func(c net.Conn, a *abuseEnv) error
-	judge              func(o *AbuseResult) bool
+	judge              func(o *abuseResult) bool
 }
 
 // abuseEnv is what a case may need from the handshake.
@@ -30,8 +30,8 @@ type abuseEnv struct {
 	maxBytes int // server's max_message_bytes (0 if not announced)
 }
 
-func closeIs(codes ...int) func(o *AbuseResult) bool {
-	return func(o *AbuseResult) bool {
+func closeIs(codes ...int) func(o *abuseResult) bool {
+	return func(o *abuseResult) bool {
 		for _, c := range codes {
 			if o.CloseCode == c && o.Closed {
 				return true
@@ -83,7 +83,7 @@ func abuseCases() []abuseCase {
 			send: func(c net.Conn, _ *abuseEnv) error {
 				return writeAll(c, maskedFrame(ws.OpBinary, []byte{0xff, 0xff, 0xff, 0xff, 0x0f, 0x08}))
 			},
-			judge: func(o *AbuseResult) bool { return closeIs(1007)(o) || o.ErrorCode != "" }},
+			judge: func(o *abuseResult) bool { return closeIs(1007)(o) || o.ErrorCode != "" }},
 		{name: "oversized_frame", sent: "binary frame of max_message_bytes+1", expect: "close 1009",
 			send: func(c net.Conn, a *abuseEnv) error {
 				n := a.maxBytes + 1
@@ -116,7 +116,7 @@ func abuseCases() []abuseCase {
 				ws.Cipher(f2[len(f2)-(len(p)-h):], k2, 0)
 				return writeAll(c, f1, f2)
 			},
-			judge: func(o *AbuseResult) bool { return o.GotPong || closeIs(1002, 1003)(o) }},
+			judge: func(o *abuseResult) bool { return o.GotPong || closeIs(1002, 1003)(o) }},
 		{name: "reserved_opcode", sent: "frame with reserved opcode 0x3", expect: "close 1002",
 			send:  func(c net.Conn, _ *abuseEnv) error { return writeAll(c, maskedFrame(ws.OpCode(3), []byte{1})) },
 			judge: closeIs(1002)},
@@ -140,42 +140,42 @@ func abuseCases() []abuseCase {
 			send: func(c net.Conn, _ *abuseEnv) error {
 				return writeAll(c, clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: 999}}}))
 			},
-			judge: func(o *AbuseResult) bool { return o.ErrorCode == "ERROR_CODE_PROTOCOL" }},
+			judge: func(o *abuseResult) bool { return o.ErrorCode == "ERROR_CODE_PROTOCOL" }},
 		{name: "join_before_hello", sent: "Join without Hello", expect: "Error (BAD_REQUEST or PROTOCOL) or close", noHello: true,
 			send: func(c net.Conn, _ *abuseEnv) error {
 				return writeAll(c, clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{Mode: "movers", Room: "abuse"}}}))
 			},
-			judge: func(o *AbuseResult) bool { return o.ErrorCode != "" || o.CloseCode != 0 }},
+			judge: func(o *abuseResult) bool { return o.ErrorCode != "" || o.CloseCode != 0 }},
 		{name: "input_before_join", sent: "Input after Hello, outside any room", expect: "Error BAD_REQUEST, stays open",
 			send: func(c net.Conn, _ *abuseEnv) error {
 				return writeAll(c, clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Input{Input: &skirmishv1.Input{Seq: 1}}}))
 			},
-			judge: func(o *AbuseResult) bool { return o.ErrorCode == "ERROR_CODE_BAD_REQUEST" && !o.Closed }},
+			judge: func(o *abuseResult) bool { return o.ErrorCode == "ERROR_CODE_BAD_REQUEST" && !o.Closed }},
 		{name: "unknown_mode", sent: "Join{mode: \"no-such-mode\"}", expect: "Error UNKNOWN_MODE",
 			send: func(c net.Conn, _ *abuseEnv) error {
 				return writeAll(c, clientFrame(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: &skirmishv1.Join{Mode: "no-such-mode"}}}))
 			},
-			judge: func(o *AbuseResult) bool { return o.ErrorCode == "ERROR_CODE_UNKNOWN_MODE" }},
+			judge: func(o *abuseResult) bool { return o.ErrorCode == "ERROR_CODE_UNKNOWN_MODE" }},
 		{name: "half_frame", sent: "header announcing 100 bytes, then 10, then silence", expect: "closed by a server timeout", hang: true,
 			send: func(c net.Conn, _ *abuseEnv) error {
 				f := wsframe.AppendHeader(nil, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: 100, Masked: true, Mask: reactor.MaskKey()})
 				return writeAll(c, append(f, make([]byte, 10)...))
 			},
-			judge: func(o *AbuseResult) bool { return o.Closed }},
+			judge: func(o *abuseResult) bool { return o.Closed }},
 		{name: "half_upgrade", sent: "HTTP upgrade request without its final CRLF, then silence", expect: "closed by a server timeout", tcpOnly: true, hang: true,
 			send: func(c net.Conn, a *abuseEnv) error {
 				req := "GET " + a.u.RequestURI() + " HTTP/1.1\r\nHost: " + a.u.Host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 					"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
 				return writeAll(c, []byte(req))
 			},
-			judge: func(o *AbuseResult) bool { return o.Closed }},
+			judge: func(o *abuseResult) bool { return o.Closed }},
 		{name: "silent_tcp", sent: "TCP connection that never sends a byte", expect: "closed by a server timeout", tcpOnly: true, hang: true,
 			send:  func(net.Conn, *abuseEnv) error { return nil },
-			judge: func(o *AbuseResult) bool { return o.Closed }},
+			judge: func(o *abuseResult) bool { return o.Closed }},
 		{name: "garbage_request", sent: "bytes that are not HTTP", expect: "HTTP 400 and close", tcpOnly: true,
 			send: func(c net.Conn, _ *abuseEnv) error {
 				return writeAll(c, []byte("\x16\x03\x01 not http at all\r\n\r\n"))
 			},
-			judge: func(o *AbuseResult) bool { return o.Closed && (o.HTTPStatus == 0 || o.HTTPStatus >= 400) }},
+			judge: func(o *abuseResult) bool { return o.Closed && (o.HTTPStatus == 0 || o.HTTPStatus >= 400) }},
 	}
 }

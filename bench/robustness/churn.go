@@ -19,7 +19,7 @@ import (
 // against its level before (after a warmup of the same load).
 type Churn struct {
 	load scenario.LoadFlags
-	cfg  ChurnConfig
+	cfg  churnConfig
 }
 
 // Name is "churn".
@@ -60,11 +60,11 @@ func (s *Churn) Run(ctx context.Context, env scenario.Env) (*report.Report, erro
 	return rep, nil
 }
 
-// ChurnConfig shapes the churn load: connections open at Rate per second;
+// churnConfig shapes the churn load: connections open at Rate per second;
 // each does Hello, then Cycles times Join → Welcome → Hold → Leave, then
 // disconnects. Total cycles are run (Total/Cycles connections, so
 // Total/Cycles/Rate seconds of arrivals).
-type ChurnConfig struct {
+type churnConfig struct {
 	Rate     float64       // new connections per second
 	Duration time.Duration // arrivals last this long when Total is 0
 	Total    int           // cycles to run (0: Rate × Duration × Cycles)
@@ -93,7 +93,7 @@ type ChurnConfig struct {
 	Tolerance float64
 }
 
-func (cc ChurnConfig) withDefaults() ChurnConfig {
+func (cc churnConfig) withDefaults() churnConfig {
 	if cc.Cycles <= 0 {
 		cc.Cycles = 1
 	}
@@ -123,9 +123,9 @@ func connsFor(cycles, c int) int {
 	return max((cycles+c-1)/c, 1)
 }
 
-// ServerLevel is what a server holds at one moment: the figures a leak
+// serverLevel is what a server holds at one moment: the figures a leak
 // would move.
-type ServerLevel struct {
+type serverLevel struct {
 	Goroutines, Rooms, FDs, Connections int64
 	HeapInuse                           int64 // the server's Go heap in use (garbage included)
 	RSS                                 int64 // 0 without a pid
@@ -133,8 +133,8 @@ type ServerLevel struct {
 }
 
 // readLevel reads /debug/stats and, with a pid, /proc.
-func readLevel(ctx context.Context, statsURL string, pid int) (ServerLevel, error) {
-	var l ServerLevel
+func readLevel(ctx context.Context, statsURL string, pid int) (serverLevel, error) {
+	var l serverLevel
 	var errs []error
 	if d, err := measure.FetchStats(ctx, statsURL); err == nil {
 		l.HasStats = true
@@ -160,7 +160,7 @@ func readLevel(ctx context.Context, statsURL string, pid int) (ServerLevel, erro
 // server_rooms_S, server_fds_S, server_connections_S,
 // server_heap_inuse_S_bytes (with /debug/stats), server_rss_S_bytes
 // (with a pid).
-func (l ServerLevel) figures(suffix string) report.Fields {
+func (l serverLevel) figures(suffix string) report.Fields {
 	var f report.Fields
 	if l.HasStats {
 		f = append(f, report.Field{Name: "server_goroutines_" + suffix, Value: l.Goroutines},
@@ -176,7 +176,7 @@ func (l ServerLevel) figures(suffix string) report.Fields {
 }
 
 // churnPhase runs cycles cycles and returns the run and its connections.
-func churnPhase(ctx context.Context, o scenario.Options, cc ChurnConfig, cycles int, label string) (*botnet.RunResult, int, error) {
+func churnPhase(ctx context.Context, o scenario.Options, cc churnConfig, cycles int, label string) (*botnet.RunResult, int, error) {
 	n := connsFor(cycles, cc.Cycles)
 	spec := o.ShardSpec(botnet.WorkChurn, n)
 	spec.ConnectRate = cc.Rate
@@ -209,7 +209,7 @@ func churnPhase(ctx context.Context, o scenario.Options, cc ChurnConfig, cycles 
 // anything), start (after the warmup), after (the run and Settle), final
 // (after the rooms closed, with RoomWait).
 type churnLevels struct {
-	cold, start, after, final ServerLevel
+	cold, start, after, final serverLevel
 	coldErr, afterErr         error
 	roomWaited                time.Duration
 }
@@ -218,7 +218,7 @@ type churnLevels struct {
 // server's goroutines, fds and RSS after the run (and Settle) within
 // ±Tolerance of where they started; with RoomWait, also back at the cold
 // level once the rooms have closed. It returns the section's figures.
-func runChurn(ctx context.Context, o scenario.Options, cc ChurnConfig) ([]any, *report.Verdict, error) {
+func runChurn(ctx context.Context, o scenario.Options, cc churnConfig) ([]any, *report.Verdict, error) {
 	cc = cc.withDefaults()
 	statsURL := o.StatsURL()
 	var lv churnLevels
@@ -266,8 +266,8 @@ func (lv *churnLevels) awaitRooms(ctx context.Context, statsURL string, pid int,
 	lv.roomWaited = time.Since(t0)
 }
 
-// ChurnRun is what the churn load did and measured.
-type ChurnRun struct {
+// churnRun is what the churn load did and measured.
+type churnRun struct {
 	Connections   int64   `json:"connections"`
 	RatePerS      float64 `json:"rate_per_s"`
 	CyclesPerConn int64   `json:"cycles_per_conn"`
@@ -295,16 +295,16 @@ type ChurnRun struct {
 	SettleS               float64  `json:"settle_s"`
 }
 
-// ChurnRatios compare the level after the run with the start (and the
+// churnRatios compare the level after the run with the start (and the
 // cold) level.
-type ChurnRatios struct {
-	*ChurnStatsRatios
+type churnRatios struct {
+	*churnStatsRatios
 	RSSRatio       *float64 `json:"server_rss_ratio,omitempty"`
 	RSSAfterToCold *float64 `json:"server_rss_after_to_cold_ratio,omitempty"`
 }
 
-// ChurnStatsRatios are the ratios of the /debug/stats figures.
-type ChurnStatsRatios struct {
+// churnStatsRatios are the ratios of the /debug/stats figures.
+type churnStatsRatios struct {
 	GoroutinesRatio          float64 `json:"server_goroutines_ratio"`
 	GoroutinesExclRoomsStart int64   `json:"server_goroutines_excl_rooms_start"`
 	GoroutinesExclRoomsAfter int64   `json:"server_goroutines_excl_rooms_after"`
@@ -312,21 +312,21 @@ type ChurnStatsRatios struct {
 	FDsRatio                 float64 `json:"server_fds_ratio"`
 }
 
-// ChurnRoomWait is the wait for the rooms to close.
-type ChurnRoomWait struct {
+// churnRoomWait is the wait for the rooms to close.
+type churnRoomWait struct {
 	RoomWaitS float64 `json:"room_wait_s"`
 }
 
-// ChurnFinalRatio compares the RSS after the rooms closed with the cold
+// churnFinalRatio compares the RSS after the rooms closed with the cold
 // level.
-type ChurnFinalRatio struct {
+type churnFinalRatio struct {
 	RSSFinalToCold float64 `json:"server_rss_final_to_cold_ratio"`
 }
 
 // churnFigures are the churn section's parts, in order.
-func churnFigures(cc ChurnConfig, n int, res *botnet.RunResult, lv *churnLevels) []any {
+func churnFigures(cc churnConfig, n int, res *botnet.RunResult, lv *churnLevels) []any {
 	s := res.Stats
-	run := ChurnRun{
+	run := churnRun{
 		Connections: int64(n), RatePerS: cc.Rate, CyclesPerConn: int64(cc.Cycles),
 		HoldMs: measure.Round3(float64(cc.Hold.Microseconds()) / 1000), Rooms: int64(cc.Rooms),
 		WarmupCycles: int64(cc.WarmupCycles), CyclesTarget: int64(cc.Total), Cycles: s.Cycles,
@@ -342,10 +342,10 @@ func churnFigures(cc ChurnConfig, n int, res *botnet.RunResult, lv *churnLevels)
 		run.ServerRSSMaxBytes = new(res.Server.RSS.MaxOf())
 	}
 	ratio := func(a, b int64) float64 { return measure.Round3(measure.Ratio(float64(a), float64(b))) }
-	var r ChurnRatios
+	var r churnRatios
 	cold, start, after, final := lv.cold, lv.start, lv.after, lv.final
 	if after.HasStats && start.HasStats {
-		r.ChurnStatsRatios = &ChurnStatsRatios{
+		r.churnStatsRatios = &churnStatsRatios{
 			GoroutinesRatio: ratio(after.Goroutines, start.Goroutines), GoroutinesExclRoomsStart: start.Goroutines - start.Rooms,
 			GoroutinesExclRoomsAfter: after.Goroutines - after.Rooms,
 			GoroutinesExclRoomsRatio: ratio(after.Goroutines-after.Rooms, start.Goroutines-start.Rooms),
@@ -357,9 +357,9 @@ func churnFigures(cc ChurnConfig, n int, res *botnet.RunResult, lv *churnLevels)
 	}
 	parts := []any{run, cold.figures("cold"), start.figures("start"), after.figures("after"), r}
 	if cc.RoomWait > 0 && final.HasStats {
-		parts = append(parts, ChurnRoomWait{measure.Round3(lv.roomWaited.Seconds())}, final.figures("final"))
+		parts = append(parts, churnRoomWait{measure.Round3(lv.roomWaited.Seconds())}, final.figures("final"))
 		if final.RSS > 0 && cold.RSS > 0 {
-			parts = append(parts, ChurnFinalRatio{ratio(final.RSS, cold.RSS)})
+			parts = append(parts, churnFinalRatio{ratio(final.RSS, cold.RSS)})
 		}
 	}
 	return parts
@@ -367,7 +367,7 @@ func churnFigures(cc ChurnConfig, n int, res *botnet.RunResult, lv *churnLevels)
 
 // churnVerdict judges a churn run; rss tells whether the server's RSS was
 // measured.
-func churnVerdict(cc ChurnConfig, rss bool, res *botnet.RunResult, lv *churnLevels) *report.Verdict {
+func churnVerdict(cc churnConfig, rss bool, res *botnet.RunResult, lv *churnLevels) *report.Verdict {
 	s := res.Stats
 	cold, start, after, final := lv.cold, lv.start, lv.after, lv.final
 	v := &report.Verdict{Scenario: "churn"}

@@ -37,7 +37,7 @@ func TestIntegrationStall(t *testing.T) {
 	s := benchtest.Start(t, "-handshake-timeout", "2s", "-frame-timeout", "2s")
 	o := testOptions(s)
 	const n, legit = 40, 10
-	parts, v, err := runStall(t.Context(), o, StallConfig{N: n, Legit: legit, LegitPlayers: 5,
+	parts, v, err := runStall(t.Context(), o, stallConfig{N: n, Legit: legit, LegitPlayers: 5,
 		HandshakeTimeout: 2 * time.Second, FrameTimeout: 2 * time.Second,
 		LegitWarmup: 100 * time.Millisecond, LegitWindow: 300 * time.Millisecond})
 	if err != nil {
@@ -97,7 +97,7 @@ func TestIntegrationStall(t *testing.T) {
 func TestIntegrationChurn(t *testing.T) {
 	s := benchtest.Start(t)
 	o := testOptions(s)
-	parts, v, err := runChurn(t.Context(), o, ChurnConfig{Total: 60, Rate: 40, Cycles: 2, Hold: 100 * time.Millisecond,
+	parts, v, err := runChurn(t.Context(), o, churnConfig{Total: 60, Rate: 40, Cycles: 2, Hold: 100 * time.Millisecond,
 		Rooms: 3, WarmupCycles: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestIntegrationSlow(t *testing.T) {
 	s := benchtest.Start(t)
 	o := testOptions(s)
 	o.Window = time.Second
-	r, v, err := runSlow(t.Context(), o, SlowConfig{Play: scenario.PlayConfig{Rooms: 1, Players: 10, SlowFraction: 0.2}, RefWindow: time.Second})
+	r, v, err := runSlow(t.Context(), o, slowConfig{Play: scenario.PlayConfig{Rooms: 1, Players: 10, SlowFraction: 0.2}, RefWindow: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestIntegrationSlow(t *testing.T) {
 
 func TestIntegrationAbuse(t *testing.T) {
 	s := benchtest.Start(t)
-	results, err := runAbuse(t.Context(), AbuseConfig{URL: s.URL, Hang: 3 * time.Second, Quick: 2 * time.Second})
+	results, err := runAbuse(t.Context(), abuseConfig{URL: s.URL, Hang: 3 * time.Second, Quick: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,9 +23,9 @@ type Robust struct {
 	load   scenario.LoadFlags
 	server string
 	only   string
-	stall  StallConfig
-	churn  ChurnConfig
-	slow   SlowConfig
+	stall  stallConfig
+	churn  churnConfig
+	slow   slowConfig
 }
 
 // Name is "robust".
@@ -39,9 +39,9 @@ func (*Robust) Name() string { return "robust" }
 func (s *Robust) Flags(fs *flag.FlagSet) {
 	s.load.Register(fs)
 	scenario.SetDefault(fs, "window", "25s")
-	s.stall = StallConfig{LegitPlayers: 50, LegitWarmup: 200 * time.Millisecond, LegitWindow: time.Second}
-	s.churn = ChurnConfig{Cycles: 1, WarmupCycles: -1}
-	s.slow = SlowConfig{Play: scenario.PlayConfig{SlowRcvBuf: 8192}}
+	s.stall = stallConfig{LegitPlayers: 50, LegitWarmup: 200 * time.Millisecond, LegitWindow: time.Second}
+	s.churn = churnConfig{Cycles: 1, WarmupCycles: -1}
+	s.slow = slowConfig{Play: scenario.PlayConfig{SlowRcvBuf: 8192}}
 	fs.StringVar(&s.server, "server", "", "path to a built server binary (required)")
 	fs.StringVar(&s.only, "only", "", "comma-separated scenarios among stall,churn,slow (default: all)")
 	fs.IntVar(&s.stall.N, "stall-n", 5000, "stall: stalled peers")
@@ -59,7 +59,7 @@ func (s *Robust) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&s.slow.Play.Players, "players", 50, "slow: players per room")
 	fs.Float64Var(&s.slow.Play.SlowFraction, "fraction", 0.1, "slow: fraction of the bots that stop reading")
 	fs.DurationVar(&s.slow.RefWindow, "ref-window", 10*time.Second, "slow: reference window (the window is -window)")
-	fs.StringVar(&s.slow.GapStat, "gap-stat", GapStatMedian, "slow: what the gap bar compares, "+GapStatMedian+" or "+GapStatWindow)
+	fs.StringVar(&s.slow.GapStat, "gap-stat", gapStatMedian, "slow: what the gap bar compares, "+gapStatMedian+" or "+gapStatWindow)
 }
 
 // Run runs the scenarios and reports them with their pass lines.

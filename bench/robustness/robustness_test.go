@@ -12,11 +12,11 @@ import (
 )
 
 func TestChurnShape(t *testing.T) {
-	cc := ChurnConfig{Rate: 100, Duration: 10 * time.Second, Cycles: 2, WarmupCycles: -1}.withDefaults()
+	cc := churnConfig{Rate: 100, Duration: 10 * time.Second, Cycles: 2, WarmupCycles: -1}.withDefaults()
 	if cc.Total != 2000 || cc.WarmupCycles != 100 || cc.Tolerance != 0.10 || cc.Settle != time.Second {
 		t.Fatalf("%+v", cc)
 	}
-	cc = ChurnConfig{Rate: 1500, Total: 100000, Cycles: 3}.withDefaults()
+	cc = churnConfig{Rate: 1500, Total: 100000, Cycles: 3}.withDefaults()
 	if cc.WarmupCycles != 0 {
 		t.Fatalf("warmup %d, want none unless asked", cc.WarmupCycles)
 	}
@@ -89,20 +89,20 @@ func TestRobustNamesAsCommitted(t *testing.T) {
 		rep.AddVerdict(rep.Add(name, append(parts, robustEnd{ScenarioS: 1})...), v)
 	}
 
-	sr := &stallRun{sc: StallConfig{N: 10, Legit: 2}.withDefaults(), g: &stallGroup{}, legit: benchtest.MeasuredRun(false),
+	sr := &stallRun{sc: stallConfig{N: 10, Legit: 2}.withDefaults(), g: &stallGroup{}, legit: benchtest.MeasuredRun(false),
 		rss: measure.StartRSSSampler(os.Getpid(), time.Hour, "stalling")}
 	add("stall", sr.figures(), sr.verdict())
 
-	cc := ChurnConfig{Total: 100, Rate: 10, RoomWait: time.Second}.withDefaults()
-	level := ServerLevel{Goroutines: 10, Rooms: 1, FDs: 10, Connections: 1, HeapInuse: 1, RSS: 1 << 20, HasStats: true}
+	cc := churnConfig{Total: 100, Rate: 10, RoomWait: time.Second}.withDefaults()
+	level := serverLevel{Goroutines: 10, Rooms: 1, FDs: 10, Connections: 1, HeapInuse: 1, RSS: 1 << 20, HasStats: true}
 	lv := &churnLevels{cold: level, start: level, after: level, final: level}
 	res := benchtest.MeasuredRun(false)
 	add("churn", churnFigures(cc, 100, res, lv), churnVerdict(cc, true, res, lv))
 
-	sc := SlowConfig{Play: scenario.PlayConfig{Rooms: 1, Players: 10, SlowFraction: 0.1}}.withDefaults()
+	sc := slowConfig{Play: scenario.PlayConfig{Rooms: 1, Players: 10, SlowFraction: 0.1}}.withDefaults()
 	res = benchtest.MeasuredRun(false)
 	slow := newSlowResult(sc, scenario.NewPlayResult(scenario.Options{}, sc.Play, res), res)
-	slow.SlowServer = &SlowServer{}
+	slow.slowServer = &slowServer{}
 	add("slow", []any{slow}, slowVerdict(sc, time.Second, res, slow))
 
 	// robustness.json was written before play (which slow is) reported

@@ -21,7 +21,7 @@ import (
 // reading are measured, in both windows.
 type Slow struct {
 	load scenario.LoadFlags
-	cfg  SlowConfig
+	cfg  slowConfig
 }
 
 // Name is "slow".
@@ -40,7 +40,7 @@ func (s *Slow) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Play.SlowRcvBuf, "rcvbuf", 8192, "SO_RCVBUF of the slow bots (0: kernel default, autotuned; then the kernel buffers absorb minutes of snapshots)")
 	fs.DurationVar(&c.RefWindow, "ref-window", 10*time.Second, "reference window before the window, with every bot reading")
 	fs.DurationVar(&c.GapRiseMax, "gap-rise-max", 5*time.Millisecond, "the bar on the readers' gap p99 rise")
-	fs.StringVar(&c.GapStat, "gap-stat", GapStatMedian, "what the bar compares, "+GapStatMedian+" (the median over each window's seconds of the p99 in that second) or "+GapStatWindow+" (each whole window's p99)")
+	fs.StringVar(&c.GapStat, "gap-stat", gapStatMedian, "what the bar compares, "+gapStatMedian+" (the median over each window's seconds of the p99 in that second) or "+gapStatWindow+" (each whole window's p99)")
 }
 
 // Run runs the slow scenario and judges it.
@@ -58,10 +58,10 @@ func (s *Slow) Run(ctx context.Context, env scenario.Env) (*report.Report, error
 	return rep, nil
 }
 
-// SlowConfig shapes the slow scenario: the play load, measured first in a
+// slowConfig shapes the slow scenario: the play load, measured first in a
 // reference window where every bot reads, then in the window (Options.
 // Window) where a fraction of the bots stop reading.
-type SlowConfig struct {
+type slowConfig struct {
 	Play scenario.PlayConfig // Rooms, Players, SlowFraction, SlowRcvBuf
 	// RefWindow is the reference window (default 10 s).
 	RefWindow time.Duration
@@ -82,13 +82,13 @@ type SlowConfig struct {
 	GapStat string
 }
 
-// The statistics SlowConfig.GapStat names.
+// The statistics slowConfig.GapStat names.
 const (
-	GapStatMedian = "median-1s"
-	GapStatWindow = "window"
+	gapStatMedian = "median-1s"
+	gapStatWindow = "window"
 )
 
-func (sc SlowConfig) withDefaults() SlowConfig {
+func (sc slowConfig) withDefaults() slowConfig {
 	if sc.RefWindow <= 0 {
 		sc.RefWindow = 10 * time.Second
 	}
@@ -99,15 +99,15 @@ func (sc SlowConfig) withDefaults() SlowConfig {
 		sc.RSSPerSlow = 64 << 10
 	}
 	if sc.GapStat == "" {
-		sc.GapStat = GapStatMedian
+		sc.GapStat = gapStatMedian
 	}
 	return sc
 }
 
-// SlowResult is what the slow scenario measured: the play load's figures
+// slowResult is what the slow scenario measured: the play load's figures
 // in the window (readers only), then the reference window's and the
 // comparison.
-type SlowResult struct {
+type slowResult struct {
 	*scenario.PlayResult
 	SlowFraction   float64 `json:"slow_fraction"`
 	RefWindowS     float64 `json:"ref_window_s"`
@@ -131,20 +131,20 @@ type SlowResult struct {
 	GapP99BySecondMs    []float64 `json:"gap_p99_by_second_ms"`
 	SlowDisconnectMinMs float64   `json:"slow_disconnect_min_ms"`
 	SlowDisconnectP99Ms float64   `json:"slow_disconnect_p99_ms"`
-	*SlowServer
-	*SlowRSS
+	*slowServer
+	*slowRSS
 }
 
-// SlowServer is what the server counted over the run.
-type SlowServer struct {
+// slowServer is what the server counted over the run.
+type slowServer struct {
 	SlowClosed        int64 `json:"server_slow_closed"`
 	Close1008         int64 `json:"server_close_1008"`
 	SnapshotsReplaced int64 `json:"server_snapshots_replaced"`
 }
 
-// SlowRSS is the server's CPU in the reference window and its RSS over
+// slowRSS is the server's CPU in the reference window and its RSS over
 // the run (with a pid).
-type SlowRSS struct {
+type slowRSS struct {
 	CPUCoreFractionRef      float64            `json:"server_cpu_core_fraction_ref"`
 	MachineOtherCPUCoresRef *float64           `json:"machine_other_cpu_cores_ref,omitempty"`
 	RSSRefMaxBytes          int64              `json:"server_rss_ref_max_bytes"`
@@ -175,7 +175,7 @@ func newGapSeconds(s *measure.Stats) gapSeconds {
 // reading; the server's RSS during the window stayed within RSSPerSlow
 // per slow bot of its reference-window maximum; and the server
 // disconnected every slow bot before the window ended.
-func runSlow(ctx context.Context, o scenario.Options, sc SlowConfig) (*SlowResult, *report.Verdict, error) {
+func runSlow(ctx context.Context, o scenario.Options, sc slowConfig) (*slowResult, *report.Verdict, error) {
 	sc = sc.withDefaults()
 	if err := sc.check(); err != nil {
 		return nil, nil, err
@@ -189,7 +189,7 @@ func runSlow(ctx context.Context, o scenario.Options, sc SlowConfig) (*SlowResul
 	if beforeErr == nil {
 		after, afterErr := measure.FetchStats(ctx, o.StatsURL())
 		if afterErr == nil {
-			r.SlowServer = newSlowServer(before, after)
+			r.slowServer = newSlowServer(before, after)
 		} else {
 			diag.Logf("slow: /debug/stats: %v", afterErr)
 		}
@@ -201,12 +201,12 @@ func runSlow(ctx context.Context, o scenario.Options, sc SlowConfig) (*SlowResul
 
 // check refuses a slow load without slow bots, or a statistic it does
 // not know.
-func (sc SlowConfig) check() error {
+func (sc slowConfig) check() error {
 	if sc.Play.SlowFraction <= 0 || sc.Play.SlowFraction >= 1 {
 		return fmt.Errorf("slow: fraction %v: want one in (0, 1)", sc.Play.SlowFraction)
 	}
-	if sc.GapStat != GapStatMedian && sc.GapStat != GapStatWindow {
-		return fmt.Errorf("slow: gap statistic %q: want %s or %s", sc.GapStat, GapStatMedian, GapStatWindow)
+	if sc.GapStat != gapStatMedian && sc.GapStat != gapStatWindow {
+		return fmt.Errorf("slow: gap statistic %q: want %s or %s", sc.GapStat, gapStatMedian, gapStatWindow)
 	}
 	bots, slow := sc.Play.Rooms*sc.Play.Players, 0
 	for g := range bots {
@@ -220,15 +220,15 @@ func (sc SlowConfig) check() error {
 	return nil
 }
 
-func newSlowServer(before, after server.Stats) *SlowServer {
-	return &SlowServer{
+func newSlowServer(before, after server.Stats) *slowServer {
+	return &slowServer{
 		SlowClosed:        int64(after.SlowClosed) - int64(before.SlowClosed),
 		Close1008:         measure.CloseCode(after, 1008) - measure.CloseCode(before, 1008),
 		SnapshotsReplaced: int64(after.SnapshotsReplaced) - int64(before.SnapshotsReplaced),
 	}
 }
 
-func newSlowResult(sc SlowConfig, play *scenario.PlayResult, res *botnet.RunResult) *SlowResult {
+func newSlowResult(sc slowConfig, play *scenario.PlayResult, res *botnet.RunResult) *slowResult {
 	s := res.Stats
 	ref := time.Duration(s.RefWindowNanos)
 	gapRef, gapWin := s.RefGap.Quantile(0.99), s.Gap.Quantile(0.99)
@@ -237,7 +237,7 @@ func newSlowResult(sc SlowConfig, play *scenario.PlayResult, res *botnet.RunResu
 	for i := range s.GapSeconds {
 		series[i] = measure.Ms(s.GapSeconds[i].Quantile(0.99))
 	}
-	r := &SlowResult{
+	r := &slowResult{
 		PlayResult: play, SlowFraction: sc.Play.SlowFraction, RefWindowS: measure.Round3(ref.Seconds()),
 		RefClients:     s.RefClients,
 		RefSnapshotsPS: measure.Round3(measure.PerClientSecond(float64(s.RefSnapshots), s.RefClients, ref)),
@@ -252,7 +252,7 @@ func newSlowResult(sc SlowConfig, play *scenario.PlayResult, res *botnet.RunResu
 	}
 	if sv := res.Server; sv.Measured {
 		refMax := sv.RSS.MaxOf("ref")
-		r.SlowRSS = &SlowRSS{
+		r.slowRSS = &slowRSS{
 			CPUCoreFractionRef: measure.Round3(measure.CoreFraction(sv.RefCPU, ref)),
 			RSSRefMaxBytes:     refMax, RSSWindowMaxBytes: sv.RSS.MaxOf("window"), RSSMaxBytes: sv.RSS.MaxOf(),
 			RSSBoundBytes: refMax + s.SlowBots*sc.RSSPerSlow, RSSSeries: measure.Downsample(sv.RSS.Series, 1),
@@ -265,7 +265,7 @@ func newSlowResult(sc SlowConfig, play *scenario.PlayResult, res *botnet.RunResu
 }
 
 // slowVerdict judges a slow run whose window was window.
-func slowVerdict(sc SlowConfig, window time.Duration, res *botnet.RunResult, r *SlowResult) *report.Verdict {
+func slowVerdict(sc slowConfig, window time.Duration, res *botnet.RunResult, r *slowResult) *report.Verdict {
 	s := res.Stats
 	us := measure.UsToMs
 	v := &report.Verdict{Scenario: "slow"}
@@ -277,7 +277,7 @@ func slowVerdict(sc SlowConfig, window time.Duration, res *botnet.RunResult, r *
 		"%d readers in the reference window, %d in the window", s.RefClients, s.Clients)
 	// Another tenant's CPU use on this machine moves the gaps too.
 	others := ""
-	if rss := r.SlowRSS; rss != nil && rss.MachineOtherCPUCoresRef != nil {
+	if rss := r.slowRSS; rss != nil && rss.MachineOtherCPUCoresRef != nil {
 		var win float64
 		if r.MachineOtherCPUCores != nil {
 			win = *r.MachineOtherCPUCores
@@ -289,7 +289,7 @@ func slowVerdict(sc SlowConfig, window time.Duration, res *botnet.RunResult, r *
 	rise := gapWin - gapRef // µs
 	g := newGapSeconds(s)
 	medRise := g.medWin - g.medRef
-	if sc.GapStat == GapStatMedian {
+	if sc.GapStat == gapStatMedian {
 		v.Add("readers' gap p99 rise", readersOK && len(g.ref) > 0 && len(g.win) > 0 && medRise <= sc.GapRiseMax.Microseconds(),
 			"median of the 1-s p99s %.3f ms (%d s) → %.3f ms (%d s) with %d not reading: %+.3f ms (bar ≤ %v); whole windows %.3f → %.3f ms (%+.3f ms)%s",
 			us(g.medRef), len(g.ref), us(g.medWin), len(g.win), s.SlowBots, us(medRise), sc.GapRiseMax,
@@ -299,7 +299,7 @@ func slowVerdict(sc SlowConfig, window time.Duration, res *botnet.RunResult, r *
 			"%.3f ms → %.3f ms over the whole windows with %d not reading: %+.3f ms (bar ≤ %v); median of the 1-s p99s %.3f → %.3f ms (%+.3f ms)%s",
 			us(gapRef), us(gapWin), s.SlowBots, us(rise), sc.GapRiseMax, us(g.medRef), us(g.medWin), us(medRise), others)
 	}
-	if rss := r.SlowRSS; rss != nil {
+	if rss := r.slowRSS; rss != nil {
 		v.Add("server RSS bounded", rss.RSSWindowMaxBytes <= rss.RSSBoundBytes,
 			"max %.1f MB in the window vs %.1f MB in the reference window (bound %.1f MB = + %d slow × %d KiB)",
 			mb(rss.RSSWindowMaxBytes), mb(rss.RSSRefMaxBytes), mb(rss.RSSBoundBytes), s.SlowBots, sc.RSSPerSlow>>10)

@@ -26,7 +26,7 @@ import (
 // stalled peer was closed.
 type Stall struct {
 	load scenario.LoadFlags
-	cfg  StallConfig
+	cfg  stallConfig
 }
 
 // Name is "stall".
@@ -67,8 +67,8 @@ func (s *Stall) Run(ctx context.Context, env scenario.Env) (*report.Report, erro
 	return rep, nil
 }
 
-// StallConfig shapes the stall scenario.
-type StallConfig struct {
+// stallConfig shapes the stall scenario.
+type stallConfig struct {
 	N            int // stalled peers: N/2 half upgrades, N−N/2 half frames
 	Legit        int // legitimate bots (default 200)
 	LegitPlayers int // per room (default 50)
@@ -87,7 +87,7 @@ type StallConfig struct {
 	Linger time.Duration
 }
 
-func (sc StallConfig) withDefaults() StallConfig {
+func (sc stallConfig) withDefaults() stallConfig {
 	if sc.Legit <= 0 {
 		sc.Legit = 200
 	}
@@ -122,7 +122,7 @@ func (sc StallConfig) withDefaults() StallConfig {
 // methods.
 type stallRun struct {
 	o        scenario.Options
-	sc       StallConfig
+	sc       stallConfig
 	statsURL string
 	g        *stallGroup
 	rss      *measure.RSSSampler
@@ -139,7 +139,7 @@ type stallRun struct {
 
 // runStall runs the stall scenario and judges it; it returns the
 // section's figures.
-func runStall(ctx context.Context, o scenario.Options, sc StallConfig) ([]any, *report.Verdict, error) {
+func runStall(ctx context.Context, o scenario.Options, sc stallConfig) ([]any, *report.Verdict, error) {
 	sc = sc.withDefaults()
 	if sc.N < 2 {
 		return nil, nil, fmt.Errorf("stall: -n must be at least 2")

@@ -10,9 +10,9 @@ import (
 	"github.com/skirmishgg/skirmish/server"
 )
 
-// StallSetup is the stall scenario's shape and how its peers and its
+// stallSetup is the stall scenario's shape and how its peers and its
 // legitimate bots fared.
-type StallSetup struct {
+type stallSetup struct {
 	StalledPeers      int64   `json:"stalled_peers"`
 	LegitBots         int64   `json:"legit_bots"`
 	HandshakeTimeoutS float64 `json:"handshake_timeout_s"`
@@ -42,9 +42,9 @@ type StallSetup struct {
 	LegitWindowOtherCPUs *float64 `json:"legit_window_machine_other_cpu_cores,omitempty"`
 }
 
-// StallServer is what the server counted and held.
-type StallServer struct {
-	*StallCounters
+// stallServer is what the server counted and held.
+type stallServer struct {
+	*stallCounters
 	ConnectionsBefore  int64  `json:"server_connections_before"`
 	FDsBefore          int64  `json:"server_fds_before"`
 	ConnectionsStalled *int64 `json:"server_connections_stalled,omitempty"`
@@ -57,9 +57,9 @@ type StallServer struct {
 	RSSAfterBytes      *int64 `json:"server_rss_after_bytes,omitempty"`
 }
 
-// StallCounters are the growth of the server's timeout counters, read
+// stallCounters are the growth of the server's timeout counters, read
 // after the deadlines.
-type StallCounters struct {
+type stallCounters struct {
 	HandshakeTimeouts int64 `json:"server_handshake_timeouts"`
 	FrameTimeouts     int64 `json:"server_frame_timeouts"`
 	Close1008         int64 `json:"server_close_1008"`
@@ -89,7 +89,7 @@ func deadlineFigures(prefix string, d *measure.DeadlineStats) report.Fields {
 func (r *stallRun) figures() []any {
 	sc, g, st := r.sc, r.g, r.legit.Stats
 	ms := func(h *measure.Histogram, q float64) float64 { return measure.Ms(h.Quantile(q)) }
-	setup := StallSetup{
+	setup := stallSetup{
 		StalledPeers: int64(sc.N), LegitBots: int64(sc.Legit), HandshakeTimeoutS: measure.Round3(sc.HandshakeTimeout.Seconds()),
 		FrameTimeoutS: measure.Round3(sc.FrameTimeout.Seconds()), GraceS: measure.Round3(sc.Grace.Seconds()),
 		SetupS: measure.Round3(r.setupTime.Seconds()), SetupFailed: g.failed[0].Load() + g.failed[1].Load(),
@@ -103,13 +103,13 @@ func (r *stallRun) figures() []any {
 		LegitWindowOtherCPUs: scenario.OtherCores(r.legit, time.Duration(st.WindowNanos)),
 	}
 	b, s := r.before, r.settled
-	srv := StallServer{
+	srv := stallServer{
 		ConnectionsBefore: int64(b.Connections), FDsBefore: int64(b.FDs),
 		ConnectionsAfter: int64(s.Connections), FDsAfter: int64(s.FDs),
 		GoroutinesBefore: int64(b.Goroutines), GoroutinesAfter: int64(s.Goroutines),
 	}
 	if r.afterErr == nil {
-		srv.StallCounters = r.counters()
+		srv.stallCounters = r.counters()
 	}
 	if r.duringErr == nil {
 		srv.ConnectionsStalled, srv.FDsStalled = new(int64(r.during.Connections)), new(int64(r.during.FDs))
@@ -124,9 +124,9 @@ func (r *stallRun) figures() []any {
 }
 
 // counters is the growth of the server's timeout counters.
-func (r *stallRun) counters() *StallCounters {
+func (r *stallRun) counters() *stallCounters {
 	b, a := r.before, r.after
-	return &StallCounters{
+	return &stallCounters{
 		HandshakeTimeouts: int64(a.HandshakeTimeouts) - int64(b.HandshakeTimeouts),
 		FrameTimeouts:     int64(a.FrameTimeouts) - int64(b.FrameTimeouts),
 		Close1008:         measure.CloseCode(a, 1008) - measure.CloseCode(b, 1008),

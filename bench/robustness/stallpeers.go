@@ -154,7 +154,7 @@ type stallGroup struct {
 
 func (g *stallGroup) now() int64 { return int64(time.Since(g.start)) }
 
-func newStallGroup(wsURL string, sc StallConfig, workers int) (*stallGroup, error) {
+func newStallGroup(wsURL string, sc stallConfig, workers int) (*stallGroup, error) {
 	u, err := url.Parse(wsURL)
 	if err != nil {
 		return nil, fmt.Errorf("stall: url: %w", err)

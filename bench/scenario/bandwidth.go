@@ -30,7 +30,7 @@ func (s *Bandwidth) Flags(fs *flag.FlagSet) {
 	s.load.Register(fs)
 	SetDefault(fs, "latency", "100ms")
 	s.server.register(fs, true)
-	fs.StringVar(&s.play.Mode, "mode", DefaultMode, "the rooms' game mode")
+	fs.StringVar(&s.play.Mode, "mode", defaultMode, "the rooms' game mode")
 	fs.IntVar(&s.play.Rooms, "rooms", 10, "rooms")
 	fs.IntVar(&s.play.Players, "players", 50, "players per room")
 	fs.Float64Var(&s.maxDeltaBytes, "max-delta-bytes", 6000, "the bar: payload bytes per client·s with deltas")
@@ -42,8 +42,8 @@ type bandwidthMeta struct {
 	LatencyMs float64 `json:"latency_ms"`
 }
 
-// BandwidthRatios are the full snapshots' figures over the deltas'.
-type BandwidthRatios struct {
+// bandwidthRatios are the full snapshots' figures over the deltas'.
+type bandwidthRatios struct {
 	PayloadBytesPerClientS   *float64 `json:"payload_bytes_per_client_s,omitempty"`
 	WireBytesPerClientS      *float64 `json:"wire_bytes_per_client_s,omitempty"`
 	SnapshotBytesMean        *float64 `json:"snapshot_bytes_mean,omitempty"`
@@ -56,8 +56,8 @@ type BandwidthRatios struct {
 	BotsCPUCoreFraction      *float64 `json:"bots_cpu_core_fraction,omitempty"`
 }
 
-func bandwidthRatios(f, d compared) BandwidthRatios {
-	return BandwidthRatios{
+func newBandwidthRatios(f, d compared) bandwidthRatios {
+	return bandwidthRatios{
 		ratio(f.payload, d.payload), ratio(f.wire, d.wire), ratio(f.snapshotBytes, d.snapshotBytes),
 		ratio(f.gapP50, d.gapP50), ratio(f.gapP99, d.gapP99), ratio(f.rttP50, d.rttP50), ratio(f.rttP99, d.rttP99),
 		ratio(f.serverCPU, d.serverCPU), ratio(f.serverCores, d.serverCores), ratio(f.botsCores, d.botsCores),
@@ -87,10 +87,10 @@ func (s *Bandwidth) Run(ctx context.Context, env Env) (*report.Report, error) {
 }
 
 // judge adds the ratios and the pass line of the deltas and full legs.
-func (s *Bandwidth) judge(rep *report.Report, latency time.Duration, deltas, full *LegResult) {
-	legs := []*LegResult{deltas, full}
+func (s *Bandwidth) judge(rep *report.Report, latency time.Duration, deltas, full *legResult) {
+	legs := []*legResult{deltas, full}
 	cd, cf := legs[0].compared(), legs[1].compared()
-	rep.Add("full/deltas", bandwidthRatios(cf, cd))
+	rep.Add("full/deltas", newBandwidthRatios(cf, cd))
 
 	v := &report.Verdict{Scenario: "bandwidth"}
 	checkJoined(v, "deltas", legs[0])

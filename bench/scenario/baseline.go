@@ -45,13 +45,13 @@ func (s *Baseline) Run(ctx context.Context, env Env) (*report.Report, error) {
 	size := s.snapshotBytes
 	var play *PlayResult
 	var playSec *report.Section
-	if s.load.URLGiven() {
+	if s.load.urlGiven() {
 		if play, _, err = RunPlay(ctx, o, s.play, "play", 0); err != nil {
 			return nil, err
 		}
 		playSec = rep.Add("play", play)
 		if size == 0 {
-			size = play.SnapshotBytes()
+			size = play.snapshotBytes()
 		}
 	}
 	bo := o
@@ -67,23 +67,23 @@ func (s *Baseline) Run(ctx context.Context, env Env) (*report.Report, error) {
 	return rep, nil
 }
 
-// BaselineResult is the play load's figures against the baseline server.
-type BaselineResult struct {
+// baselineResult is the play load's figures against the baseline server.
+type baselineResult struct {
 	*PlayResult
 	SnapshotBytes int64 `json:"baseline_snapshot_bytes"`
-	Comparison
+	comparison
 }
 
-// Comparison is the floor, and a server's CPU as a multiple of it.
-type Comparison struct {
+// comparison is the floor, and a server's CPU as a multiple of it.
+type comparison struct {
 	BaselineCPUUsPerClientTick float64  `json:"baseline_cpu_us_per_client_tick"`
 	CPURatioToBaseline         *float64 `json:"cpu_ratio_to_baseline,omitempty"`
 }
 
-// SnapshotBytes is the mean snapshot size the play load measured, rounded
+// snapshotBytes is the mean snapshot size the play load measured, rounded
 // (0 without snapshots).
-func (p *PlayResult) SnapshotBytes() int {
-	if p == nil || p.Snapshots == nil {
+func (p *PlayResult) snapshotBytes() int {
+	if p == nil || p.snapshotFigures == nil {
 		return 0
 	}
 	return int(p.SnapshotBytesMean + 0.5)
@@ -92,7 +92,7 @@ func (p *PlayResult) SnapshotBytes() int {
 // runBaseline starts the baseline server in a child process, sending
 // snapshots of size bytes (0: a full synthetic movers snapshot of the
 // players), and runs the play load against it.
-func runBaseline(ctx context.Context, o Options, pc PlayConfig, size int) (*BaselineResult, *botnet.RunResult, error) {
+func runBaseline(ctx context.Context, o Options, pc PlayConfig, size int) (*baselineResult, *botnet.RunResult, error) {
 	if size <= 0 {
 		size = baseline.ComputedSnapshotBytes(pc.Players)
 	}
@@ -116,17 +116,17 @@ func runBaseline(ctx context.Context, o Options, pc PlayConfig, size int) (*Base
 	return newBaselineResult(play, size), res, nil
 }
 
-func newBaselineResult(play *PlayResult, size int) *BaselineResult {
-	cpu, _ := play.ServerCPUPerClientTick()
-	return &BaselineResult{PlayResult: play, SnapshotBytes: int64(size),
-		Comparison: Comparison{BaselineCPUUsPerClientTick: cpu}}
+func newBaselineResult(play *PlayResult, size int) *baselineResult {
+	cpu, _ := play.serverCPUPerClientTick()
+	return &baselineResult{PlayResult: play, SnapshotBytes: int64(size),
+		comparison: comparison{BaselineCPUUsPerClientTick: cpu}}
 }
 
 // compare sets the ratio of a real server's CPU to the baseline's in both
 // and returns the comparison for the real server's section.
-func compare(play *PlayResult, base *BaselineResult) Comparison {
-	s, _ := play.ServerCPUPerClientTick()
-	c := Comparison{BaselineCPUUsPerClientTick: base.BaselineCPUUsPerClientTick,
+func compare(play *PlayResult, base *baselineResult) comparison {
+	s, _ := play.serverCPUPerClientTick()
+	c := comparison{BaselineCPUUsPerClientTick: base.BaselineCPUUsPerClientTick,
 		CPURatioToBaseline: new(measure.Round3(measure.Ratio(s, base.BaselineCPUUsPerClientTick)))}
 	base.CPURatioToBaseline = c.CPURatioToBaseline
 	return c

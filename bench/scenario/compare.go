@@ -24,9 +24,9 @@ type playLeg struct {
 	Play       PlayConfig
 }
 
-// LegResult is a leg's section: the server's flags, the play load's
+// legResult is a leg's section: the server's flags, the play load's
 // figures, and how long the leg took.
-type LegResult struct {
+type legResult struct {
 	ServerArgs string `json:"server_args"`
 	*PlayResult
 	Failure
@@ -34,15 +34,15 @@ type LegResult struct {
 }
 
 // ran reports whether the leg ran to the end.
-func (l *LegResult) ran() bool { return l.PlayResult != nil && l.Error == "" }
+func (l *legResult) ran() bool { return l.PlayResult != nil && l.Error == "" }
 
 // runLegs runs every leg against a fresh server (path, with the leg's
 // flags) and adds one section per leg to rep.
-func runLegs(ctx context.Context, path string, o Options, legs []playLeg, rep *report.Report) ([]*LegResult, error) {
+func runLegs(ctx context.Context, path string, o Options, legs []playLeg, rep *report.Report) ([]*legResult, error) {
 	var errs []error
-	var out []*LegResult
+	var out []*legResult
 	for _, leg := range legs {
-		l := &LegResult{ServerArgs: cmp.Or(strings.Join(leg.ServerArgs, " "), "-")}
+		l := &legResult{ServerArgs: cmp.Or(strings.Join(leg.ServerArgs, " "), "-")}
 		err := ctx.Err()
 		if err == nil {
 			t0 := time.Now()
@@ -89,7 +89,7 @@ type compared struct {
 	failReasons                                                string
 }
 
-func (l *LegResult) compared() compared {
+func (l *legResult) compared() compared {
 	var c compared
 	p := l.PlayResult
 	if p == nil {
@@ -97,17 +97,17 @@ func (l *LegResult) compared() compared {
 	}
 	c.bots = new(float64(p.Bots))
 	c.payload, c.wire = new(p.PayloadBytesPerClientS), new(p.WireBytesPerClientS)
-	if s := p.Snapshots; s != nil {
+	if s := p.snapshotFigures; s != nil {
 		c.snapshotBytes, c.fullFraction = new(s.SnapshotBytesMean), s.FullSnapshotFraction
 		c.gapP50, c.gapP99, c.rttP50, c.rttP99, c.joinP99 = new(s.GapP50Ms), new(s.GapP99Ms), new(s.RTTP50Ms), new(s.RTTP99Ms), new(s.JoinP99Ms)
-		if e := s.Entities; e != nil {
+		if e := s.entityFigures; e != nil {
 			c.entitiesMean, c.entitiesMax = new(e.PerSnapshotMean), new(float64(e.PerSnapshotMax))
 		}
 	}
-	if v := p.ServerCPU; v != nil {
+	if v := p.serverCPU; v != nil {
 		c.serverCPU, c.serverCores, c.rssPerConn = v.CPUUsPerClientTick, new(v.CoreFraction), new(v.RSSPerConnBytes)
 	}
-	if b := p.BotsUse; b != nil {
+	if b := p.botsUse; b != nil {
 		c.botsCores = new(b.CPUCoreFraction)
 	}
 	c.otherCores = p.MachineOtherCPUCores
@@ -135,7 +135,7 @@ func deref[T any](v *T) T {
 }
 
 // checkJoined adds the check that every bot of a leg joined.
-func checkJoined(v *report.Verdict, name string, l *LegResult) {
+func checkJoined(v *report.Verdict, name string, l *legResult) {
 	c := l.compared()
 	bots := int64(val(c.bots))
 	v.Add(name+": all bots joined", l.ran() && bots > 0 && c.clientsJoined == bots && c.clientsFailed == 0,

@@ -13,8 +13,8 @@ func TestRatioAndCheckJoined(t *testing.T) {
 	if ratio(new(5.0), new(0.0)) != nil || ratio(nil, new(1.0)) != nil || ratio(new(1.0), nil) != nil {
 		t.Error("a ratio of a figure missing or of a zero")
 	}
-	leg := func(joined, failed int64, ran bool) *LegResult {
-		l := &LegResult{PlayResult: &PlayResult{Bots: 10, Clients: Clients{ClientsJoined: new(joined), ClientsFailed: failed}}}
+	leg := func(joined, failed int64, ran bool) *legResult {
+		l := &legResult{PlayResult: &PlayResult{Bots: 10, clientFigures: clientFigures{ClientsJoined: new(joined), ClientsFailed: failed}}}
 		if !ran {
 			l.Error = "broken"
 		}
@@ -25,7 +25,7 @@ func TestRatioAndCheckJoined(t *testing.T) {
 	checkJoined(v, "b", leg(10, 0, false))
 	checkJoined(v, "c", leg(9, 0, true))
 	checkJoined(v, "d", leg(10, 1, true))
-	checkJoined(v, "e", &LegResult{})
+	checkJoined(v, "e", &legResult{})
 	if !v.Checks[0].OK || v.Checks[1].OK || v.Checks[2].OK || v.Checks[3].OK || v.Checks[4].OK {
 		t.Errorf("checks %+v", v.Checks)
 	}

@@ -40,9 +40,9 @@ func NewJoins(s *measure.Stats) Joins {
 	return Joins{JoinP50Ms: measure.Ms(s.Join.Quantile(0.5)), JoinP99Ms: measure.Ms(s.Join.Quantile(0.99))}
 }
 
-// Gaps are the time between two snapshots at a client, and input →
+// gapFigures are the time between two snapshots at a client, and input →
 // acknowledgement.
-type Gaps struct {
+type gapFigures struct {
 	GapP50Ms float64 `json:"gap_p50_ms"`
 	GapP99Ms float64 `json:"gap_p99_ms"`
 	GapMaxMs float64 `json:"gap_max_ms"`
@@ -50,8 +50,8 @@ type Gaps struct {
 	RTTP99Ms float64 `json:"rtt_p99_ms"`
 }
 
-func newGaps(s *measure.Stats) Gaps {
-	return Gaps{
+func newGaps(s *measure.Stats) gapFigures {
+	return gapFigures{
 		GapP50Ms: measure.Ms(s.Gap.Quantile(0.5)), GapP99Ms: measure.Ms(s.Gap.Quantile(0.99)), GapMaxMs: measure.Ms(s.Gap.Max()),
 		RTTP50Ms: measure.Ms(s.RTT.Quantile(0.5)), RTTP99Ms: measure.Ms(s.RTT.Quantile(0.99)),
 	}
@@ -74,8 +74,8 @@ func NewFailures(s *measure.Stats) Failures {
 	}
 }
 
-// Clients are what the bots of a load run measured.
-type Clients struct {
+// clientFigures are what the bots of a load run measured.
+type clientFigures struct {
 	ClientsConnected int64  `json:"clients_connected"`
 	ClientsJoined    *int64 `json:"clients_joined,omitempty"` // loads that join rooms
 	ClientsFailed    int64  `json:"clients_failed"`
@@ -86,26 +86,26 @@ type Clients struct {
 	ConnectPhaseS   float64 `json:"connect_phase_s,omitempty"`
 	WindowS         float64 `json:"window_s"`
 	Handshakes
-	*Snapshots
-	Bytes
-	*Inputs
-	*BotsUse
+	*snapshotFigures
+	byteFigures
+	*inputFigures
+	*botsUse
 	Failures
 }
 
-// Snapshots are what the bots in rooms received.
-type Snapshots struct {
+// snapshotFigures are what the bots in rooms received.
+type snapshotFigures struct {
 	Joins
 	SnapshotsPerClientS float64 `json:"snapshots_per_client_s"`
-	Gaps
+	gapFigures
 	SnapshotBytesMean    float64  `json:"snapshot_bytes_mean"`
 	FullSnapshotFraction *float64 `json:"full_snapshot_fraction,omitempty"`
-	*Entities
+	*entityFigures
 }
 
-// Entities are the entities in the world of each snapshot, when the bots
+// entityFigures are the entities in the world of each snapshot, when the bots
 // track them.
-type Entities struct {
+type entityFigures struct {
 	PerSnapshotMean     float64  `json:"entities_per_snapshot_mean"`
 	PerSnapshotP50      int64    `json:"entities_per_snapshot_p50"`
 	PerSnapshotP99      int64    `json:"entities_per_snapshot_p99"`
@@ -115,15 +115,15 @@ type Entities struct {
 	PerFullSnapshotMean *float64 `json:"entities_per_full_snapshot_mean,omitempty"`
 }
 
-// Bytes are the bytes the bots received and sent.
-type Bytes struct {
+// byteFigures are the bytes the bots received and sent.
+type byteFigures struct {
 	PayloadBytesPerClientS float64 `json:"payload_bytes_per_client_s"`
 	WireBytesPerClientS    float64 `json:"wire_bytes_per_client_s"`
 	SentBytesPerClientS    float64 `json:"sent_bytes_per_client_s"`
 }
 
-// Inputs are the inputs the bots in rooms sent.
-type Inputs struct {
+// inputFigures are the inputs the bots in rooms sent.
+type inputFigures struct {
 	InputsSent    int64 `json:"inputs_sent"`
 	InputsDropped int64 `json:"inputs_dropped"`
 	InputsSkipped int64 `json:"inputs_skipped"`
@@ -131,48 +131,48 @@ type Inputs struct {
 	TickRate      int64 `json:"tick_rate"`
 }
 
-// BotsUse is the bot processes' own CPU and RSS.
-type BotsUse struct {
+// botsUse is the bot processes' own CPU and RSS.
+type botsUse struct {
 	CPUCoreFraction float64 `json:"bots_cpu_core_fraction"`
 	RSSBytes        int64   `json:"bots_rss_bytes"`
 }
 
-// NewClients reads what the bots of r measured; joins tells whether they
+// newClients reads what the bots of r measured; joins tells whether they
 // joined rooms.
-func NewClients(r *botnet.RunResult, joins bool) Clients {
+func newClients(r *botnet.RunResult, joins bool) clientFigures {
 	s := r.Stats
 	win := time.Duration(s.WindowNanos)
 	perClient := func(n int64) float64 { return measure.Round3(measure.PerClientSecond(float64(n), s.Clients, win)) }
-	c := Clients{
+	c := clientFigures{
 		ClientsConnected: s.Connected, ClientsFailed: s.Failed, ClientsMeasured: s.Clients,
 		Processes: int64(r.Processes), ConnectPhaseS: measure.Round3(r.ConnectTime.Seconds()),
 		WindowS: measure.Round3(win.Seconds()), Handshakes: NewHandshakes(s),
-		Bytes:    Bytes{perClient(s.RecvPayload), perClient(s.RecvWire), perClient(s.SentWire)},
-		Failures: NewFailures(s),
+		byteFigures: byteFigures{perClient(s.RecvPayload), perClient(s.RecvWire), perClient(s.SentWire)},
+		Failures:    NewFailures(s),
 	}
 	if joins {
 		c.ClientsJoined = new(s.Joined)
-		c.Snapshots = &Snapshots{
-			Joins: NewJoins(s), SnapshotsPerClientS: perClient(s.Snapshots), Gaps: newGaps(s),
-			SnapshotBytesMean: measure.Round3(s.SnapshotSize.Mean()), Entities: newEntities(s),
+		c.snapshotFigures = &snapshotFigures{
+			Joins: NewJoins(s), SnapshotsPerClientS: perClient(s.Snapshots), gapFigures: newGaps(s),
+			SnapshotBytesMean: measure.Round3(s.SnapshotSize.Mean()), entityFigures: newEntities(s),
 		}
 		if s.Snapshots > 0 {
 			c.FullSnapshotFraction = new(measure.Round3(float64(s.SnapshotsFull) / float64(s.Snapshots)))
 		}
-		c.Inputs = &Inputs{s.InputsSent, s.InputsDropped, s.InputsSkipped, s.AcksLost, int64(s.TickRate)}
+		c.inputFigures = &inputFigures{s.InputsSent, s.InputsDropped, s.InputsSkipped, s.AcksLost, int64(s.TickRate)}
 	}
 	if cores := BotsCores(r, win); cores != nil {
-		c.BotsUse = &BotsUse{*cores, r.Bots.RSS}
+		c.botsUse = &botsUse{*cores, r.Bots.RSS}
 	}
 	return c
 }
 
 // newEntities reads the entity counts, when the bots tracked them.
-func newEntities(s *measure.Stats) *Entities {
+func newEntities(s *measure.Stats) *entityFigures {
 	if s.Entities.Count() == 0 && s.EntitiesUnresolved == 0 && s.EntitiesFull.Count() == 0 {
 		return nil
 	}
-	e := &Entities{
+	e := &entityFigures{
 		PerSnapshotMean: measure.Round3(s.Entities.Mean()), PerSnapshotP50: s.Entities.Quantile(0.5),
 		PerSnapshotP99: s.Entities.Quantile(0.99), PerSnapshotMax: s.Entities.Max(),
 		Unresolved: s.EntitiesUnresolved, FullSnapshots: int64(s.EntitiesFull.Count()),
@@ -183,17 +183,17 @@ func newEntities(s *measure.Stats) *Entities {
 	return e
 }
 
-// ServerUse is the server process's side of a load run.
-type ServerUse struct {
-	*ServerCPU
+// serverUse is the server process's side of a load run.
+type serverUse struct {
+	*serverCPU
 	// MachineOtherCPUCores is the CPU the machine spent over the window
 	// on anything but the bots and the server.
 	MachineOtherCPUCores *float64 `json:"machine_other_cpu_cores,omitempty"`
-	*ServerCounts
+	*serverCounts
 }
 
-// ServerCPU is the server's CPU and RSS, from /proc.
-type ServerCPU struct {
+// serverCPU is the server's CPU and RSS, from /proc.
+type serverCPU struct {
 	CPUUsPerClientTick *float64 `json:"server_cpu_us_per_client_tick,omitempty"`
 	CPUUsPerClientS    *float64 `json:"server_cpu_us_per_client_s,omitempty"` // loads without ticks (idle)
 	CoreFraction       float64  `json:"server_cpu_core_fraction"`
@@ -202,21 +202,21 @@ type ServerCPU struct {
 	RSSPerConnBytes    float64  `json:"server_rss_per_conn_bytes"`
 }
 
-// ServerCounts are from /debug/stats.
-type ServerCounts struct {
+// serverCounts are from /debug/stats.
+type serverCounts struct {
 	GoroutinesBefore int64 `json:"server_goroutines_before"`
 	Goroutines       int64 `json:"server_goroutines"`
 	Connections      int64 `json:"server_connections"`
 }
 
-// NewServerUse reads the server's side of r; clients is the number of
+// newServerUse reads the server's side of r; clients is the number of
 // connections it served, ticks whether the load runs on its ticks.
-func NewServerUse(r *botnet.RunResult, clients int64, ticks bool) ServerUse {
-	var u ServerUse
+func newServerUse(r *botnet.RunResult, clients int64, ticks bool) serverUse {
+	var u serverUse
 	sv := r.Server
 	win := time.Duration(r.Stats.WindowNanos)
 	if sv.Measured {
-		c := &ServerCPU{
+		c := &serverCPU{
 			CoreFraction: measure.Round3(measure.CoreFraction(sv.CPU, win)), RSSBeforeBytes: sv.RSSBefore, RSSBytes: sv.RSSAfter,
 			RSSPerConnBytes: measure.Round3(measure.PerConn(sv.RSSBefore, sv.RSSAfter, clients)),
 		}
@@ -225,11 +225,11 @@ func NewServerUse(r *botnet.RunResult, clients int64, ticks bool) ServerUse {
 		} else {
 			c.CPUUsPerClientS = new(measure.Round3(measure.PerClientSecond(float64(sv.CPU.Microseconds()), clients, win)))
 		}
-		u.ServerCPU = c
+		u.serverCPU = c
 		u.MachineOtherCPUCores = OtherCores(r, win)
 	}
 	if sv.HasDebug {
-		u.ServerCounts = &ServerCounts{sv.GoroutinesPre, sv.Goroutines, sv.Connections}
+		u.serverCounts = &serverCounts{sv.GoroutinesPre, sv.Goroutines, sv.Connections}
 	}
 	return u
 }

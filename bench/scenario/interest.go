@@ -54,8 +54,8 @@ type interestMeta struct {
 	LatencyMs *float64 `json:"latency_ms,omitempty"`
 }
 
-// InterestRatios are the large load's figures over the small one's.
-type InterestRatios struct {
+// interestRatios are the large load's figures over the small one's.
+type interestRatios struct {
 	Bots                     *float64 `json:"bots,omitempty"`
 	ServerCPUUsPerClientTick *float64 `json:"server_cpu_us_per_client_tick,omitempty"`
 	ServerCPUCoreFraction    *float64 `json:"server_cpu_core_fraction,omitempty"`
@@ -72,8 +72,8 @@ type InterestRatios struct {
 	ServerRSSPerConnBytes    *float64 `json:"server_rss_per_conn_bytes,omitempty"`
 }
 
-func interestRatios(l, s compared) InterestRatios {
-	return InterestRatios{
+func newInterestRatios(l, s compared) interestRatios {
+	return interestRatios{
 		ratio(l.bots, s.bots), ratio(l.serverCPU, s.serverCPU), ratio(l.serverCores, s.serverCores),
 		ratio(l.payload, s.payload), ratio(l.wire, s.wire), ratio(l.snapshotBytes, s.snapshotBytes),
 		ratio(l.entitiesMean, s.entitiesMean), ratio(l.entitiesMax, s.entitiesMax), ratio(l.gapP50, s.gapP50),
@@ -111,11 +111,11 @@ func (s *Interest) Run(ctx context.Context, env Env) (*report.Report, error) {
 }
 
 // judge adds the ratios and the pass line of the small and large legs.
-func (s *Interest) judge(rep *report.Report, smallLeg, largeLeg *LegResult) {
+func (s *Interest) judge(rep *report.Report, smallLeg, largeLeg *legResult) {
 	small, large := s.small, s.large
-	legs := []*LegResult{smallLeg, largeLeg}
+	legs := []*legResult{smallLeg, largeLeg}
 	cs, cl := legs[0].compared(), legs[1].compared()
-	rep.Add("large/small", interestRatios(cl, cs))
+	rep.Add("large/small", newInterestRatios(cl, cs))
 
 	v := &report.Verdict{Scenario: "interest"}
 	checkJoined(v, legName(small), legs[0])

@@ -62,7 +62,7 @@ func (s *Match) Flags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.rate, "rate", 1000, "quick-match joins per second offered (bot g dials at g/rate)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long joins keep coming (without -n)")
 	fs.IntVar(&c.n, "n", 0, "bots (0: -rate × -duration)")
-	fs.StringVar(&c.mode, "mode", DefaultMode, "the mode to quick-match into")
+	fs.StringVar(&c.mode, "mode", defaultMode, "the mode to quick-match into")
 	fs.IntVar(&c.capacity, "capacity", modes.MoversCapacity, "a room's capacity in -mode (movers: "+strconv.Itoa(modes.MoversCapacity)+"), for the rooms expected")
 	fs.IntVar(&c.inputEvery, "input-every", 1, "a bot in a room sends one input every this many ticks")
 	fs.Float64Var(&c.minRateRatio, "min-rate-ratio", 0.95, "the bar: achieved join rate at least this share of -rate")
@@ -81,7 +81,7 @@ func (s *Match) Run(ctx context.Context, env Env) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return runAgainst("match", s.server, o, func(o Options) (*MatchResult, *report.Verdict, error) {
+	return runAgainst("match", s.server, o, func(o Options) (*matchResult, *report.Verdict, error) {
 		return runMatch(ctx, o, s.cfg.withDefaults())
 	})
 }
@@ -97,7 +97,7 @@ func (mc matchConfig) withDefaults() matchConfig {
 		mc.n = max(int(mc.rate*mc.duration.Seconds()+0.5), 1)
 	}
 	if mc.mode == "" {
-		mc.mode = DefaultMode
+		mc.mode = defaultMode
 	}
 	if mc.capacity <= 0 {
 		mc.capacity = modes.MoversCapacity
@@ -121,7 +121,7 @@ type matchRun struct {
 	roomsErr           error
 }
 
-func runMatch(ctx context.Context, o Options, mc matchConfig) (*MatchResult, *report.Verdict, error) {
+func runMatch(ctx context.Context, o Options, mc matchConfig) (*matchResult, *report.Verdict, error) {
 	spec := o.ShardSpec(botnet.WorkPlay, mc.n)
 	spec.QuickMatch = true
 	spec.GameMode = mc.mode
@@ -151,13 +151,13 @@ func runMatch(ctx context.Context, o Options, mc matchConfig) (*MatchResult, *re
 	return r, matchVerdict(mc, &m, r), nil
 }
 
-// MatchResult is what the match scenario measured.
-type MatchResult struct {
+// matchResult is what the match scenario measured.
+type matchResult struct {
 	Mode            string  `json:"mode"`
 	Bots            int64   `json:"bots"`
 	TargetJoinsPerS float64 `json:"target_joins_per_s"`
 	AfterJoin       string  `json:"after_join"`
-	Joined
+	joinedFigures
 	// The achieved rate: Welcomes − 1 over the span from the first
 	// Welcome to the last; its share of the target; the leading whole
 	// seconds at ≥ the bar and the joins in them; the fewest Welcomes in
@@ -180,8 +180,8 @@ type MatchResult struct {
 	RoomPlayers         string `json:"room_players"`
 	RoomPlayersExpected string `json:"room_players_expected"`
 	PlayersInRooms      int64  `json:"players_in_rooms"`
-	*MatchServer
-	*MatchSnapshots
+	*matchServer
+	*matchSnapshots
 	Failures
 	Processes int64   `json:"processes"`
 	ElapsedS  float64 `json:"elapsed_s"`
@@ -192,47 +192,47 @@ type MatchResult struct {
 	MachineOtherCPUCores  *float64 `json:"machine_other_cpu_cores,omitempty"`
 }
 
-// MatchServer is /debug/stats with every bot in.
-type MatchServer struct {
+// matchServer is /debug/stats with every bot in.
+type matchServer struct {
 	Rooms       int64 `json:"server_rooms"`
 	Players     int64 `json:"server_players"`
 	Connections int64 `json:"server_connections"`
-	*ServerJoins
+	*serverJoins
 	TickOverruns int64 `json:"server_tick_overruns"`
 	TicksSkipped int64 `json:"server_ticks_skipped"`
 }
 
-// ServerJoins are the server's joins over the run.
-type ServerJoins struct {
+// serverJoins are the server's joins over the run.
+type serverJoins struct {
 	Joins      int64 `json:"server_joins"`
 	JoinErrors int64 `json:"server_join_errors"`
 }
 
-// MatchSnapshots are what the bots that stayed received while the rooms
+// matchSnapshots are what the bots that stayed received while the rooms
 // filled (the window is the arrivals); every join sends the whole roster
 // to everyone in the room.
-type MatchSnapshots struct {
+type matchSnapshots struct {
 	SnapshotsInWindow    int64 `json:"snapshots_in_window"`
 	PayloadBytesInWindow int64 `json:"payload_bytes_in_window"`
-	Gaps
+	gapFigures
 	InputsSkipped       int64 `json:"inputs_skipped"`
 	RostersReceived     int64 `json:"rosters_received"`
 	RosterBytesReceived int64 `json:"roster_bytes_received"`
 }
 
-func newMatchResult(mc matchConfig, m *matchRun) *MatchResult {
+func newMatchResult(mc matchConfig, m *matchRun) *matchResult {
 	res, s := m.res, m.res.Stats
 	rate := joinRate(s.Joined, s.FirstWelcomeNs, s.LastWelcomeNs)
 	held, heldWelcomes, fewest := rateHeld(s.WelcomesBySecond, mc.minRateRatio*mc.rate)
 	nBefore, _, _ := roomFill(m.roomsBefore, mc.mode)
 	nRooms, inRooms, dist := roomFill(m.rooms, mc.mode)
 	wantRooms, wantDist := quickMatchFill(mc.n, mc.capacity)
-	r := &MatchResult{
+	r := &matchResult{
 		Mode: mc.mode, Bots: int64(mc.n), TargetJoinsPerS: mc.rate,
-		AfterJoin: "play (stays, one input every " + strconv.Itoa(mc.inputEvery) + " ticks)",
-		Joined:    Joined{s.Connected, s.Joined, s.Failed},
-		JoinSpanS: measure.Round3(time.Duration(s.LastWelcomeNs - s.FirstWelcomeNs).Seconds()),
-		JoinsPerS: measure.Round3(rate), JoinRateRatio: measure.Round3(rate / mc.rate),
+		AfterJoin:     "play (stays, one input every " + strconv.Itoa(mc.inputEvery) + " ticks)",
+		joinedFigures: joinedFigures{s.Connected, s.Joined, s.Failed},
+		JoinSpanS:     measure.Round3(time.Duration(s.LastWelcomeNs - s.FirstWelcomeNs).Seconds()),
+		JoinsPerS:     measure.Round3(rate), JoinRateRatio: measure.Round3(rate / mc.rate),
 		JoinRateHeldS: int64(held), JoinedWhileRateHeld: heldWelcomes, JoinsFewestInASec: fewest,
 		JoinsBySecond: s.WelcomesBySecond, Handshakes: NewHandshakes(s), Joins: NewJoins(s),
 		JoinMaxMs:   measure.Ms(s.Join.Max()),
@@ -247,15 +247,15 @@ func newMatchResult(mc matchConfig, m *matchRun) *MatchResult {
 	if mc.away {
 		r.AfterJoin = "away (socket closed, no Leave)"
 	} else {
-		r.MatchSnapshots = &MatchSnapshots{SnapshotsInWindow: s.Snapshots, PayloadBytesInWindow: s.RecvPayload, Gaps: newGaps(s),
+		r.matchSnapshots = &matchSnapshots{SnapshotsInWindow: s.Snapshots, PayloadBytesInWindow: s.RecvPayload, gapFigures: newGaps(s),
 			InputsSkipped: s.InputsSkipped, RostersReceived: s.Rosters, RosterBytesReceived: s.RosterBytes}
 	}
 	if m.duringOK {
 		d := m.during
-		r.MatchServer = &MatchServer{Rooms: int64(d.Rooms), Players: int64(d.Players), Connections: int64(d.Connections),
+		r.matchServer = &matchServer{Rooms: int64(d.Rooms), Players: int64(d.Players), Connections: int64(d.Connections),
 			TickOverruns: int64(d.TickOverruns), TicksSkipped: int64(d.TicksSkipped)}
 		if m.beforeOK {
-			r.ServerJoins = &ServerJoins{int64(d.Joins) - int64(m.before.Joins), int64(d.JoinErrors) - int64(m.before.JoinErrors)}
+			r.serverJoins = &serverJoins{int64(d.Joins) - int64(m.before.Joins), int64(d.JoinErrors) - int64(m.before.JoinErrors)}
 		}
 	}
 	if res.Server.Measured {
@@ -264,7 +264,7 @@ func newMatchResult(mc matchConfig, m *matchRun) *MatchResult {
 	return r
 }
 
-func matchVerdict(mc matchConfig, m *matchRun, r *MatchResult) *report.Verdict {
+func matchVerdict(mc matchConfig, m *matchRun, r *matchResult) *report.Verdict {
 	res, s := m.res, m.res.Stats
 	v := &report.Verdict{Scenario: "match"}
 	n := int64(mc.n)

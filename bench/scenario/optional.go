@@ -36,9 +36,9 @@ func againstReport(name string, sf serverFlags, res any, v *report.Verdict, err 
 	return rep
 }
 
-// Joined are the bots that finished the handshake, got a Welcome, or
+// joinedFigures are the bots that finished the handshake, got a Welcome, or
 // never got there.
-type Joined struct {
+type joinedFigures struct {
 	ClientsConnected int64 `json:"clients_connected"`
 	ClientsJoined    int64 `json:"clients_joined"`
 	ClientsFailed    int64 `json:"clients_failed"`

@@ -103,8 +103,8 @@ func (l *LoadFlags) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&l.quiet, "quiet", false, "no live progress line")
 }
 
-// URLGiven reports whether -url was on the command line.
-func (l *LoadFlags) URLGiven() bool {
+// urlGiven reports whether -url was on the command line.
+func (l *LoadFlags) urlGiven() bool {
 	given := false
 	l.fs.Visit(func(f *flag.Flag) { given = given || f.Name == "url" })
 	return given
@@ -145,8 +145,8 @@ func SetDefault(fs *flag.FlagSet, name, value string) {
 	}
 }
 
-// DefaultMode is the load scenarios' game mode.
-const DefaultMode = movers.Name
+// defaultMode is the load scenarios' game mode.
+const defaultMode = movers.Name
 
 // PlayConfig shapes the play load (and the slow and baseline ones).
 type PlayConfig struct {
@@ -165,7 +165,7 @@ type PlayConfig struct {
 func (pc *PlayConfig) RegisterPlay(fs *flag.FlagSet) {
 	fs.IntVar(&pc.Rooms, "rooms", 20, "rooms")
 	fs.IntVar(&pc.Players, "players", 50, "players per room")
-	fs.StringVar(&pc.Mode, "mode", DefaultMode, "the rooms' game mode (movers, movers-large, arena)")
+	fs.StringVar(&pc.Mode, "mode", defaultMode, "the rooms' game mode (movers, movers-large, arena)")
 	fs.BoolVar(&pc.Validate, "validate", false, "decode every snapshot with the generated code (costs bot CPU)")
 	fs.BoolVar(&pc.TrackEntities, "entities", false, "count the entities of every snapshot (follows the ids through deltas; a little bot CPU)")
 }

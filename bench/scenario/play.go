@@ -43,14 +43,14 @@ func (s *Idle) Run(ctx context.Context, env Env) (*report.Report, error) {
 	return rep, nil
 }
 
-// IdleResult is what the idle scenario measured.
-type IdleResult struct {
+// idleResult is what the idle scenario measured.
+type idleResult struct {
 	Bots int64 `json:"bots"`
-	Clients
-	ServerUse
+	clientFigures
+	serverUse
 }
 
-func runIdle(ctx context.Context, o Options, n int) (*IdleResult, *botnet.RunResult, error) {
+func runIdle(ctx context.Context, o Options, n int) (*idleResult, *botnet.RunResult, error) {
 	res, err := botnet.Run(ctx, o.RunConfig("idle", o.ShardSpec(botnet.WorkIdle, n)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("idle: %w", err)
@@ -58,9 +58,9 @@ func runIdle(ctx context.Context, o Options, n int) (*IdleResult, *botnet.RunRes
 	return newIdleResult(n, res), res, nil
 }
 
-func newIdleResult(n int, res *botnet.RunResult) *IdleResult {
-	return &IdleResult{Bots: int64(n), Clients: NewClients(res, false),
-		ServerUse: NewServerUse(res, res.Stats.Connected, false)}
+func newIdleResult(n int, res *botnet.RunResult) *idleResult {
+	return &idleResult{Bots: int64(n), clientFigures: newClients(res, false),
+		serverUse: newServerUse(res, res.Stats.Connected, false)}
 }
 
 // Play runs -rooms × -players bots in rooms of -mode, each sending one
@@ -104,13 +104,13 @@ type PlayResult struct {
 	Rooms          int64   `json:"rooms"`
 	PlayersPerRoom int64   `json:"players_per_room"`
 	LatencyMs      float64 `json:"latency_ms,omitempty"`
-	Clients
-	*Stalled
-	ServerUse
+	clientFigures
+	*stalledFigures
+	serverUse
 }
 
-// Stalled are the bots that stopped reading (a slow load).
-type Stalled struct {
+// stalledFigures are the bots that stopped reading (a slow load).
+type stalledFigures struct {
 	Bots            int64   `json:"slow_bots"`
 	Disconnected    int64   `json:"slow_disconnected"`
 	DisconnectP50Ms float64 `json:"slow_disconnect_p50_ms"`
@@ -121,7 +121,7 @@ type Stalled struct {
 // bench-MODE-0, ... for the others (so that a server that already runs
 // movers rooms of those names does not refuse another mode's join).
 func roomPrefix(mode string) string {
-	if mode == "" || mode == DefaultMode {
+	if mode == "" || mode == defaultMode {
 		return "bench-"
 	}
 	return "bench-" + mode + "-"
@@ -151,22 +151,22 @@ func RunPlay(ctx context.Context, o Options, pc PlayConfig, label string, refWin
 // NewPlayResult reads the play load's figures from its run.
 func NewPlayResult(o Options, pc PlayConfig, res *botnet.RunResult) *PlayResult {
 	p := &PlayResult{
-		Mode: cmp.Or(pc.Mode, DefaultMode), Bots: int64(pc.Rooms * pc.Players), Rooms: int64(pc.Rooms),
+		Mode: cmp.Or(pc.Mode, defaultMode), Bots: int64(pc.Rooms * pc.Players), Rooms: int64(pc.Rooms),
 		PlayersPerRoom: int64(pc.Players), LatencyMs: measure.Round3(float64(o.Latency.Microseconds()) / 1000),
-		Clients: NewClients(res, true),
+		clientFigures: newClients(res, true),
 		// The server serves every joined bot, slow ones included.
-		ServerUse: NewServerUse(res, res.Stats.Joined, true),
+		serverUse: newServerUse(res, res.Stats.Joined, true),
 	}
 	if s := res.Stats; pc.SlowFraction > 0 {
-		p.Stalled = &Stalled{s.SlowBots, s.SlowDisconnected, measure.Ms(s.SlowDisconnect.Quantile(0.5)), measure.Ms(s.SlowDisconnect.Max())}
+		p.stalledFigures = &stalledFigures{s.SlowBots, s.SlowDisconnected, measure.Ms(s.SlowDisconnect.Quantile(0.5)), measure.Ms(s.SlowDisconnect.Max())}
 	}
 	return p
 }
 
-// ServerCPUPerClientTick is the server's CPU per client·tick, and whether
+// serverCPUPerClientTick is the server's CPU per client·tick, and whether
 // it was measured.
-func (p *PlayResult) ServerCPUPerClientTick() (float64, bool) {
-	if p == nil || p.ServerCPU == nil || p.CPUUsPerClientTick == nil {
+func (p *PlayResult) serverCPUPerClientTick() (float64, bool) {
+	if p == nil || p.serverCPU == nil || p.CPUUsPerClientTick == nil {
 		return 0, false
 	}
 	return *p.CPUUsPerClientTick, true

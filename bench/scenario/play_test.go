@@ -113,7 +113,7 @@ func TestIntegrationBaseline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	size := play.SnapshotBytes()
+	size := play.snapshotBytes()
 	bo := o
 	bo.ServerPID = 0
 	base, res, err := runBaseline(t.Context(), bo, pc, size)

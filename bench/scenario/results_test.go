@@ -32,8 +32,8 @@ func TestSuiteNamesAsCommitted(t *testing.T) {
 	})
 }
 
-func legOf(pc PlayConfig, o Options, args string) *LegResult {
-	return &LegResult{ServerArgs: args, PlayResult: NewPlayResult(o, pc, benchtest.MeasuredRun(pc.TrackEntities)), LegS: 12}
+func legOf(pc PlayConfig, o Options, args string) *legResult {
+	return &legResult{ServerArgs: args, PlayResult: NewPlayResult(o, pc, benchtest.MeasuredRun(pc.TrackEntities)), LegS: 12}
 }
 
 func TestInterestNamesAsCommitted(t *testing.T) {
@@ -64,8 +64,8 @@ func TestResumeNamesAsCommitted(t *testing.T) {
 	rc := resumeConfig{n: 10, players: 5, mode: "movers", spread: time.Second}
 	res := benchtest.MeasuredRun(false)
 	r := newResumeResult(Options{}, rc, res)
-	r.ResumeServer = &ResumeServer{Resumes: 10}
-	rep := againstReport("resume", serverFlags{path: "bin/skirmish"}, r, resumeVerdict(rc.n, res.Stats, r.ResumeServer, nil), nil)
+	r.resumeServer = &resumeServer{Resumes: 10}
+	rep := againstReport("resume", serverFlags{path: "bin/skirmish"}, r, resumeVerdict(rc.n, res.Stats, r.resumeServer, nil), nil)
 	benchtest.CompareNames(t, "resume.json", rep, nil)
 }
 

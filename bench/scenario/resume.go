@@ -41,7 +41,7 @@ func (s *Resume) Flags(fs *flag.FlagSet) {
 	s.server.register(fs, false)
 	fs.IntVar(&s.cfg.n, "n", 500, "bots; each drops its connection once and resumes")
 	fs.IntVar(&s.cfg.players, "players", 50, "bots per room")
-	fs.StringVar(&s.cfg.mode, "mode", DefaultMode, "the rooms' game mode")
+	fs.StringVar(&s.cfg.mode, "mode", defaultMode, "the rooms' game mode")
 	fs.DurationVar(&s.cfg.spread, "spread", 2*time.Second, "the drops are spread over this much of the window's start (rooms interleaved)")
 	fs.BoolVar(&s.cfg.reset, "rst", false, "drop with an RST (SO_LINGER 0) instead of a FIN")
 }
@@ -56,13 +56,13 @@ func (s *Resume) Run(ctx context.Context, env Env) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return runAgainst("resume", s.server, o, func(o Options) (*ResumeResult, *report.Verdict, error) {
+	return runAgainst("resume", s.server, o, func(o Options) (*resumeResult, *report.Verdict, error) {
 		return runResume(ctx, o, s.cfg)
 	})
 }
 
-// ResumeResult is what the resume scenario measured.
-type ResumeResult struct {
+// resumeResult is what the resume scenario measured.
+type resumeResult struct {
 	Mode           string  `json:"mode"`
 	Bots           int64   `json:"bots"`
 	Rooms          int64   `json:"rooms"`
@@ -71,7 +71,7 @@ type ResumeResult struct {
 	SpreadS        float64 `json:"spread_s"`
 	WindowS        float64 `json:"window_s"`
 	LatencyMs      float64 `json:"latency_ms,omitempty"`
-	Joined
+	joinedFigures
 	Joins
 	Drops             int64   `json:"drops"`
 	DropsSkipped      int64   `json:"drops_skipped"`
@@ -105,28 +105,28 @@ type ResumeResult struct {
 	ScoreUnknown       int64   `json:"resume_score_unknown"`
 	RosterChangesSeen  int64   `json:"roster_changes_seen"`
 	SnapshotsReceived  int64   `json:"snapshots"`
-	Gaps
+	gapFigures
 	Failures
-	*ResumeServer
+	*resumeServer
 	ServerCPUCoreFraction *float64 `json:"server_cpu_core_fraction,omitempty"`
 	MachineOtherCPUCores  *float64 `json:"machine_other_cpu_cores,omitempty"`
 }
 
-// ResumeServer is what the server counted (growth over the run) and
+// resumeServer is what the server counted (growth over the run) and
 // holds after it.
-type ResumeServer struct {
+type resumeServer struct {
 	Resumes          int64 `json:"server_resumes"`
 	ResumeErrors     int64 `json:"server_resume_errors"`
 	ConnectionsAfter int64 `json:"server_connections_after"`
 	PlayersAfter     int64 `json:"server_players_after"`
 }
 
-func runResume(ctx context.Context, o Options, rc resumeConfig) (*ResumeResult, *report.Verdict, error) {
+func runResume(ctx context.Context, o Options, rc resumeConfig) (*resumeResult, *report.Verdict, error) {
 	if rc.players <= 0 {
 		rc.players = 50
 	}
 	if rc.mode == "" {
-		rc.mode = DefaultMode
+		rc.mode = defaultMode
 	}
 	if rc.spread <= 0 {
 		rc.spread = 2 * time.Second
@@ -152,19 +152,19 @@ func runResume(ctx context.Context, o Options, rc resumeConfig) (*ResumeResult, 
 	r := newResumeResult(o, rc, res)
 	statsErr := firstErr(beforeErr, afterErr)
 	if statsErr == nil {
-		r.ResumeServer = newResumeServer(before, after)
+		r.resumeServer = newResumeServer(before, after)
 	}
-	return r, resumeVerdict(rc.n, res.Stats, r.ResumeServer, statsErr), nil
+	return r, resumeVerdict(rc.n, res.Stats, r.resumeServer, statsErr), nil
 }
 
-func newResumeServer(before, after server.Stats) *ResumeServer {
-	return &ResumeServer{
+func newResumeServer(before, after server.Stats) *resumeServer {
+	return &resumeServer{
 		Resumes: int64(after.Resumes) - int64(before.Resumes), ResumeErrors: int64(after.ResumeErrors) - int64(before.ResumeErrors),
 		ConnectionsAfter: int64(after.Connections), PlayersAfter: int64(after.Players),
 	}
 }
 
-func newResumeResult(o Options, rc resumeConfig, res *botnet.RunResult) *ResumeResult {
+func newResumeResult(o Options, rc resumeConfig, res *botnet.RunResult) *resumeResult {
 	s := res.Stats
 	win := time.Duration(s.WindowNanos)
 	drop := "close (FIN), no close frame"
@@ -172,11 +172,11 @@ func newResumeResult(o Options, rc resumeConfig, res *botnet.RunResult) *ResumeR
 		drop = "RST (SO_LINGER 0), no close frame"
 	}
 	ms := func(h *measure.Histogram, q float64) float64 { return measure.Ms(h.Quantile(q)) }
-	return &ResumeResult{
+	return &resumeResult{
 		Mode: rc.mode, Bots: int64(rc.n), Rooms: int64((rc.n + rc.players - 1) / rc.players), PlayersPerRoom: int64(rc.players),
 		Drop: drop, SpreadS: measure.Round3(rc.spread.Seconds()), WindowS: measure.Round3(win.Seconds()),
-		LatencyMs: measure.Round3(float64(o.Latency.Microseconds()) / 1000),
-		Joined:    Joined{s.Connected, s.Joined, s.Failed}, Joins: NewJoins(s),
+		LatencyMs:     measure.Round3(float64(o.Latency.Microseconds()) / 1000),
+		joinedFigures: joinedFigures{s.Connected, s.Joined, s.Failed}, Joins: NewJoins(s),
 		Drops: s.Drops, DropsSkipped: s.DropsSkipped, Resumed: s.Resumed, ResumeFailed: s.ResumeFailed,
 		ResumePending: s.Drops - s.Resumed - s.ResumeFailed, ResumeFailReasons: measure.CountsString(s.ResumeFailReasons),
 		ResumeP50Ms: ms(&s.ResumeLatency, 0.5), ResumeP99Ms: ms(&s.ResumeLatency, 0.99), ResumeMaxMs: measure.Ms(s.ResumeLatency.Max()),
@@ -188,14 +188,14 @@ func newResumeResult(o Options, rc resumeConfig, res *botnet.RunResult) *ResumeR
 		WorldP50Ms: ms(&s.ResumeWorld, 0.5), WorldP99Ms: ms(&s.ResumeWorld, 0.99), WorldMaxMs: measure.Ms(s.ResumeWorld.Max()),
 		EntityOK: s.ResumeEntityOK, EntityMissing: s.ResumeEntityMissing, ScoreLower: s.ResumeScoreLower,
 		ScoreUnknown: s.ResumeScoreUnknown, RosterChangesSeen: s.RosterChanges, SnapshotsReceived: s.Snapshots,
-		Gaps: newGaps(s), Failures: NewFailures(s),
+		gapFigures: newGaps(s), Failures: NewFailures(s),
 		ServerCPUCoreFraction: ServerCores(res, win), MachineOtherCPUCores: OtherCores(res, win),
 	}
 }
 
 // resumeVerdict judges a resume run of bots bots; srv is what the server
 // counted (nil when /debug/stats could not be read, statsErr says why).
-func resumeVerdict(bots int, s *measure.Stats, srv *ResumeServer, statsErr error) *report.Verdict {
+func resumeVerdict(bots int, s *measure.Stats, srv *resumeServer, statsErr error) *report.Verdict {
 	v := &report.Verdict{Scenario: "resume"}
 	n := int64(bots)
 	pending := s.Drops - s.Resumed - s.ResumeFailed

@@ -35,20 +35,20 @@ type Env struct {
 	Progress io.Writer
 }
 
-// UsageError is an error in how a command was called: its flags do not
+// usageError is an error in how a command was called: its flags do not
 // make a run (the exit status is 2).
-type UsageError struct{ msg string }
+type usageError struct{ msg string }
 
-func (e *UsageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
-// Usagef returns a UsageError.
+// Usagef returns a usageError.
 func Usagef(format string, args ...any) error {
-	return &UsageError{msg: fmt.Sprintf(format, args...)}
+	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
-// IsUsage reports whether err is a UsageError.
+// IsUsage reports whether err is a usageError.
 func IsUsage(err error) bool {
-	var u *UsageError
+	var u *usageError
 	return errors.As(err, &u)
 }
 

@@ -17,7 +17,7 @@ import (
 // there, never how fast anything is: the join rate is the scenario's
 // bar, not asserted here.
 
-func checkResume(t *testing.T, r *ResumeResult, v *report.Verdict, n int64) {
+func checkResume(t *testing.T, r *resumeResult, v *report.Verdict, n int64) {
 	t.Helper()
 	benchtest.Log(t, v.Scenario, v, r)
 	f := benchtest.Figures(t, r)
@@ -70,7 +70,7 @@ func TestIntegrationResume(t *testing.T) {
 
 func TestResumeVerdictFailsOnAnyFailure(t *testing.T) {
 	good := measure.Stats{Joined: 4, Drops: 4, Resumed: 4, ResumeEntityOK: 4}
-	if v := resumeVerdict(4, &good, &ResumeServer{Resumes: 4}, nil); !v.Pass() {
+	if v := resumeVerdict(4, &good, &resumeServer{Resumes: 4}, nil); !v.Pass() {
 		t.Fatalf("a clean run failed: %s", v.Line())
 	}
 	for name, s := range map[string]measure.Stats{
@@ -84,11 +84,11 @@ func TestResumeVerdictFailsOnAnyFailure(t *testing.T) {
 		"a lost connection":   {Joined: 4, Drops: 4, Resumed: 4, ResumeEntityOK: 4, Disconnects: 1},
 		"a bot that never in": {Joined: 3, Failed: 1, Drops: 3, Resumed: 3, ResumeEntityOK: 3},
 	} {
-		if v := resumeVerdict(4, &s, &ResumeServer{Resumes: 4}, nil); v.Pass() {
+		if v := resumeVerdict(4, &s, &resumeServer{Resumes: 4}, nil); v.Pass() {
 			t.Errorf("%s: passed", name)
 		}
 	}
-	if v := resumeVerdict(4, &good, &ResumeServer{Resumes: 3, ResumeErrors: 1}, nil); v.Pass() {
+	if v := resumeVerdict(4, &good, &resumeServer{Resumes: 3, ResumeErrors: 1}, nil); v.Pass() {
 		t.Error("a server that counted a resume error passed")
 	}
 	if v := resumeVerdict(4, &good, nil, os.ErrNotExist); !v.Pass() {

@@ -104,7 +104,7 @@ func (s *Suite) Run(ctx context.Context, env Env) (*report.Report, error) {
 	r.stop()
 	// The floor: the same load against the raw broadcast server, with
 	// snapshots as large as the real ones just measured.
-	base, _, err := runBaseline(ctx, o, s.play, play.SnapshotBytes())
+	base, _, err := runBaseline(ctx, o, s.play, play.snapshotBytes())
 	if err != nil {
 		r.fail("baseline", err)
 	} else {
