@@ -18,6 +18,10 @@ import (
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
+// maxPending bounds the bytes kept for a client whose socket is full:
+// replies queue behind a snapshot the socket did not take whole.
+const maxPending = 1 << 20
+
 // conn is one client of the baseline server.
 type conn struct {
 	rd     reactor.Readiness
@@ -29,7 +33,7 @@ type conn struct {
 
 	mu      sync.Mutex
 	closed  bool
-	pending []byte
+	pending reactor.Backlog
 }
 
 func (c *conn) Readiness() *reactor.Readiness { return &c.rd }
@@ -86,14 +90,11 @@ func (c *conn) writeSnapshot(frame []byte) bool {
 	if c.closed {
 		return true
 	}
-	c.flushLocked()
-	if len(c.pending) > 0 {
+	c.pending.Flush(c.fd)
+	if c.pending.Len() > 0 {
 		return false
 	}
-	n, err := reactor.Write(c.fd, frame)
-	if err == nil && n < len(frame) {
-		c.pending = append(c.pending[:0], frame[n:]...)
-	}
+	c.pending.Write(c.fd, frame, maxPending)
 	return true
 }
 
@@ -101,28 +102,17 @@ func (c *conn) writeSnapshot(frame []byte) bool {
 func (c *conn) writeFrame(frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || len(c.pending)+len(frame) > 1<<20 {
-		return
+	if !c.closed {
+		c.pending.Write(c.fd, frame, maxPending)
 	}
-	c.pending = append(c.pending, frame...)
-	c.flushLocked()
 }
 
 func (c *conn) flush() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closed {
-		c.flushLocked()
+		c.pending.Flush(c.fd)
 	}
-}
-
-func (c *conn) flushLocked() {
-	if len(c.pending) == 0 {
-		return
-	}
-	n, _ := reactor.Write(c.fd, c.pending)
-	rest := copy(c.pending, c.pending[n:])
-	c.pending = c.pending[:rest]
 }
 
 // drop forgets and closes the connection (worker context).
@@ -140,7 +130,7 @@ func (c *conn) close() {
 		return
 	}
 	c.closed = true
-	c.pending = nil
+	c.pending.Reset()
 	c.mu.Unlock()
 	c.joined.Store(false)
 	if err := c.s.r.Del(c.fd); err != nil {

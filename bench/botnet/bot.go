@@ -75,7 +75,7 @@ type bot struct {
 	// Write side.
 	mu       sync.Mutex
 	closed   bool
-	pending  []byte
+	pending  reactor.Backlog
 	ring     []uint64 // seq<<32 | send time in µs (mod 2^32), by seq % size
 	writeErr error
 
@@ -183,51 +183,27 @@ func (b *bot) writeLocked(frame []byte) bool {
 	if b.closed || b.writeErr != nil {
 		return false
 	}
-	if len(b.pending) > 0 {
-		if len(b.pending)+len(frame) > maxPending {
-			return false
-		}
-		b.pending = append(b.pending, frame...)
-		b.flushLocked()
-		return true
-	}
-	n, err := reactor.Write(b.fd, frame)
-	if n < len(frame) && err == nil {
-		b.pending = append(b.pending[:0], frame[n:]...)
-	}
+	ok, err := b.pending.Write(b.fd, frame, maxPending)
 	if err != nil {
 		b.failWrite(err)
 	}
-	return true
+	return ok
 }
 
 func (b *bot) flush() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.closed {
-		b.flushLocked()
-	}
-}
-
-func (b *bot) flushLocked() {
-	if len(b.pending) == 0 || b.writeErr != nil {
-		return
-	}
-	n, err := reactor.Write(b.fd, b.pending)
-	rest := copy(b.pending, b.pending[n:])
-	b.pending = b.pending[:rest]
-	if rest == 0 && cap(b.pending) > 4096 {
-		b.pending = nil
-	}
-	if err != nil {
-		b.failWrite(err)
+	if !b.closed && b.writeErr == nil {
+		if err := b.pending.Flush(b.fd); err != nil {
+			b.failWrite(err)
+		}
 	}
 }
 
 // failWrite records a write error (mu held) and asks a worker to close.
 func (b *bot) failWrite(err error) {
 	b.writeErr = err
-	b.pending = nil
+	b.pending.Reset()
 	b.e.r.Wake(b)
 }
 
@@ -281,7 +257,7 @@ func (b *bot) close(bw *botWorker, kind closeKind, cause error) {
 		return
 	}
 	b.closed = true
-	b.pending = nil
+	b.pending.Reset()
 	b.mu.Unlock()
 	prev := b.getState()
 	b.state.Store(int32(stClosed))

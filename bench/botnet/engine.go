@@ -101,15 +101,7 @@ func newEngine(spec ShardSpec) (*engine, error) {
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(spec.URL)
-	if err != nil {
-		return nil, fmt.Errorf("engine: url: %w", err)
-	}
-	hostport := u.Host
-	if u.Port() == "" {
-		hostport += ":80"
-	}
-	remote, err := reactor.Resolve(hostport)
+	u, remote, err := reactor.ResolveURL(spec.URL)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"strings"
 	"sync"
 	"time"
 
@@ -421,11 +420,7 @@ func autoSourceAddrs(wsURL string, total, perSource int) []netip.Addr {
 	if total <= perSource {
 		return nil
 	}
-	hp := strings.TrimPrefix(wsURL, "ws://")
-	if i := strings.IndexByte(hp, '/'); i >= 0 {
-		hp = hp[:i]
-	}
-	ap, err := reactor.Resolve(hp)
+	_, ap, err := reactor.ResolveURL(wsURL)
 	if err != nil || !ap.Addr().Unmap().IsLoopback() || !ap.Addr().Unmap().Is4() {
 		return nil
 	}

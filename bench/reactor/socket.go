@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -176,6 +177,21 @@ func Write(fd int, p []byte) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// ResolveURL parses a ws:// URL and resolves its host to one address
+// (port 80 when the URL names none).
+func ResolveURL(wsURL string) (*url.URL, netip.AddrPort, error) {
+	u, err := url.Parse(wsURL)
+	if err != nil {
+		return nil, netip.AddrPort{}, fmt.Errorf("url: %w", err)
+	}
+	hostport := u.Host
+	if u.Port() == "" {
+		hostport += ":80"
+	}
+	ap, err := Resolve(hostport)
+	return u, ap, err
 }
 
 // Resolve resolves "host:port" to one address.

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skirmishgg/skirmish/bench/baseline"
 	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/internal/benchtest"
 	"github.com/skirmishgg/skirmish/bench/scenario"
@@ -18,19 +17,11 @@ import (
 // are speeds (join p99, gap p99 rise, lateness) are judged by the
 // scenarios, not asserted here.
 
-func TestMain(m *testing.M) {
-	benchtest.Main(m, botnet.ShardRole, baseline.ProcessRole)
-}
+func TestMain(m *testing.M) { benchtest.Main(m) }
 
 func testOptions(s *target.Server) scenario.Options {
-	return scenario.Options{
-		URL:            s.URL,
-		ServerPID:      s.PID,
-		Warmup:         300 * time.Millisecond,
-		Window:         1500 * time.Millisecond,
-		ConnectTimeout: 20 * time.Second,
-		Workers:        2,
-	}
+	return scenario.Options{URL: s.URL, ServerPID: s.PID, Warmup: benchtest.Warmup, Window: benchtest.Window,
+		ConnectTimeout: benchtest.ConnectTimeout, Workers: 2}
 }
 
 func TestIntegrationStall(t *testing.T) {

@@ -155,15 +155,7 @@ type stallGroup struct {
 func (g *stallGroup) now() int64 { return int64(time.Since(g.start)) }
 
 func newStallGroup(wsURL string, sc stallConfig, workers int) (*stallGroup, error) {
-	u, err := url.Parse(wsURL)
-	if err != nil {
-		return nil, fmt.Errorf("stall: url: %w", err)
-	}
-	hostport := u.Host
-	if u.Port() == "" {
-		hostport += ":80"
-	}
-	remote, err := reactor.Resolve(hostport)
+	u, remote, err := reactor.ResolveURL(wsURL)
 	if err != nil {
 		return nil, fmt.Errorf("stall: %w", err)
 	}

@@ -44,24 +44,14 @@ type bandwidthMeta struct {
 
 // bandwidthRatios are the full snapshots' figures over the deltas'.
 type bandwidthRatios struct {
-	PayloadBytesPerClientS   *float64 `json:"payload_bytes_per_client_s,omitempty"`
-	WireBytesPerClientS      *float64 `json:"wire_bytes_per_client_s,omitempty"`
-	SnapshotBytesMean        *float64 `json:"snapshot_bytes_mean,omitempty"`
-	GapP50Ms                 *float64 `json:"gap_p50_ms,omitempty"`
-	GapP99Ms                 *float64 `json:"gap_p99_ms,omitempty"`
-	RTTP50Ms                 *float64 `json:"rtt_p50_ms,omitempty"`
-	RTTP99Ms                 *float64 `json:"rtt_p99_ms,omitempty"`
-	ServerCPUUsPerClientTick *float64 `json:"server_cpu_us_per_client_tick,omitempty"`
-	ServerCPUCoreFraction    *float64 `json:"server_cpu_core_fraction,omitempty"`
-	BotsCPUCoreFraction      *float64 `json:"bots_cpu_core_fraction,omitempty"`
+	byteRatios
+	gapRatios
+	cpuRatios
+	BotsCPUCoreFraction *float64 `json:"bots_cpu_core_fraction,omitempty"`
 }
 
 func newBandwidthRatios(f, d compared) bandwidthRatios {
-	return bandwidthRatios{
-		ratio(f.payload, d.payload), ratio(f.wire, d.wire), ratio(f.snapshotBytes, d.snapshotBytes),
-		ratio(f.gapP50, d.gapP50), ratio(f.gapP99, d.gapP99), ratio(f.rttP50, d.rttP50), ratio(f.rttP99, d.rttP99),
-		ratio(f.serverCPU, d.serverCPU), ratio(f.serverCores, d.serverCores), ratio(f.botsCores, d.botsCores),
-	}
+	return bandwidthRatios{newByteRatios(f, d), newGapRatios(f, d), newCPURatios(f, d), ratio(f.botsCores, d.botsCores)}
 }
 
 // Run runs both servers and judges the deltas' bandwidth.

@@ -123,6 +123,37 @@ func ratio(num, den *float64) *float64 {
 	return new(measure.Round3(*num / *den))
 }
 
+// The ratios both comparisons show, in groups.
+type (
+	cpuRatios struct {
+		ServerCPUUsPerClientTick *float64 `json:"server_cpu_us_per_client_tick,omitempty"`
+		ServerCPUCoreFraction    *float64 `json:"server_cpu_core_fraction,omitempty"`
+	}
+	byteRatios struct {
+		PayloadBytesPerClientS *float64 `json:"payload_bytes_per_client_s,omitempty"`
+		WireBytesPerClientS    *float64 `json:"wire_bytes_per_client_s,omitempty"`
+		SnapshotBytesMean      *float64 `json:"snapshot_bytes_mean,omitempty"`
+	}
+	gapRatios struct {
+		GapP50Ms *float64 `json:"gap_p50_ms,omitempty"`
+		GapP99Ms *float64 `json:"gap_p99_ms,omitempty"`
+		RTTP50Ms *float64 `json:"rtt_p50_ms,omitempty"`
+		RTTP99Ms *float64 `json:"rtt_p99_ms,omitempty"`
+	}
+)
+
+func newCPURatios(n, d compared) cpuRatios {
+	return cpuRatios{ratio(n.serverCPU, d.serverCPU), ratio(n.serverCores, d.serverCores)}
+}
+
+func newByteRatios(n, d compared) byteRatios {
+	return byteRatios{ratio(n.payload, d.payload), ratio(n.wire, d.wire), ratio(n.snapshotBytes, d.snapshotBytes)}
+}
+
+func newGapRatios(n, d compared) gapRatios {
+	return gapRatios{ratio(n.gapP50, d.gapP50), ratio(n.gapP99, d.gapP99), ratio(n.rttP50, d.rttP50), ratio(n.rttP99, d.rttP99)}
+}
+
 // val is *v, or 0 for a figure not measured.
 func val(v *float64) float64 { return deref(v) }
 

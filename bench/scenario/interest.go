@@ -56,29 +56,21 @@ type interestMeta struct {
 
 // interestRatios are the large load's figures over the small one's.
 type interestRatios struct {
-	Bots                     *float64 `json:"bots,omitempty"`
-	ServerCPUUsPerClientTick *float64 `json:"server_cpu_us_per_client_tick,omitempty"`
-	ServerCPUCoreFraction    *float64 `json:"server_cpu_core_fraction,omitempty"`
-	PayloadBytesPerClientS   *float64 `json:"payload_bytes_per_client_s,omitempty"`
-	WireBytesPerClientS      *float64 `json:"wire_bytes_per_client_s,omitempty"`
-	SnapshotBytesMean        *float64 `json:"snapshot_bytes_mean,omitempty"`
-	EntitiesPerSnapshotMean  *float64 `json:"entities_per_snapshot_mean,omitempty"`
-	EntitiesPerSnapshotMax   *float64 `json:"entities_per_snapshot_max,omitempty"`
-	GapP50Ms                 *float64 `json:"gap_p50_ms,omitempty"`
-	GapP99Ms                 *float64 `json:"gap_p99_ms,omitempty"`
-	RTTP50Ms                 *float64 `json:"rtt_p50_ms,omitempty"`
-	RTTP99Ms                 *float64 `json:"rtt_p99_ms,omitempty"`
-	JoinP99Ms                *float64 `json:"join_p99_ms,omitempty"`
-	ServerRSSPerConnBytes    *float64 `json:"server_rss_per_conn_bytes,omitempty"`
+	Bots *float64 `json:"bots,omitempty"`
+	cpuRatios
+	byteRatios
+	EntitiesPerSnapshotMean *float64 `json:"entities_per_snapshot_mean,omitempty"`
+	EntitiesPerSnapshotMax  *float64 `json:"entities_per_snapshot_max,omitempty"`
+	gapRatios
+	JoinP99Ms             *float64 `json:"join_p99_ms,omitempty"`
+	ServerRSSPerConnBytes *float64 `json:"server_rss_per_conn_bytes,omitempty"`
 }
 
 func newInterestRatios(l, s compared) interestRatios {
 	return interestRatios{
-		ratio(l.bots, s.bots), ratio(l.serverCPU, s.serverCPU), ratio(l.serverCores, s.serverCores),
-		ratio(l.payload, s.payload), ratio(l.wire, s.wire), ratio(l.snapshotBytes, s.snapshotBytes),
-		ratio(l.entitiesMean, s.entitiesMean), ratio(l.entitiesMax, s.entitiesMax), ratio(l.gapP50, s.gapP50),
-		ratio(l.gapP99, s.gapP99), ratio(l.rttP50, s.rttP50), ratio(l.rttP99, s.rttP99), ratio(l.joinP99, s.joinP99),
-		ratio(l.rssPerConn, s.rssPerConn),
+		ratio(l.bots, s.bots), newCPURatios(l, s), newByteRatios(l, s),
+		ratio(l.entitiesMean, s.entitiesMean), ratio(l.entitiesMax, s.entitiesMax), newGapRatios(l, s),
+		ratio(l.joinP99, s.joinP99), ratio(l.rssPerConn, s.rssPerConn),
 	}
 }
 

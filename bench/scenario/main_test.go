@@ -2,10 +2,7 @@ package scenario
 
 import (
 	"testing"
-	"time"
 
-	"github.com/skirmishgg/skirmish/bench/baseline"
-	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/internal/benchtest"
 	"github.com/skirmishgg/skirmish/bench/target"
 )
@@ -14,17 +11,9 @@ import (
 // They check that a scenario works end to end and that its figures are
 // there and coherent, never how fast anything is. With -short they are
 // skipped, saying so; a server that does not build fails them.
-func TestMain(m *testing.M) {
-	benchtest.Main(m, botnet.ShardRole, baseline.ProcessRole)
-}
+func TestMain(m *testing.M) { benchtest.Main(m) }
 
 func testOptions(s *target.Server) Options {
-	return Options{
-		URL:            s.URL,
-		ServerPID:      s.PID,
-		Warmup:         300 * time.Millisecond,
-		Window:         1500 * time.Millisecond,
-		ConnectTimeout: 20 * time.Second,
-		Workers:        2,
-	}
+	return Options{URL: s.URL, ServerPID: s.PID, Warmup: benchtest.Warmup, Window: benchtest.Window,
+		ConnectTimeout: benchtest.ConnectTimeout, Workers: 2}
 }

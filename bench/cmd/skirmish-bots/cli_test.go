@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skirmishgg/skirmish/bench/baseline"
-	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/internal/benchtest"
 )
 
@@ -19,28 +17,13 @@ import (
 // TestMain: flags, exit status, the table and the JSON. Like the other
 // integration tests they check behaviour, never how fast anything is.
 
-func TestMain(m *testing.M) {
-	benchtest.Main(m, botnet.ShardRole, baseline.ProcessRole)
-}
+func TestMain(m *testing.M) { benchtest.Main(m) }
 
 func TestIntegrationSuiteCommand(t *testing.T) {
-	serverBin := benchtest.Path(t)
-	out := filepath.Join(t.TempDir(), "latest.json")
-	var stdout, stderr bytes.Buffer
-	code := Main(t.Context(), []string{"suite", "-server", serverBin, "-json", out,
-		"-idle-n", "20", "-rooms", "2", "-players", "5",
-		"-idle-warmup", "200ms", "-idle-window", "1s", "-warmup", "300ms", "-window", "1s", "-quiet"}, &stdout, &stderr)
-	t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	code, doc, _ := runCommandJSON(t, "suite", "-server", benchtest.Path(t), "-idle-n", "20", "-rooms", "2", "-players", "5",
+		"-idle-warmup", "200ms", "-idle-window", "1s", "-warmup", "300ms", "-window", "1s")
 	if code != 0 {
 		t.Fatalf("suite exited %d", code)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
 	}
 	for section, keys := range map[string][]string{
 		"idle":     {"clients_connected", "clients_failed", "server_rss_per_conn_bytes", "server_goroutines"},
@@ -55,8 +38,9 @@ func TestIntegrationSuiteCommand(t *testing.T) {
 	}
 }
 
-// runCommandJSON runs a command and decodes its JSON.
-func runCommandJSON(t *testing.T, args ...string) (code int, doc map[string]map[string]any) {
+// runCommandJSON runs a command and decodes its JSON; it returns its
+// table too.
+func runCommandJSON(t *testing.T, args ...string) (code int, doc map[string]map[string]any, table string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out.json")
 	var stdout, stderr bytes.Buffer
@@ -69,7 +53,7 @@ func runCommandJSON(t *testing.T, args ...string) (code int, doc map[string]map[
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	return code, doc
+	return code, doc, stdout.String()
 }
 
 func checkNamesInJSON(t *testing.T, checks any, want ...string) map[string]bool {
@@ -91,7 +75,7 @@ func checkNamesInJSON(t *testing.T, checks any, want ...string) map[string]bool 
 
 func TestIntegrationInterestCommand(t *testing.T) {
 	serverBin := benchtest.Path(t)
-	code, doc := runCommandJSON(t, "interest", "-server", serverBin,
+	code, doc, _ := runCommandJSON(t, "interest", "-server", serverBin,
 		"-small-rooms", "2", "-small-players", "4", "-large-rooms", "1", "-large-players", "8",
 		"-warmup", "200ms", "-window", "800ms")
 	if code != 0 && code != 1 {
@@ -129,7 +113,7 @@ func TestIntegrationInterestCommand(t *testing.T) {
 
 func TestIntegrationBandwidthCommand(t *testing.T) {
 	serverBin := benchtest.Path(t)
-	code, doc := runCommandJSON(t, "bandwidth", "-server", serverBin, "-rooms", "2", "-players", "4",
+	code, doc, _ := runCommandJSON(t, "bandwidth", "-server", serverBin, "-rooms", "2", "-players", "4",
 		"-latency", "50ms", "-warmup", "300ms", "-window", "800ms")
 	if code != 0 && code != 1 {
 		t.Fatalf("exit %d", code)
@@ -159,7 +143,7 @@ func TestIntegrationBandwidthCommand(t *testing.T) {
 
 func TestIntegrationResumeRSTCommand(t *testing.T) {
 	serverBin := benchtest.Path(t)
-	code, doc := runCommandJSON(t, "resume", "-server", serverBin, "-n", "6", "-players", "3", "-rst",
+	code, doc, _ := runCommandJSON(t, "resume", "-server", serverBin, "-n", "6", "-players", "3", "-rst",
 		"-spread", "300ms", "-warmup", "300ms", "-window", "2300ms")
 	if code != 0 && code != 1 {
 		t.Fatalf("exit %d", code)
@@ -175,7 +159,7 @@ func TestIntegrationResumeRSTCommand(t *testing.T) {
 
 func TestIntegrationMatchAwayCommand(t *testing.T) {
 	serverBin := benchtest.Path(t)
-	code, doc := runCommandJSON(t, "match", "-server", serverBin, "-away", "-rate", "300", "-n", "30", "-mode", "arena", "-capacity", "16")
+	code, doc, _ := runCommandJSON(t, "match", "-server", serverBin, "-away", "-rate", "300", "-n", "30", "-mode", "arena", "-capacity", "16")
 	if code != 0 && code != 1 {
 		t.Fatalf("exit %d", code)
 	}
@@ -198,23 +182,11 @@ func TestIntegrationMatchAwayCommand(t *testing.T) {
 // disconnected the slow bots, so the run fails, and says so with exit
 // status 1.
 func TestIntegrationRobustCommand(t *testing.T) {
-	serverBin := benchtest.Path(t)
-	out := filepath.Join(t.TempDir(), "robustness.json")
-	var stdout, stderr bytes.Buffer
-	code := Main(t.Context(), []string{"robust", "-server", serverBin, "-json", out, "-quiet",
+	code, doc, table := runCommandJSON(t, "robust", "-server", benchtest.Path(t),
 		"-stall-n", "10", "-legit", "5", "-handshake-timeout", "1500ms", "-frame-timeout", "1500ms",
 		"-churn-total", "20", "-churn-rate", "40", "-churn-cycles", "1", "-churn-hold", "100ms", "-churn-rooms", "2",
 		"-warmup-cycles", "0", "-room-wait", "0",
-		"-rooms", "1", "-players", "5", "-fraction", "0.2", "-ref-window", "1s", "-window", "1s", "-warmup", "200ms"}, &stdout, &stderr)
-	t.Logf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
+		"-rooms", "1", "-players", "5", "-fraction", "0.2", "-ref-window", "1s", "-window", "1s", "-warmup", "200ms")
 	allPass := true
 	for _, name := range []string{"stall", "churn", "slow"} {
 		sec, ok := doc[name]
@@ -243,7 +215,7 @@ func TestIntegrationRobustCommand(t *testing.T) {
 	if want := map[bool]int{true: 0, false: 1}[allPass]; code != want {
 		t.Errorf("exit %d, want %d", code, want)
 	}
-	if !bytes.Contains(stdout.Bytes(), []byte("slow: FAIL")) {
+	if !strings.Contains(table, "slow: FAIL") {
 		t.Errorf("no FAIL line for slow in the output")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skirmishgg/skirmish/bench/baseline"
 	"github.com/skirmishgg/skirmish/bench/botnet"
 	"github.com/skirmishgg/skirmish/bench/child"
 	"github.com/skirmishgg/skirmish/bench/measure"
@@ -30,11 +31,19 @@ var (
 	buildErr error
 )
 
+// The windows of the integration tests' load runs: short, and long enough
+// for a loaded machine.
+const (
+	Warmup         = 300 * time.Millisecond
+	Window         = 1500 * time.Millisecond
+	ConnectTimeout = 20 * time.Second
+)
+
 // Main is a TestMain: it hands child processes (extra shards, the
 // baseline server, which re-execute the test binary) their roles, builds
 // the server unless -short, runs the tests and removes the build.
-func Main(m *testing.M, roles ...child.Role) {
-	if handled, code := child.RunHidden(roles...); handled {
+func Main(m *testing.M) {
+	if handled, code := child.RunHidden(botnet.ShardRole, baseline.ProcessRole); handled {
 		os.Exit(code)
 	}
 	flag.Parse()
