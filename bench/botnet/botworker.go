@@ -16,7 +16,7 @@ import (
 
 // botWorker is the bots' per-worker context: its own Stats (merged on
 // Collect), its own Encoder, and a reused message for full decodes. It is
-// the frameSink of the bot being served.
+// the reactor.Sink of the bot being served.
 type botWorker struct {
 	e     *engine
 	stats measure.Stats

@@ -95,7 +95,7 @@ func (p progress) Add(o progress) progress {
 		p.Joined + o.Joined, p.OK + o.OK, p.Failed + o.Failed, p.Open + o.Open}
 }
 
-// NewEngine prepares a shard; Start begins dialing.
+// newEngine prepares a shard; Start begins dialing.
 func newEngine(spec ShardSpec) (*engine, error) {
 	spec = spec.withDefaults()
 	if err := spec.validate(); err != nil {

@@ -59,8 +59,8 @@ func (s *Slow) Run(ctx context.Context, env scenario.Env) (*report.Report, error
 }
 
 // slowConfig shapes the slow scenario: the play load, measured first in a
-// reference window where every bot reads, then in the window (Options.
-// Window) where a fraction of the bots stop reading.
+// reference window where every bot reads, then in the window (the
+// options' Window) where a fraction of the bots stop reading.
 type slowConfig struct {
 	Play scenario.PlayConfig // Rooms, Players, SlowFraction, SlowRcvBuf
 	// RefWindow is the reference window (default 10 s).

@@ -10,7 +10,6 @@ import (
 
 	"github.com/skirmishgg/skirmish/bench/measure"
 	"github.com/skirmishgg/skirmish/bench/report"
-	"github.com/skirmishgg/skirmish/bench/target"
 )
 
 // Comparisons (interest, bandwidth): the play load run twice, each time
@@ -64,19 +63,6 @@ func runLegs(ctx context.Context, path string, o Options, legs []playLeg, rep *r
 		out = append(out, l)
 	}
 	return out, errors.Join(errs...)
-}
-
-// WithServer runs fn against a fresh server (path with args), with o
-// pointed at it, and then stops the server; a server that died during fn
-// is an error.
-func WithServer(path string, args []string, o Options, fn func(Options) error) error {
-	srv, err := target.Start(path, args...)
-	if err != nil {
-		return err
-	}
-	o.URL, o.ServerPID = srv.URL, srv.PID
-	err = fn(o)
-	return errors.Join(err, srv.End())
 }
 
 // compared are the figures of a play load that comparisons divide and

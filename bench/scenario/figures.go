@@ -259,3 +259,11 @@ func OtherCores(r *botnet.RunResult, span time.Duration) *float64 {
 	}
 	return new(measure.Round3(measure.OtherCores(r.Machine, r.Server.CPU+r.Bots.CPU, span)))
 }
+
+// joinedFigures are the bots that finished the handshake, got a Welcome, or
+// never got there.
+type joinedFigures struct {
+	ClientsConnected int64 `json:"clients_connected"`
+	ClientsJoined    int64 `json:"clients_joined"`
+	ClientsFailed    int64 `json:"clients_failed"`
+}

@@ -18,7 +18,7 @@ import (
 type Interest struct {
 	load   LoadFlags
 	server serverFlags
-	// Small and Large are the two loads (default movers 10 × 50 and
+	// small and large are the two loads (default movers 10 × 50 and
 	// movers-large 1 × 500).
 	small, large PlayConfig
 	// maxCPURatio is the bar: the large room's server CPU per client·tick

@@ -177,27 +177,3 @@ func (pc PlayConfig) check() error {
 	}
 	return nil
 }
-
-// serverFlags are -server and -server-args.
-type serverFlags struct {
-	path, args string
-}
-
-func (s *serverFlags) register(fs *flag.FlagSet, required bool) {
-	help := "path to a built server binary: start it on 127.0.0.1:0 and run against it (instead of -url)"
-	if required {
-		help = "path to a built server binary (required): each run gets a fresh one on 127.0.0.1:0"
-	}
-	fs.StringVar(&s.path, "server", "", help)
-	fs.StringVar(&s.args, "server-args", "", "extra flags for the server, space-separated (e.g. \"-tick-rate 30\")")
-}
-
-func (s *serverFlags) argv() []string { return strings.Fields(s.args) }
-
-// require refuses a command without -server.
-func (s *serverFlags) require(command string) error {
-	if s.path == "" {
-		return Usagef("%s: -server is required", command)
-	}
-	return nil
-}

@@ -46,13 +46,6 @@ func (s *Suite) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.oneServer, "one-server", false, "run every scenario against one server process (default: a fresh one each)")
 }
 
-// ServerMeta names the server a command started.
-type ServerMeta struct {
-	Server     string  `json:"server"`
-	ServerURL  string  `json:"server_url,omitempty"`
-	ServerArgs *string `json:"server_args,omitempty"`
-}
-
 // suiteFailure is the section of a scenario of the suite that failed.
 type suiteFailure struct {
 	Error  string `json:"error"`
