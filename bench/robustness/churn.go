@@ -38,7 +38,7 @@ func (s *Churn) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Rooms, "rooms", 20, "the room pool: connection g joins churn-(g mod rooms) (0: groups of -players)")
 	fs.IntVar(&c.Players, "players", 50, "players per room, with -rooms 0")
 	fs.DurationVar(&c.Settle, "settle", time.Second, "wait this long after the bots left before reading the server's level again")
-	fs.DurationVar(&c.RoomWait, "room-wait", 0, "then wait up to this long for the rooms to close (30 s after empty) and compare with the cold level too")
+	fs.DurationVar(&c.RoomWait, "room-wait", 0, "then wait up to this long for the rooms to close (the server closes an empty room after its idle timeout) and compare with the cold level too")
 	fs.Float64Var(&c.Tolerance, "tolerance", 0.10, "the bar: goroutines, fds and RSS within ±this fraction of the start level")
 }
 
@@ -85,7 +85,7 @@ type churnConfig struct {
 	// (default 1 s).
 	Settle time.Duration
 	// RoomWait, if > 0, then waits (at most that long) for the rooms to
-	// close (the server closes a room empty for 30 s) and compares the
+	// close (the server closes a room after its idle timeout) and compares the
 	// level with the cold one as well.
 	RoomWait time.Duration
 	// Tolerance is the bar: goroutines, fds and RSS at the end within
@@ -383,8 +383,8 @@ func churnVerdict(cc churnConfig, rss bool, res *botnet.RunResult, lv *churnLeve
 		}
 		v.Add("server level readable", false, "/debug/stats: %v", err)
 	} else {
-		// A room is one goroutine (its tick loop) that the server keeps
-		// for 30 s after the room empties; /debug/stats counts rooms, so
+		// A room is one goroutine (its loop) that the server keeps for its
+		// idle timeout after the room empties; /debug/stats counts rooms, so
 		// the goroutines that could leak per connection are the others.
 		gs, ga := start.Goroutines-start.Rooms, after.Goroutines-after.Rooms
 		v.Add("goroutines at start level", withinRatio(gs, ga, tol),
