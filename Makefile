@@ -53,9 +53,12 @@ check: $(NPM_STAMP)
 	$(BUF) lint
 	bash .ci/check-generated
 
-## gotest: the Go tests with the race detector
+## gotest: the Go tests with the race detector. The bench's tests run
+## real servers and bots: one package at a time, after the others, so
+## that their load never meets the server's timing tests
 gotest:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/bench/')
+	$(GO) test -race -count=1 -p 1 ./bench/...
 
 ## fuzz: a short bounded run of every fuzz target (seed corpora are committed);
 ## a test package that does not compile fails it

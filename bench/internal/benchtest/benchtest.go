@@ -41,7 +41,8 @@ const (
 
 // Main is a TestMain: it hands child processes (extra shards, the
 // baseline server, which re-execute the test binary) their roles, builds
-// the server unless -short, runs the tests and removes the build.
+// the server unless -short (with the race detector when the tests run
+// with it), runs the tests and removes the build.
 func Main(m *testing.M) {
 	if handled, code := child.RunHidden(botnet.ShardRole, baseline.ProcessRole); handled {
 		os.Exit(code)
@@ -55,7 +56,11 @@ func Main(m *testing.M) {
 			os.Exit(1)
 		}
 		bin = filepath.Join(dir, "skirmish")
-		cmd := exec.Command("go", "build", "-o", bin, "./server/cmd/skirmish")
+		args := []string{"build", "-o", bin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./server/cmd/skirmish")...)
 		cmd.Dir = moduleRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build ./server/cmd/skirmish: %w\n%s", err, out)

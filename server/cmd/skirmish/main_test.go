@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"fmt"
 	"net"
 	"os"
@@ -251,5 +252,24 @@ func TestSIGTERMClosesClientsWithGoingAway(t *testing.T) {
 	_ = mute.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if got := mute.closeCode(); got != ws.StatusGoingAway {
 		t.Errorf("the client that never answered got %d, want 1001", got)
+	}
+}
+
+// TestBinaryBuiltWithTheTestsRaceDetector: the binary the tests run has
+// the race detector when they do.
+func TestBinaryBuiltWithTheTestsRaceDetector(t *testing.T) {
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	info, err := buildinfo.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	race := false
+	for _, s := range info.Settings {
+		race = race || s.Key == "-race" && s.Value == "true"
+	}
+	if race != raceEnabled {
+		t.Fatalf("binary built with -race=%v, tests run with -race=%v", race, raceEnabled)
 	}
 }
