@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -268,4 +269,11 @@ func CompareNames(t *testing.T, file string, rep *report.Report, added map[strin
 			t.Errorf("%s: section %q is not in the file", file, name)
 		}
 	}
+}
+
+// Near reports whether a figure got, rounded to three decimals as the
+// reports round, is want computed from other figures: within 0.1 % or
+// the rounding.
+func Near(got, want float64) bool {
+	return math.Abs(got-want) <= max(0.001*math.Abs(want), 0.0015)
 }
