@@ -37,7 +37,7 @@ func (s *Churn) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.Cycles, "cycles", 2, "join/leave cycles per connection")
 	fs.IntVar(&c.Rooms, "rooms", 20, "the room pool: connection g joins churn-(g mod rooms) (0: groups of -players)")
 	fs.IntVar(&c.Players, "players", 50, "players per room, with -rooms 0")
-	fs.DurationVar(&c.Settle, "settle", time.Second, "wait this long after the bots left before reading the server's level again")
+	fs.DurationVar(&c.Settle, "settle", 10*time.Second, "after the bots left, wait up to this long for the server's connections and fds to come back to where they started before reading its level")
 	fs.DurationVar(&c.RoomWait, "room-wait", 0, "then wait up to this long for the rooms to close (the server closes an empty room after its idle timeout) and compare with the cold level too")
 	fs.Float64Var(&c.Tolerance, "tolerance", 0.10, "the bar: goroutines, fds and RSS within ±this fraction of the start level")
 }
@@ -81,8 +81,10 @@ type churnConfig struct {
 	// 0, consecutive groups of Players connections share a room.
 	Rooms   int
 	Players int
-	// Settle is how long after the last bot left the level is read
-	// (default 1 s).
+	// Settle bounds the wait, after the last bot left, for the server's
+	// connections and fds to come back to their level before the phase
+	// (it closes connections asynchronously); the level is read then
+	// (default 10 s).
 	Settle time.Duration
 	// RoomWait, if > 0, then waits (at most that long) for the rooms to
 	// close (the server closes a room after its idle timeout) and compares the
@@ -110,7 +112,7 @@ func (cc churnConfig) withDefaults() churnConfig {
 		cc.Players = 50
 	}
 	if cc.Settle <= 0 {
-		cc.Settle = time.Second
+		cc.Settle = 10 * time.Second
 	}
 	if cc.Tolerance <= 0 {
 		cc.Tolerance = 0.10
@@ -211,7 +213,7 @@ func churnPhase(ctx context.Context, o scenario.Options, cc churnConfig, cycles 
 type churnLevels struct {
 	cold, start, after, final serverLevel
 	coldErr, afterErr         error
-	roomWaited                time.Duration
+	settled, roomWaited       time.Duration
 }
 
 // runChurn runs the churn load and judges it: every cycle done, and the
@@ -232,23 +234,37 @@ func runChurn(ctx context.Context, o scenario.Options, cc churnConfig) ([]any, *
 		if wres.Stats.Cycles == 0 {
 			return nil, nil, fmt.Errorf("churn: no warmup cycle succeeded (%s)", measure.CountsString(wres.Stats.FailReasons))
 		}
-		if err := scenario.Pause(ctx, cc.Settle); err != nil {
-			return nil, nil, err
-		}
-		lv.start, _ = readLevel(ctx, statsURL, o.ServerPID)
+		lv.start, _, _ = settle(ctx, statsURL, o.ServerPID, lv.cold, cc.Settle)
 	}
 	res, n, err := churnPhase(ctx, o, cc, cc.Total, "churn")
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := scenario.Pause(ctx, cc.Settle); err != nil {
-		return nil, nil, err
+	lv.after, lv.settled, lv.afterErr = settle(ctx, statsURL, o.ServerPID, lv.start, cc.Settle)
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
 	}
-	lv.after, lv.afterErr = readLevel(ctx, statsURL, o.ServerPID)
 	if cc.RoomWait > 0 && lv.after.HasStats {
 		lv.awaitRooms(ctx, statsURL, o.ServerPID, cc.RoomWait)
 	}
 	return churnFigures(cc, n, res, &lv), churnVerdict(cc, o.ServerPID != 0, res, &lv), nil
+}
+
+// settle reads the server's level every 100 ms until its connections and
+// fds are back at ref's, or wait passes, and returns the last level read
+// and how long it took. The server closes a connection's fd when it sees
+// the peer go, which can take a moment after the bots are done: a fixed
+// pause would read a level that depends on the machine's load.
+func settle(ctx context.Context, statsURL string, pid int, ref serverLevel, wait time.Duration) (serverLevel, time.Duration, error) {
+	t0 := time.Now()
+	for {
+		l, err := readLevel(ctx, statsURL, pid)
+		back := err == nil && l.HasStats && ref.HasStats && l.Connections == ref.Connections && l.FDs == ref.FDs
+		if back || time.Since(t0) >= wait || ctx.Err() != nil {
+			return l, time.Since(t0), err
+		}
+		scenario.Pause(ctx, 100*time.Millisecond)
+	}
 }
 
 // awaitRooms reads the level every 500 ms until the rooms are back at the
@@ -292,7 +308,9 @@ type churnRun struct {
 	ServerCPUCoreFraction *float64 `json:"server_cpu_core_fraction,omitempty"`
 	ServerRSSMaxBytes     *int64   `json:"server_rss_max_bytes,omitempty"`
 	MachineOtherCPUCores  *float64 `json:"machine_other_cpu_cores,omitempty"`
-	SettleS               float64  `json:"settle_s"`
+	// SettleS is how long the server took to come back to its level
+	// after the bots left (at most Settle).
+	SettleS float64 `json:"settle_s"`
 }
 
 // churnRatios compare the level after the run with the start (and the
@@ -336,7 +354,7 @@ func churnFigures(cc churnConfig, n int, res *botnet.RunResult, lv *churnLevels)
 		Handshakes: scenario.NewHandshakes(s), Joins: scenario.NewJoins(s), Failures: scenario.NewFailures(s),
 		Processes:           int64(res.Processes),
 		BotsCPUCoreFraction: scenario.BotsCores(res, res.Elapsed), ServerCPUCoreFraction: scenario.ServerCores(res, res.Elapsed),
-		MachineOtherCPUCores: scenario.OtherCores(res, res.Elapsed), SettleS: measure.Round3(cc.Settle.Seconds()),
+		MachineOtherCPUCores: scenario.OtherCores(res, res.Elapsed), SettleS: measure.Round3(lv.settled.Seconds()),
 	}
 	if res.Server.Measured {
 		run.ServerRSSMaxBytes = new(res.Server.RSS.MaxOf())
@@ -389,7 +407,7 @@ func churnVerdict(cc churnConfig, rss bool, res *botnet.RunResult, lv *churnLeve
 		gs, ga := start.Goroutines-start.Rooms, after.Goroutines-after.Rooms
 		v.Add("goroutines at start level", withinRatio(gs, ga, tol),
 			"%d besides %d room loops after %d cycles + %v vs %d besides %d room loops at the start: ×%.3f (bar ±%.0f%%)",
-			ga, after.Rooms, s.Cycles, cc.Settle, gs, start.Rooms, ratio(ga, gs), tol*100)
+			ga, after.Rooms, s.Cycles, lv.settled.Round(time.Millisecond), gs, start.Rooms, ratio(ga, gs), tol*100)
 		v.Add("fds at start level", withinRatio(start.FDs, after.FDs, tol),
 			"%d vs %d at the start: ×%.3f (bar ±%.0f%%)", after.FDs, start.FDs, ratio(after.FDs, start.FDs), tol*100)
 		v.Add("connections at start level", after.Connections == start.Connections,

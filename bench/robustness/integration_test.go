@@ -48,7 +48,9 @@ func TestIntegrationStall(t *testing.T) {
 		if got := benchtest.Figure(t, f, k+"_closed_early"); got != 0 {
 			t.Errorf("%s: %v closed before their deadline", k, got)
 		}
-		benchtest.Figure(t, f, k+"_lateness_p99_ms")
+		if got := benchtest.Figure(t, f, k+"_lateness_p99_ms"); got < 0 {
+			t.Errorf("%s: lateness p99 %v ms: closed before the deadline", k, got)
+		}
 	}
 	if got := f["half_frame_close_codes"]; got != "1008=20" {
 		t.Errorf("half frames closed with %v, want 1008 each", got)
@@ -114,8 +116,18 @@ func TestIntegrationChurn(t *testing.T) {
 	if benchtest.Figure(t, f, "server_rooms_start") != 3 || benchtest.Figure(t, f, "server_rooms_after") != 3 {
 		t.Errorf("rooms %v at the start, %v after; want the pool of 3", f["server_rooms_start"], f["server_rooms_after"])
 	}
-	for _, k := range []string{"server_goroutines_cold", "server_goroutines_ratio", "server_rss_start_bytes", "server_rss_after_bytes", "server_rss_ratio", "cycles_per_s"} {
-		benchtest.Figure(t, f, k)
+	// The ratios are of the levels reported beside them.
+	for _, k := range []string{"goroutines", "rss"} {
+		unit := map[string]string{"goroutines": "", "rss": "_bytes"}[k]
+		start, after := benchtest.Figure(t, f, "server_"+k+"_start"+unit), benchtest.Figure(t, f, "server_"+k+"_after"+unit)
+		if start <= 0 {
+			t.Errorf("server_%s_start%s = %v", k, unit, start)
+		} else if r := benchtest.Figure(t, f, "server_"+k+"_ratio"); !benchtest.Near(r, after/start) {
+			t.Errorf("server_%s_ratio %v, but %v / %v = %v", k, r, after, start, after/start)
+		}
+	}
+	if benchtest.Figure(t, f, "server_goroutines_cold") <= 0 || benchtest.Figure(t, f, "cycles_per_s") <= 0 {
+		t.Errorf("goroutines cold %v, cycles/s %v: want > 0", f["server_goroutines_cold"], f["cycles_per_s"])
 	}
 	checks := benchtest.Checks(v)
 	for _, name := range []string{"cycles done", "goroutines at start level", "fds at start level", "connections at start level", "RSS at start level"} {

@@ -13,7 +13,7 @@ import (
 
 func TestChurnShape(t *testing.T) {
 	cc := churnConfig{Rate: 100, Duration: 10 * time.Second, Cycles: 2, WarmupCycles: -1}.withDefaults()
-	if cc.Total != 2000 || cc.WarmupCycles != 100 || cc.Tolerance != 0.10 || cc.Settle != time.Second {
+	if cc.Total != 2000 || cc.WarmupCycles != 100 || cc.Tolerance != 0.10 || cc.Settle != 10*time.Second {
 		t.Fatalf("%+v", cc)
 	}
 	cc = churnConfig{Rate: 1500, Total: 100000, Cycles: 3}.withDefaults()

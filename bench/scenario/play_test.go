@@ -34,8 +34,28 @@ func TestIntegrationIdle(t *testing.T) {
 	if benchtest.Figure(t, f, "server_connections") < 50 {
 		t.Errorf("/debug/stats reports %v connections with 50 idle bots", f["server_connections"])
 	}
-	benchtest.Figure(t, f, "server_goroutines")
-	benchtest.Figure(t, f, "server_cpu_us_per_client_s")
+	// No goroutine per connection: 50 idle ones add none.
+	if g, before := benchtest.Figure(t, f, "server_goroutines"), benchtest.Figure(t, f, "server_goroutines_before"); g <= 0 || g-before >= 50 {
+		t.Errorf("server goroutines %v with 50 idle connections, %v before", g, before)
+	}
+	checkServerCPU(t, f, 50, 0)
+}
+
+// checkServerCPU holds the server's CPU figures to each other: the share
+// of a core is the CPU per client·tick (or, with tickRate 0, per client·s)
+// times the clients (and ticks).
+func checkServerCPU(t *testing.T, f map[string]any, clients, tickRate float64) {
+	t.Helper()
+	core := benchtest.Figure(t, f, "server_cpu_core_fraction")
+	var want float64
+	if tickRate > 0 {
+		want = benchtest.Figure(t, f, "server_cpu_us_per_client_tick") * clients * tickRate / 1e6
+	} else {
+		want = benchtest.Figure(t, f, "server_cpu_us_per_client_s") * clients / 1e6
+	}
+	if core < 0 || !benchtest.Near(core, want) {
+		t.Errorf("server_cpu_core_fraction %v, but the per-client figure makes it %v", core, want)
+	}
 }
 
 func checkPlay(t *testing.T, f map[string]any, res *botnet.RunResult, bots int64) {
@@ -77,11 +97,11 @@ func TestIntegrationPlay(t *testing.T) {
 	benchtest.Log(t, "play", nil, r)
 	f := benchtest.Figures(t, r)
 	checkPlay(t, f, res, 10)
-	if benchtest.Figure(t, f, "server_cpu_us_per_client_tick") < 0 {
-		t.Error("negative server CPU")
+	checkServerCPU(t, f, 10, benchtest.Figure(t, f, "tick_rate"))
+	before, after := benchtest.Figure(t, f, "server_rss_before_bytes"), benchtest.Figure(t, f, "server_rss_bytes")
+	if got := benchtest.Figure(t, f, "server_rss_per_conn_bytes"); before <= 0 || !benchtest.Near(got, (after-before)/10) {
+		t.Errorf("server_rss_per_conn_bytes %v, but (%v - %v) / 10 = %v", got, after, before, (after-before)/10)
 	}
-	benchtest.Figure(t, f, "server_cpu_core_fraction")
-	benchtest.Figure(t, f, "server_rss_per_conn_bytes")
 	if f["mode"] != "movers" {
 		t.Errorf("mode %v", f["mode"])
 	}
@@ -134,9 +154,11 @@ func TestIntegrationBaseline(t *testing.T) {
 	if _, ok := fb["server_goroutines"]; ok {
 		t.Error("the baseline has no /debug/stats, yet its goroutines are reported")
 	}
-	benchtest.Figure(t, fb, "cpu_ratio_to_baseline")
 	fp := benchtest.Figures(t, play, cmp)
-	benchtest.Figure(t, fp, "cpu_ratio_to_baseline")
+	p, b := benchtest.Figure(t, fp, "server_cpu_us_per_client_tick"), benchtest.Figure(t, fb, "server_cpu_us_per_client_tick")
+	if r := benchtest.Figure(t, fp, "cpu_ratio_to_baseline"); b > 0 && !benchtest.Near(r, p/b) {
+		t.Errorf("cpu_ratio_to_baseline %v, but %v / %v = %v", r, p, b, p/b)
+	}
 	if got, want := benchtest.Figure(t, fp, "baseline_cpu_us_per_client_tick"), benchtest.Figure(t, fb, "server_cpu_us_per_client_tick"); got != want {
 		t.Errorf("baseline CPU %v in the play section, the baseline measured %v", got, want)
 	}
@@ -167,7 +189,9 @@ func TestIntegrationPlayModeLargeCountsEntities(t *testing.T) {
 	if benchtest.Figure(t, f, "full_snapshot_fraction") >= 0.5 {
 		t.Errorf("bots that acknowledge every tick got %v full snapshots", f["full_snapshot_fraction"])
 	}
-	benchtest.Figure(t, f, "entities_per_snapshot_mean")
+	if m := benchtest.Figure(t, f, "entities_per_snapshot_mean"); m < float64(st.Entities.Min()) || m > float64(st.Entities.Max()) {
+		t.Errorf("entities per snapshot: mean %v outside the %d to %d counted", m, st.Entities.Min(), st.Entities.Max())
+	}
 }
 
 func TestIntegrationPlayUnknownMode(t *testing.T) {
