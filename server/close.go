@@ -34,7 +34,8 @@ func (c *Conn) closeWith(code ws.StatusCode, reason string) {
 	c.next = nil
 	c.rest = wsframe.AppendClose(c.rest, code, reason, nil)
 	c.flushLocked()
-	c.armTimer(c.srv.cfg.CloseTimeout)
+	c.since = c.srv.wheel.now()
+	c.srv.wheel.arm(c, c.since+int64(c.srv.cfg.CloseTimeout))
 	c.mu.Unlock()
 
 	c.srv.stats.closed(code)
@@ -53,7 +54,7 @@ func (c *Conn) finalClose() {
 	c.state = stateClosed
 	c.srv.poller.del(c.fd)
 	_ = unix.Close(c.fd)
-	c.stopTimerLocked()
+	c.srv.wheel.disarm(c)
 	c.rest, c.next = nil, nil
 	c.mu.Unlock()
 
@@ -81,12 +82,16 @@ func (c *Conn) disconnect() {
 	}
 }
 
-// detach forgets the session's room and returns what it was.
+// detach forgets the session's room and returns what it was. Back in the
+// lobby, the lobby's idle deadline applies again.
 func (c *Conn) detach() (*game.Room, uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	room, player := c.room, c.player
 	c.room, c.player, c.spectator = nil, 0, false
+	if room != nil && c.state == stateOpen {
+		c.srv.wheel.armEarlier(c, c.lastMessage.Load()+int64(c.srv.cfg.LobbyTimeout))
+	}
 	return room, player
 }
 

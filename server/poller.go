@@ -18,25 +18,16 @@ const connEvents = netpoll.EPOLLIN | netpoll.EPOLLOUT | netpoll.EPOLLRDHUP | net
 // ready and queues it; a worker does the reading and writing.
 type poller struct {
 	ep    *netpoll.Epoll
-	queue chan *Conn // bounded: a connection is in it at most once
+	queue *runQueue
 	wg    sync.WaitGroup
-	stop  chan struct{}
 }
 
-func newPoller(maxConns, workers int, onError func(error)) (*poller, error) {
+func newPoller(workers int, onError func(error)) (*poller, error) {
 	ep, err := netpoll.EpollCreate(&netpoll.EpollConfig{OnWaitError: onError})
 	if err != nil {
 		return nil, fmt.Errorf("create epoll: %w", err)
 	}
-	p := &poller{
-		ep: ep,
-		// A connection is queued only when its ready counter goes from 0
-		// to 1, and every queued connection is open, so the queue never
-		// holds more than maxConns (+ listeners' spare) entries and the
-		// epoll goroutine never blocks on it.
-		queue: make(chan *Conn, maxConns+64),
-		stop:  make(chan struct{}),
-	}
+	p := &poller{ep: ep, queue: newRunQueue()}
 	for range workers {
 		p.wg.Add(1)
 		go p.work()
@@ -57,30 +48,24 @@ func (p *poller) del(fd int) {
 	_ = p.ep.Del(fd) // ErrNotRegistered when the epoll is closed: nothing to undo
 }
 
-// schedule queues c for a worker.
-func (p *poller) schedule(c *Conn) {
-	select {
-	case p.queue <- c:
-	case <-p.stop:
-	}
-}
+// schedule queues c for a worker. It never blocks.
+func (p *poller) schedule(c *Conn) { p.queue.push(c) }
 
 func (p *poller) work() {
 	defer p.wg.Done()
 	buf := make([]byte, readBufferSize)
 	for {
-		select {
-		case <-p.stop:
+		c, ok := p.queue.pop()
+		if !ok {
 			return
-		case c := <-p.queue:
-			c.serve(buf)
 		}
+		c.serve(buf)
 	}
 }
 
 // close stops the workers and the epoll goroutine.
 func (p *poller) close() {
-	close(p.stop)
+	p.queue.close()
 	p.wg.Wait()
 	_ = p.ep.Close()
 }

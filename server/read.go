@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"time"
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
@@ -10,14 +9,19 @@ import (
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
-// readFrames reads until EAGAIN (or the wakeup budget) and handles every
+// readFrames reads until EAGAIN or the turn's budget and handles every
 // complete frame. An incomplete frame is kept, bounded by MaxMessageBytes,
-// until the rest arrives or FrameTimeout passes.
+// until the rest arrives or FrameTimeout passes. WebSocket pings of one
+// turn are answered once, for the newest (RFC 6455 §5.5.3 allows it).
 func (c *Conn) readFrames(buf []byte) (more bool) {
-	for range maxReadsPerWakeup {
+	defer c.answerPing()
+	for range maxReadsPerTurn {
 		k := copy(buf, c.partial)
 		c.partial = nil
 		n, err := c.read(buf[k:])
+		if n > 0 && !c.allowBytes(n) {
+			return false
+		}
 		if n > 0 || k > 0 {
 			used := c.processFrames(buf[:k+n])
 			c.keepPartial(buf[used : k+n])
@@ -44,7 +48,7 @@ func (c *Conn) readFrames(buf []byte) (more bool) {
 }
 
 // keepPartial keeps the bytes of an incomplete frame for the next read and
-// watches its deadline.
+// makes sure its deadline is armed.
 func (c *Conn) keepPartial(p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -52,23 +56,14 @@ func (c *Conn) keepPartial(p []byte) {
 		return
 	}
 	if len(p) == 0 {
-		if !c.partialSince.IsZero() {
-			c.partialSince = time.Time{}
-			c.stopTimerLocked()
-		}
+		c.partialSince = 0 // its deadline, if armed, finds nothing to do
 		return
 	}
 	c.partial = append([]byte(nil), p...)
-	if c.partialSince.IsZero() {
-		c.partialSince = time.Now()
-		c.armTimer(c.srv.cfg.FrameTimeout)
+	if c.partialSince == 0 {
+		c.partialSince = c.srv.wheel.now()
+		c.srv.wheel.armEarlier(c, c.partialSince+int64(c.srv.cfg.FrameTimeout))
 	}
-}
-
-func (c *Conn) isOpen() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state == stateOpen
 }
 
 // processFrames handles the complete frames at the start of b and returns
@@ -108,9 +103,17 @@ func (c *Conn) handleMessage(m wsframe.Message) bool {
 		c.closeWith(ws.StatusUnsupportedData, "text frames are not supported: send binary protobuf")
 		return false
 	case ws.OpPing:
-		c.writeFrame(wsframe.AppendFrame(nil, ws.OpPong, payload, nil))
+		if !c.allowControl() {
+			return c.isOpen()
+		}
+		// Answered once per turn, after the batch: keep the newest.
+		c.pings = append(c.pings[:0], payload...)
+		if c.pings == nil {
+			c.pings = []byte{}
+		}
 		return true
 	case ws.OpPong:
+		c.onPong(payload)
 		return true
 	case ws.OpClose:
 		code, reason := ws.ParseCloseFrameData(payload)
@@ -133,4 +136,13 @@ func (c *Conn) handleMessage(m wsframe.Message) bool {
 	}
 	c.closeWith(ws.StatusProtocolError, "unknown opcode")
 	return false
+}
+
+// answerPing sends the pong of the newest ping of this turn, if any.
+func (c *Conn) answerPing() {
+	if c.pings == nil {
+		return
+	}
+	c.writeFrame(wsframe.AppendFrame(make([]byte, 0, 2+len(c.pings)), ws.OpPong, c.pings, nil))
+	c.pings = nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
@@ -25,10 +26,11 @@ const (
 // onMessage handles one complete client message. It reports false when
 // the connection is closing.
 func (c *Conn) onMessage(p []byte) bool {
+	c.lastMessage.Store(c.srv.wheel.now())
 	if in, err := wire.DecodeInput(p); err == nil {
 		c.srv.stats.inputs.Add(1)
 		c.onInput(in)
-		return true
+		return c.isOpen()
 	}
 	var m skirmishv1.ClientMessage
 	if err := proto.Unmarshal(p, &m); err != nil {
@@ -43,6 +45,9 @@ func (c *Conn) onMessage(p []byte) bool {
 	case *skirmishv1.ClientMessage_Hello:
 		return c.onHello(msg.Hello)
 	case *skirmishv1.ClientMessage_Ping:
+		if !c.allowControl() {
+			return c.isOpen()
+		}
 		c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Pong{Pong: &skirmishv1.Pong{
 			ClientTimeUs: msg.Ping.ClientTimeUs,
 			ServerTimeUs: uint64(time.Now().UnixMicro()),
@@ -57,17 +62,25 @@ func (c *Conn) onMessage(p []byte) bool {
 	}
 	switch msg := m.Msg.(type) {
 	case *skirmishv1.ClientMessage_Join:
-		c.onJoin(msg.Join)
+		if c.allowJoin() {
+			c.onJoin(msg.Join)
+		} else {
+			c.sendError(skirmishv1.ErrorCode_ERROR_CODE_RATE_LIMITED, "too many joins: slow down")
+		}
 	case *skirmishv1.ClientMessage_Input:
 		c.srv.stats.inputs.Add(1)
 		in := msg.Input
 		c.onInput(wire.Input{Seq: in.Seq, DX: in.Dx, DY: in.Dy, Aim: in.Aim, Buttons: in.Buttons, AckTick: in.AckTick})
 	case *skirmishv1.ClientMessage_Leave:
-		c.leaveRoom()
+		if c.allowControl() {
+			c.leaveRoom()
+		}
 	default:
-		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST, "empty or unknown message")
+		if c.allowControl() {
+			c.sendError(skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST, "empty or unknown message")
+		}
 	}
-	return true
+	return c.isOpen()
 }
 
 func (c *Conn) onHello(h *skirmishv1.Hello) bool {
@@ -77,8 +90,14 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 		return false
 	}
 	c.mu.Lock()
+	again := c.hello
 	c.hello = true
+	// The Hello deadline is over; the lobby's and the ping's may be sooner.
+	c.srv.wheel.armEarlier(c, c.srv.wheel.now()+int64(min(c.srv.cfg.LobbyTimeout, c.srv.cfg.PingInterval)))
 	c.mu.Unlock()
+	if again && !c.allowControl() {
+		return c.isOpen()
+	}
 	c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{
 		ProtocolVersion: wire.ProtocolVersion,
 		Server:          serverName,
@@ -105,10 +124,27 @@ func (c *Conn) onJoin(j *skirmishv1.Join) {
 	if err != nil {
 		c.srv.stats.joinErrors.Add(1)
 		c.sendError(joinErrorCode(err), err.Error())
+		if errors.Is(err, game.ErrNoSuchRoom) {
+			c.failedLookup()
+		}
 		return
 	}
 	c.attach(room, id, j.Spectate)
 	c.srv.stats.joins.Add(1)
+}
+
+// failedLookup counts a Join for a room that is not there; a connection
+// that keeps guessing is closed (room codes are not to be enumerated).
+func (c *Conn) failedLookup() {
+	c.mu.Lock()
+	c.lookups++
+	over := c.lookups > maxFailedLookups
+	c.mu.Unlock()
+	if over {
+		c.srv.stats.lookupsClosed.Add(1)
+		c.srv.limited.info("closing a connection that guesses room codes", "remote", c.remote)
+		c.closeWith(ws.StatusPolicyViolation, "too many look-ups of rooms that do not exist")
+	}
 }
 
 // onResume gives the connection the player its token names.
@@ -124,7 +160,7 @@ func (c *Conn) onResume(token string) {
 	if errors.Is(err, ErrTokenExpired) || errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
-	c.srv.log.Info("resume refused", "remote", c.remote, "err", err)
+	c.srv.log.Debug("resume refused", "remote", c.remote, "err", err)
 	c.sendError(code, err.Error())
 }
 
@@ -138,7 +174,11 @@ func (c *Conn) attach(room *game.Room, id uint32, spectator bool) {
 		return
 	}
 	c.room, c.player, c.spectator, c.warnedInput = room, id, spectator, false
+	if !spectator {
+		c.srv.wheel.armEarlier(c, c.srv.wheel.now()+int64(c.srv.cfg.RTTInterval))
+	}
 	c.mu.Unlock()
+	c.setTickRate(room.TickRate())
 }
 
 func joinErrorCode(err error) skirmishv1.ErrorCode {
@@ -162,8 +202,13 @@ func (c *Conn) onInput(in wire.Input) {
 		c.warnedInput = true
 	}
 	c.mu.Unlock()
-	if room != nil && !spectator && room.Input(id, in) {
-		return
+	if room != nil && !spectator {
+		if !c.allowInput() {
+			return // dropped and counted
+		}
+		if room.Input(id, in) {
+			return
+		}
 	}
 	if !hello {
 		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_PROTOCOL, "send hello first")
@@ -193,21 +238,36 @@ func (c *Conn) sendError(code skirmishv1.ErrorCode, text string) {
 	c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Error{Error: &skirmishv1.Error{Code: code, Message: text}}}))
 }
 
-// cleanName trims a display name to maxNameRunes printable runes.
+// cleanName makes a display name safe to show: control, format (bidi
+// overrides, zero-width joiners and spaces), private-use and invalid runes
+// are dropped, other spaces become one plain space, and the result is cut
+// to maxNameRunes runes.
 func cleanName(s string) string {
-	s = strings.TrimSpace(strings.Map(func(r rune) rune {
-		if r < ' ' || r == utf8.RuneError {
-			return -1
+	var b strings.Builder
+	n, space := 0, false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || unicode.In(r, unicode.Zl, unicode.Zp):
+			space = b.Len() > 0
+			continue
+		case r == utf8.RuneError || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs):
+			continue
 		}
-		return r
-	}, s))
-	if utf8.RuneCountInString(s) > maxNameRunes {
-		s = string([]rune(s)[:maxNameRunes])
+		if n >= maxNameRunes {
+			break
+		}
+		if space && n+1 < maxNameRunes {
+			b.WriteByte(' ')
+			n++
+		}
+		space = false
+		b.WriteRune(r)
+		n++
 	}
-	if s == "" {
+	if b.Len() == 0 {
 		return defaultName
 	}
-	return s
+	return b.String()
 }
 
 func mustMarshal(m proto.Message) []byte {

@@ -3,26 +3,34 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gobwas/ws"
 )
 
 // stats are the server's counters; all are safe for concurrent use.
 type stats struct {
-	accepted, rejected, acceptErrors       atomic.Uint64
-	upgraded, handshakeErrors              atomic.Uint64
-	handshakeTimeouts, frameTimeouts       atomic.Uint64
-	bytesIn, bytesOut, framesIn            atomic.Uint64
-	inputs, inputsOutsideRoom, badMessages atomic.Uint64
-	protocolErrors, joins, joinErrors      atomic.Uint64
-	snapshotsSent, snapshotsReplaced       atomic.Uint64
-	slowClosed                             atomic.Uint64
-	resumes, resumeErrors                  atomic.Uint64
-	closeCodes                             [closeCodeSlots]atomic.Uint64
+	accepted, rejected, rejectedPerIP, acceptErrors atomic.Uint64
+	upgraded, handshakeErrors, originRejected       atomic.Uint64
+	handshakeTimeouts, frameTimeouts                atomic.Uint64
+	helloTimeouts, lobbyTimeouts, pingTimeouts      atomic.Uint64
+	pingsSent                                       atomic.Uint64
+	httpRejected                                    atomic.Uint64
+	bytesIn, bytesOut, framesIn                     atomic.Uint64
+	inputs, inputsOutsideRoom, badMessages          atomic.Uint64
+	rateLimited, rateClosed, lookupsClosed          atomic.Uint64
+	protocolErrors, joins, joinErrors               atomic.Uint64
+	snapshotsSent, snapshotsReplaced                atomic.Uint64
+	slowClosed                                      atomic.Uint64
+	resumes, resumeErrors, roomFailures             atomic.Uint64
+	closeCodes                                      [closeCodeSlots]atomic.Uint64
 }
 
 // closeCodeSlots covers close codes 1000..1015 (4001, session taken
@@ -36,20 +44,28 @@ func (s *stats) closed(code ws.StatusCode) {
 	}
 }
 
-// Stats is the JSON document served at /debug/stats. Names are stable:
-// tools (the bench bots) read them.
+// Stats is the JSON document served at /debug/stats on the admin
+// listener. Names are stable: tools (the bench bots) read them.
 type Stats struct {
 	Goroutines        int               `json:"goroutines"`
 	Connections       int               `json:"connections"`
+	HTTPConnections   int               `json:"http_connections"`
 	FDs               int               `json:"fds"`
 	Rooms             int               `json:"rooms"`
 	Players           int               `json:"players"`
 	Accepted          uint64            `json:"accepted"`
 	Rejected          uint64            `json:"rejected"`
+	RejectedPerIP     uint64            `json:"rejected_per_ip"`
 	AcceptErrors      uint64            `json:"accept_errors"`
 	Upgraded          uint64            `json:"upgraded"`
 	HandshakeErrors   uint64            `json:"handshake_errors"`
+	OriginRejected    uint64            `json:"origin_rejected"`
+	HTTPRejected      uint64            `json:"http_rejected"`
 	HandshakeTimeouts uint64            `json:"handshake_timeouts"`
+	HelloTimeouts     uint64            `json:"hello_timeouts"`
+	LobbyTimeouts     uint64            `json:"lobby_timeouts"`
+	PingTimeouts      uint64            `json:"ping_timeouts"`
+	PingsSent         uint64            `json:"pings_sent"`
 	FrameTimeouts     uint64            `json:"frame_timeouts"`
 	BytesIn           uint64            `json:"bytes_in"`
 	BytesOut          uint64            `json:"bytes_out"`
@@ -57,6 +73,9 @@ type Stats struct {
 	Inputs            uint64            `json:"inputs"`
 	InputsOutsideRoom uint64            `json:"inputs_outside_room"`
 	InputsDropped     uint64            `json:"inputs_dropped"`
+	RateLimited       uint64            `json:"rate_limited"`
+	RateClosed        uint64            `json:"rate_closed"`
+	LookupsClosed     uint64            `json:"lookups_closed"`
 	BadMessages       uint64            `json:"bad_messages"`
 	ProtocolErrors    uint64            `json:"protocol_errors"`
 	Joins             uint64            `json:"joins"`
@@ -77,23 +96,35 @@ type Stats struct {
 	GCs     uint32 `json:"gcs"`
 }
 
-// Stats returns a snapshot of the server's counters.
+// Stats returns a snapshot of the server's counters. It is cheap enough
+// to poll: no stop-the-world (runtime/metrics instead of ReadMemStats) and
+// the fd count is read from /proc at most once per fdCacheTTL.
 func (s *Server) Stats() Stats {
 	hs := s.cfg.Hub.Stats()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	mem := readMemMetrics()
+	s.mu.Lock()
+	conns, httpConns := len(s.conns), s.httpConns
+	s.mu.Unlock()
 	st := Stats{
 		Goroutines:        runtime.NumGoroutine(),
-		Connections:       s.Conns(),
-		FDs:               openFDs(),
+		Connections:       conns,
+		HTTPConnections:   httpConns,
+		FDs:               fdCount.get(),
 		Rooms:             hs.Rooms,
 		Players:           hs.Players,
 		Accepted:          s.stats.accepted.Load(),
 		Rejected:          s.stats.rejected.Load(),
+		RejectedPerIP:     s.stats.rejectedPerIP.Load(),
 		AcceptErrors:      s.stats.acceptErrors.Load(),
 		Upgraded:          s.stats.upgraded.Load(),
 		HandshakeErrors:   s.stats.handshakeErrors.Load(),
+		OriginRejected:    s.stats.originRejected.Load(),
+		HTTPRejected:      s.stats.httpRejected.Load(),
 		HandshakeTimeouts: s.stats.handshakeTimeouts.Load(),
+		HelloTimeouts:     s.stats.helloTimeouts.Load(),
+		LobbyTimeouts:     s.stats.lobbyTimeouts.Load(),
+		PingTimeouts:      s.stats.pingTimeouts.Load(),
+		PingsSent:         s.stats.pingsSent.Load(),
 		FrameTimeouts:     s.stats.frameTimeouts.Load(),
 		BytesIn:           s.stats.bytesIn.Load(),
 		BytesOut:          s.stats.bytesOut.Load(),
@@ -101,6 +132,9 @@ func (s *Server) Stats() Stats {
 		Inputs:            s.stats.inputs.Load(),
 		InputsOutsideRoom: s.stats.inputsOutsideRoom.Load(),
 		InputsDropped:     hs.InputsDropped,
+		RateLimited:       s.stats.rateLimited.Load(),
+		RateClosed:        s.stats.rateClosed.Load(),
+		LookupsClosed:     s.stats.lookupsClosed.Load(),
 		BadMessages:       s.stats.badMessages.Load(),
 		ProtocolErrors:    s.stats.protocolErrors.Load(),
 		Joins:             s.stats.joins.Load(),
@@ -114,9 +148,9 @@ func (s *Server) Stats() Stats {
 		TickOverruns:      hs.Overruns,
 		TicksSkipped:      hs.Skipped,
 		CloseCodes:        map[string]uint64{},
-		HeapInuseBytes:    ms.HeapInuse,
-		Mallocs:           ms.Mallocs,
-		GCs:               ms.NumGC,
+		HeapInuseBytes:    mem.heapInuse,
+		Mallocs:           mem.mallocs,
+		GCs:               uint32(mem.gcs),
 	}
 	for i := range s.stats.closeCodes {
 		if n := s.stats.closeCodes[i].Load(); n > 0 {
@@ -126,22 +160,83 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
+// memMetrics are the runtime figures Stats reports.
+type memMetrics struct{ heapInuse, mallocs, gcs uint64 }
+
+var memSamples = []metrics.Sample{
+	{Name: "/memory/classes/heap/objects:bytes"},
+	{Name: "/memory/classes/heap/unused:bytes"},
+	{Name: "/gc/heap/allocs:objects"},
+	{Name: "/gc/cycles/total:gc-cycles"},
+}
+
+var memMu sync.Mutex // memSamples is reused
+
+func readMemMetrics() memMetrics {
+	memMu.Lock()
+	defer memMu.Unlock()
+	metrics.Read(memSamples)
+	u := func(i int) uint64 {
+		if memSamples[i].Value.Kind() == metrics.KindUint64 {
+			return memSamples[i].Value.Uint64()
+		}
+		return 0
+	}
+	// heap in use = object bytes + fragmentation inside in-use spans, as
+	// MemStats.HeapInuse.
+	return memMetrics{heapInuse: u(0) + u(1), mallocs: u(2), gcs: u(3)}
+}
+
+// fdCacheTTL is how stale the fd count may be: counting reads the whole
+// /proc/self/fd directory, 19,000 entries at full load.
+const fdCacheTTL = time.Second
+
+type fdCounter struct {
+	mu   sync.Mutex
+	at   time.Time
+	last int
+}
+
+var fdCount fdCounter
+
+// get returns the process's open file descriptors (-1 where /proc is not
+// available), counted at most once per fdCacheTTL.
+func (f *fdCounter) get() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if time.Since(f.at) < fdCacheTTL {
+		return f.last
+	}
+	entries, err := os.ReadDir("/proc/self/fd")
+	f.at, f.last = time.Now(), len(entries)
+	if err != nil {
+		f.last = -1
+	}
+	return f.last
+}
+
+// AdminHandler serves the operator's endpoints: GET /debug/stats and,
+// with pprofOn, /debug/pprof/. Serve it on a listener of the operator's
+// network only (the binary's -admin-addr), never on the public port.
+func (s *Server) AdminHandler(pprofOn bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/stats", s.serveStats)
+	if pprofOn {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return mux
+}
+
 func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(s.Stats())
-}
-
-// openFDs counts the process's open file descriptors (-1 where /proc is
-// not available).
-func openFDs() int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return -1
-	}
-	return len(entries)
 }
 
 // serveRooms lists the public rooms (those quick-match fills) as JSON:

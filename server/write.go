@@ -1,8 +1,6 @@
 package server
 
 import (
-	"time"
-
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
 
@@ -23,6 +21,10 @@ func (c *Conn) Send(msg []byte) {
 func (c *Conn) writeFrame(f []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.writeFrameLocked(f)
+}
+
+func (c *Conn) writeFrameLocked(f []byte) {
 	if c.state != stateOpen {
 		return
 	}
@@ -58,7 +60,7 @@ func (c *Conn) writeSnapshot(frame []byte, ack [wire.InputAckSize]byte) {
 			c.srv.stats.snapshotsReplaced.Add(1)
 		}
 		c.next, c.nextAck = frame, ack
-		if time.Since(c.stallSince) > c.srv.cfg.WriteStall {
+		if c.srv.wheel.now()-c.stallSince > int64(c.srv.cfg.WriteStall) {
 			c.srv.stats.slowClosed.Add(1)
 			c.abortLocked()
 		}
@@ -88,7 +90,7 @@ func (c *Conn) writeSnapshot(frame []byte, ack [wire.InputAckSize]byte) {
 // queueLocked appends to rest, copying, and starts the stall clock.
 func (c *Conn) queueLocked(p []byte) {
 	if len(c.rest) == 0 && c.next == nil {
-		c.stallSince = time.Now()
+		c.stallSince = c.srv.wheel.now()
 	}
 	c.rest = append(c.rest, p...)
 }
@@ -130,7 +132,7 @@ func (c *Conn) flushLocked() {
 			return
 		}
 	}
-	c.stallSince = time.Time{}
+	c.stallSince = 0
 	if c.state == stateClosing {
 		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
 	}
@@ -166,15 +168,18 @@ func (c *Conn) writevLocked(iov [][]byte) int {
 func (c *Conn) failLocked() {
 	c.rest, c.next = nil, nil
 	if c.state == stateOpen {
+		// Closing with its deadline already passed: the wheel closes the
+		// fd at its next walk, off this (possibly the room's) goroutine.
 		c.state = stateClosing
-		c.armTimer(0)
+		c.since = c.srv.wheel.now() - int64(c.srv.cfg.CloseTimeout)
+		c.srv.wheel.arm(c, c.since)
 	}
 }
 
 // abortLocked gives up on a peer that does not read: no close frame can
 // reach it through a full socket buffer, so the socket is closed soon.
 func (c *Conn) abortLocked() {
-	c.srv.log.Info("closing slow connection", "remote", c.remote, "pending", len(c.rest))
+	c.srv.limited.info("closing slow connection", "remote", c.remote, "pending", len(c.rest))
 	c.failLocked()
 	c.closeCode = uint16(ws.StatusPolicyViolation)
 	c.srv.stats.closed(ws.StatusPolicyViolation)

@@ -22,7 +22,7 @@ func newTestServer(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { s.poller.close(); hub.Close() })
+	tb.Cleanup(func() { s.wheel.close(); _ = s.httpLn.Close(); s.poller.close(); hub.Close() })
 	return s
 }
 

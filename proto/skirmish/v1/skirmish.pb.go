@@ -155,6 +155,10 @@ const (
 	// The session was resumed on another connection; this one is closed
 	// (4001).
 	ErrorCode_ERROR_CODE_SESSION_TAKEN_OVER ErrorCode = 12
+	// A request over a per-connection limit was dropped (too many Joins in a
+	// short time, say); retry later. A client that keeps exceeding its limits
+	// is closed with 1008 (see docs/security.md).
+	ErrorCode_ERROR_CODE_RATE_LIMITED ErrorCode = 13
 )
 
 // Enum value maps for ErrorCode.
@@ -173,6 +177,7 @@ var (
 		10: "ERROR_CODE_ROOM_FAILED",
 		11: "ERROR_CODE_SPECTATOR",
 		12: "ERROR_CODE_SESSION_TAKEN_OVER",
+		13: "ERROR_CODE_RATE_LIMITED",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":        0,
@@ -188,6 +193,7 @@ var (
 		"ERROR_CODE_ROOM_FAILED":        10,
 		"ERROR_CODE_SPECTATOR":          11,
 		"ERROR_CODE_SESSION_TAKEN_OVER": 12,
+		"ERROR_CODE_RATE_LIMITED":       13,
 	}
 )
 
@@ -1557,7 +1563,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x17ENTITY_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENTITY_KIND_PLAYER\x10\x01\x12\x1a\n" +
 	"\x16ENTITY_KIND_PROJECTILE\x10\x02\x12\x16\n" +
-	"\x12ENTITY_KIND_PICKUP\x10\x03*\xfd\x02\n" +
+	"\x12ENTITY_KIND_PICKUP\x10\x03*\x9a\x03\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x17\n" +
@@ -1572,7 +1578,8 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x16ERROR_CODE_ROOM_FAILED\x10\n" +
 	"\x12\x18\n" +
 	"\x14ERROR_CODE_SPECTATOR\x10\v\x12!\n" +
-	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\fB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
+	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\f\x12\x1b\n" +
+	"\x17ERROR_CODE_RATE_LIMITED\x10\rB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
 
 var (
 	file_skirmish_v1_skirmish_proto_rawDescOnce sync.Once

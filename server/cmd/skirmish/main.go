@@ -1,5 +1,7 @@
 // Command skirmish runs the Skirmish game server: the web client at /, the
-// game at /ws, counters at /debug/stats, all on one port.
+// room listing at /rooms and the game at /ws on one public port, and the
+// operator's endpoints on an admin port (loopback by default). Every flag
+// can also be set in the environment as SKIRMISH_<FLAG> (skirmish -h).
 package main
 
 import (
@@ -10,9 +12,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -26,88 +28,107 @@ import (
 // on shutdown.
 const shutdownGrace = 3 * time.Second
 
+// version is the release, set at build time with
+// -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
 		fmt.Fprintln(os.Stderr, "skirmish:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	addr := flag.String("addr", envOr("SKIRMISH_ADDR", server.DefaultAddr), "listen address (env SKIRMISH_ADDR)")
-	tickRate := flag.Int("tick-rate", game.DefaultTickRate, "room ticks per second")
-	maxConns := flag.Int("max-conns", server.DefaultMaxConns, "most open connections")
-	handshakeTimeout := flag.Duration("handshake-timeout", server.DefaultHandshakeTimeout, "time to send a complete upgrade request")
-	frameTimeout := flag.Duration("frame-timeout", server.DefaultFrameTimeout, "time to finish a started WebSocket frame")
-	secret := flag.String("session-secret", os.Getenv("SKIRMISH_SESSION_SECRET"), "HMAC key of session tokens (env SKIRMISH_SESSION_SECRET; random when empty)")
-	resumeGrace := flag.Duration("resume-grace", game.DefaultResumeGrace, "how long a disconnected player waits in its room for a resume")
-	fullSnapshots := flag.Bool("full-snapshots", false, "send only full snapshots (no deltas), to compare bandwidth")
-	verbose := flag.Bool("v", false, "log debug events (every close, refused upgrade)")
-	pprofOn := flag.Bool("pprof", false, "serve net/http/pprof at /debug/pprof/ (for profiling; keep it off in public)")
-	flag.Parse()
-
+func run(args []string) error {
+	o, fs, err := parseOptions(args, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if o.version {
+		fmt.Println(buildInfo())
+		return nil
+	}
 	level := slog.LevelInfo
-	if *verbose {
+	if o.verbose {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log.LogAttrs(context.Background(), slog.LevelInfo, "configuration", fs.Effective()...)
 
-	sessions, err := server.NewSessions([]byte(*secret), 0)
+	sessions, err := server.NewSessions([]byte(o.sessionSecret), 0)
 	if err != nil {
-		return err
+		return fmt.Errorf("session secret: %w", err)
 	}
 	hub := game.NewHub(game.HubConfig{
 		Modes:         modes.Shipped(),
 		DefaultMode:   modes.Default,
-		TickRate:      *tickRate,
+		TickRate:      o.tickRate,
 		Broadcaster:   server.Broadcaster{},
-		FullSnapshots: *fullSnapshots,
+		FullSnapshots: o.fullSnapshots,
 		Sessions:      sessions,
-		ResumeGrace:   *resumeGrace,
+		ResumeGrace:   o.resumeGrace,
 		Logger:        log,
 	})
 	defer hub.Close()
 
-	handler := http.NewServeMux()
-	handler.Handle("/", clientweb.Handler())
-	if *pprofOn {
-		handler.HandleFunc("/debug/pprof/", pprof.Index)
-		handler.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		handler.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		handler.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	}
-	srv, err := server.New(server.Config{
-		Hub:              hub,
-		Handler:          handler,
-		MaxConns:         *maxConns,
-		HandshakeTimeout: *handshakeTimeout,
-		FrameTimeout:     *frameTimeout,
-		Logger:           log,
-	})
+	cfg := o.srv
+	cfg.Hub = hub
+	cfg.Handler = clientweb.Handler()
+	cfg.Logger = log
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	fmt.Printf("skirmish: serving %s\n", pageURL(ln.Addr().(*net.TCPAddr)))
 
+	errs := make(chan error, 2)
+	var admin *http.Server
+	if o.adminAddr != "" {
+		aln, err := net.Listen("tcp", o.adminAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("admin listen: %w", err)
+		}
+		fmt.Printf("skirmish: admin %s\n", pageURL(aln.Addr().(*net.TCPAddr)))
+		admin = &http.Server{Handler: srv.AdminHandler(o.pprof), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := admin.Serve(aln); !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("admin: %w", err)
+			}
+		}()
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	select {
-	case err := <-serveErr:
-		if err != nil && !errors.Is(err, net.ErrClosed) {
-			return err
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			errs <- err
 		}
+	}()
+	var runErr error
+	select {
+	case runErr = <-errs:
+		log.Error("stopping after an error", "err", runErr)
 	case <-ctx.Done():
 		log.Info("shutting down")
 	}
+	// Every way out closes the players' connections with 1001.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if admin != nil {
+		_ = admin.Shutdown(shutdownCtx)
+	}
+	if err := srv.Shutdown(shutdownCtx); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
 }
 
 // pageURL is the address to open in a browser.
@@ -119,9 +140,16 @@ func pageURL(a *net.TCPAddr) string {
 	return fmt.Sprintf("http://%s/", net.JoinHostPort(host, fmt.Sprint(a.Port)))
 }
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
+// buildInfo describes the binary: version, Go version and commit.
+func buildInfo() string {
+	commit, goVersion := "unknown", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
 	}
-	return def
+	return fmt.Sprintf("skirmish %s (%s, commit %s)", version, goVersion, commit)
 }
