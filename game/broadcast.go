@@ -16,7 +16,7 @@ import (
 // one encoding.
 func (r *Room) broadcast() {
 	world := r.history.record(r.tick, r.mode)
-	if len(r.members) == 0 || r.cfg.Broadcaster == nil {
+	if len(r.members) == 0 || r.cfg.Link == nil {
 		return
 	}
 	var cells []cell
@@ -60,7 +60,7 @@ func (r *Room) broadcast() {
 			old = r.view(a.base, a.baseCell, r.history.world(a.base), r.history.cellsOf(a.base))
 		}
 		r.msg = r.enc.Encode(r.msg[:0], r.tick, a.base, old, cur)
-		r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
+		r.cfg.Link.Broadcast(r.msg, r.receivers)
 		start = end
 	}
 }

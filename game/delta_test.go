@@ -40,16 +40,19 @@ type lossyClient struct {
 	maxSeen int // most entities in one rebuilt world
 }
 
-// routeBroadcaster delivers each receiver's snapshot into its client's
+// routeLink delivers each receiver's snapshot into its client's
 // inbox, after a random delay, or loses it.
-type routeBroadcaster struct {
+type routeLink struct {
 	r       *rand.Rand
 	now     *uint32
 	clients map[game.Peer]*lossyClient
 	loss    float64
 }
 
-func (b *routeBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
+func (b *routeLink) Poll()  {}
+func (b *routeLink) Close() {}
+
+func (b *routeLink) Broadcast(msg []byte, to []game.Receiver) {
 	for _, rc := range to {
 		c := b.clients[rc.Peer]
 		if b.r.Float64() < b.loss {
@@ -79,9 +82,9 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 11))
 			var tick uint32
 			rec := &worldRecorder{tick: &tick, worlds: map[uint32][]wire.Entity{}}
-			rb := &routeBroadcaster{r: r, now: &tick, clients: map[game.Peer]*lossyClient{}, loss: 0.2}
+			rb := &routeLink{r: r, now: &tick, clients: map[game.Peer]*lossyClient{}, loss: 0.2}
 			room := game.NewRoom(game.RoomConfig{
-				ID: "prop", TickRate: 30, Capacity: 200, Seed: 3, Broadcaster: rb, ViewRange: mode.viewRange,
+				ID: "prop", TickRate: 30, Capacity: 200, Seed: 3, Link: rb, ViewRange: mode.viewRange,
 				Mode: func(cfg game.ModeConfig) game.Mode {
 					rec.Mode = mode.new(cfg)
 					return rec

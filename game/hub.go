@@ -28,7 +28,8 @@ type HubConfig struct {
 	// IdleTimeout closes rooms that stay empty this long;
 	// DefaultRoomIdleTimeout when 0.
 	IdleTimeout time.Duration
-	Broadcaster Broadcaster
+	// NewLink opens the Link of each new room.
+	NewLink func() Link
 	// Sessions signs the tokens of its rooms' Welcome messages and checks
 	// those presented to Resume; nil disables resume.
 	Sessions Sessions
@@ -93,4 +94,12 @@ func (h *Hub) Close() {
 		r.Close()
 	}
 	h.wg.Wait()
+}
+
+// newLink opens a room's link, if the hub has a way to.
+func (h *Hub) newLink() Link {
+	if h.cfg.NewLink == nil {
+		return nil
+	}
+	return h.cfg.NewLink()
 }

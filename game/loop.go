@@ -19,6 +19,9 @@ func (r *Room) Run() {
 	if err != nil {
 		r.fail(err)
 	}
+	if r.cfg.Link != nil {
+		r.cfg.Link.Close()
+	}
 	if r.cfg.OnClose != nil {
 		r.cfg.OnClose(r)
 	}
@@ -64,6 +67,9 @@ func (r *Room) Step() {
 	r.tick++
 	r.ticks.Add(1)
 	r.lastTick.Store(r.tick)
+	if r.cfg.Link != nil {
+		r.cfg.Link.Poll()
+	}
 	r.applyCommands()
 	r.applyInputs()
 	r.mode.Step(r.period.Seconds())

@@ -160,7 +160,7 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 		Sessions:      h.cfg.Sessions,
 		ResumeGrace:   h.cfg.ResumeGrace,
 		Seed:          rand.Uint64(),
-		Broadcaster:   h.cfg.Broadcaster,
+		Link:          h.newLink(),
 		IdleTimeout:   h.cfg.IdleTimeout,
 		FullSnapshots: h.cfg.FullSnapshots,
 		OnClose:       h.remove,

@@ -2,8 +2,8 @@
 // players in rooms, the Room and its fixed-tick loop, the Mode interface
 // that game rules implement, and the snapshot history and interest
 // management behind the broadcast. It knows nothing about sockets: the
-// server reaches a player through a Peer and delivers snapshots through a
-// Broadcaster.
+// server reaches a player through a Peer, and a room reads its members'
+// messages and sends its snapshots through its Link.
 package game
 
 import (
@@ -42,8 +42,9 @@ type RoomConfig struct {
 	TickRate int // ticks per second; DefaultTickRate when 0
 	Capacity int // players; DefaultCapacity when 0
 	Seed     uint64
-	// Broadcaster delivers snapshots to the members.
-	Broadcaster Broadcaster
+	// Link reads the members' messages at each tick and delivers the
+	// snapshots; nil for a room stepped without connections (tests).
+	Link Link
 	// IdleTimeout closes the room once it has been empty this long; zero
 	// keeps it open until Close.
 	IdleTimeout time.Duration
@@ -317,3 +318,6 @@ func (r *Room) Close() {
 
 // Done is closed when the loop has ended.
 func (r *Room) Done() <-chan struct{} { return r.done }
+
+// Link is the room's link to its members' connections (nil without one).
+func (r *Room) Link() Link { return r.cfg.Link }

@@ -172,7 +172,7 @@ func TestHubResume(t *testing.T) {
 		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New}},
 		DefaultMode: movers.Name,
 		TickRate:    game.MaxTickRate,
-		Broadcaster: discard{},
+		NewLink:     func() game.Link { return discard{} },
 		Sessions:    plainTokens{},
 		Logger:      quietLogger(),
 	})

@@ -117,6 +117,7 @@ func (s *Server) accepted(fd int, sa unix.Sockaddr) {
 	if s.cfg.SendBuffer > 0 {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, s.cfg.SendBuffer)
 	}
+	enableStamps(fd)
 	if s.cfg.TCPUserTimeout > 0 {
 		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT, int(s.cfg.TCPUserTimeout.Milliseconds()))
 	}

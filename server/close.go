@@ -52,6 +52,7 @@ func (c *Conn) finalClose() {
 	}
 	wasOpen := c.state == stateOpen
 	c.state = stateClosed
+	c.leaveLinkLocked()
 	c.srv.poller.del(c.fd)
 	_ = unix.Close(c.fd)
 	c.srv.wheel.disarm(c)
@@ -89,6 +90,7 @@ func (c *Conn) detach() (*game.Room, uint32) {
 	defer c.mu.Unlock()
 	room, player := c.room, c.player
 	c.room, c.player, c.spectator = nil, 0, false
+	c.leaveLinkLocked()
 	if room != nil && c.state == stateOpen {
 		c.srv.wheel.armEarlier(c, c.lastMessage.Load()+int64(c.srv.cfg.LobbyTimeout))
 	}

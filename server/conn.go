@@ -37,7 +37,11 @@ const (
 //   - Readiness events queue it for a worker; exactly one worker at a time
 //     serves it (the ready counter guarantees that), for one read budget
 //     per turn: a connection with more to read goes to the back of the
-//     queue. Fields marked "worker" are touched only by that worker.
+//     queue.
+//   - While its player is in a room, the room's loop reads it instead, at
+//     the start of each tick (roomLink), and the workers only flush its
+//     writes. Whoever reads holds readMu; fields marked "reader" are
+//     touched only under it.
 //   - Every time limit (handshake, Hello, lobby idle, ping, incomplete
 //     frame, closing) is one deadline in the server's wheel; onDeadline
 //     decides what was due and arms the next. No timer per connection.
@@ -66,7 +70,10 @@ type Conn struct {
 	wheelPrev, wheelNext *Conn
 	wheelAt              int64
 
-	// worker
+	// reader: the worker serving the connection or, while its player is in
+	// a room, that room's loop; readMu is held while reading.
+	readMu  sync.Mutex
+	arrived int64           // kernel time (Unix ns) the newest bytes read arrived; 0: unknown
 	head    []byte          // HTTP request head, during the handshake only
 	partial []byte          // an incomplete frame carried to the next read
 	dec     wsframe.Decoder // joins fragments; holds none between messages
@@ -95,6 +102,7 @@ type Conn struct {
 	closeCode  uint16 // close code we sent, for stats
 
 	// session, under mu
+	link        *roomLink // the room's link reading the connection; nil: the workers
 	hello       bool
 	room        *game.Room
 	player      uint32
@@ -129,7 +137,11 @@ func (c *Conn) onEvent(ev netpoll.EpollEvent) {
 // queue (its ready counter left non-zero, so no event queues it twice).
 func (c *Conn) serve(buf []byte) {
 	n := c.ready.Load()
-	more := c.handle(buf)
+	more := true // a room's loop is reading it: try again after the others
+	if c.readMu.TryLock() {
+		more = c.handle(buf)
+		c.readMu.Unlock()
+	}
 	if !more && c.ready.CompareAndSwap(n, 0) {
 		return
 	}
@@ -147,7 +159,7 @@ func (c *Conn) handle(buf []byte) bool {
 	case stateHandshake:
 		return c.readHead(buf)
 	case stateOpen:
-		more := c.readFrames(buf)
+		more := c.readFrames(buf, nil, maxReadsPerTurn)
 		if !c.isOpen() {
 			// A frame made us close (the peer's close frame, say): read on
 			// now, so that the peer's end of stream is seen without
@@ -162,15 +174,23 @@ func (c *Conn) handle(buf []byte) bool {
 }
 
 // read reads from the socket once. It returns (0, nil) at end of stream
-// and unix.EAGAIN when nothing is there.
-func (c *Conn) read(p []byte) (int, error) {
+// and unix.EAGAIN when nothing is there. With stamped, it also takes the
+// kernel's receive time of the bytes into c.arrived (see stampedRead).
+func (c *Conn) read(p []byte, stamped bool) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == stateClosed {
 		return 0, errConnClosed
 	}
 	for {
-		n, err := unix.Read(c.fd, p)
+		var n int
+		var err error
+		if stamped {
+			n, c.arrived, err = stampedRead(c.fd, p)
+		} else {
+			n, err = unix.Read(c.fd, p)
+			c.arrived = 0 // read as it arrived
+		}
 		if err == unix.EINTR {
 			continue
 		}
@@ -188,7 +208,7 @@ func (c *Conn) read(p []byte) (int, error) {
 // drain discards what a closing peer still sends until it closes.
 func (c *Conn) drain(buf []byte) bool {
 	for range maxReadsPerTurn {
-		n, err := c.read(buf)
+		n, err := c.read(buf, false)
 		switch {
 		case err == unix.EAGAIN:
 			return false

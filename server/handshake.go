@@ -21,7 +21,7 @@ var (
 // the connection if the rest never comes.
 func (c *Conn) readHead(buf []byte) (more bool) {
 	for range maxReadsPerTurn {
-		n, err := c.read(buf)
+		n, err := c.read(buf, false)
 		if n > 0 {
 			c.head = append(c.head, buf[:n]...)
 			end := bytes.Index(c.head, headEnd)

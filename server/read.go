@@ -9,16 +9,22 @@ import (
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
 
-// readFrames reads until EAGAIN or the turn's budget and handles every
-// complete frame. An incomplete frame is kept, bounded by MaxMessageBytes,
-// until the rest arrives or FrameTimeout passes. WebSocket pings of one
-// turn are answered once, for the newest (RFC 6455 §5.5.3 allows it).
-func (c *Conn) readFrames(buf []byte) (more bool) {
+// readFrames reads until EAGAIN or the budget of reads and handles every
+// complete frame. from is the reader: nil for a worker, the room's link
+// for its loop; reading stops as soon as the connection belongs to
+// another (a Join moved it into a room, a Leave out of one). An
+// incomplete frame is kept, bounded by MaxMessageBytes, until the rest
+// arrives or FrameTimeout passes. WebSocket pings of one turn are answered
+// once, for the newest (RFC 6455 §5.5.3 allows it).
+func (c *Conn) readFrames(buf []byte, from *roomLink, reads int) (more bool) {
 	defer c.answerPing()
-	for range maxReadsPerTurn {
+	for range reads {
+		if !c.readBy(from) {
+			return false
+		}
 		k := copy(buf, c.partial)
 		c.partial = nil
-		n, err := c.read(buf[k:])
+		n, err := c.read(buf[k:], from != nil)
 		if n > 0 && !c.allowBytes(n) {
 			return false
 		}
@@ -39,12 +45,34 @@ func (c *Conn) readFrames(buf []byte) (more bool) {
 		}
 		if k+n < len(buf) && !c.hup.Load() {
 			// A short read took everything the socket had queued, and any
-			// later arrival raises a new edge-triggered event: no need to
-			// spend a read on EAGAIN. After a hang-up we read on to EOF.
+			// later arrival raises a new event: no need to spend a read on
+			// EAGAIN. After a hang-up we read on to EOF.
 			return false
 		}
 	}
 	return true
+}
+
+// readAtTick is the room loop's read of a member's connection, from its
+// link's Poll: one read, then the frames as a worker would handle them. A
+// connection a worker is still busy with (it just joined) waits for the
+// next tick.
+func (c *Conn) readAtTick(l *roomLink, buf []byte, hup bool) {
+	if !c.readMu.TryLock() {
+		return
+	}
+	defer c.readMu.Unlock()
+	if hup {
+		c.hup.Store(true)
+	}
+	c.readFrames(buf, l, 1)
+}
+
+// readBy reports whether from (nil: the workers) is c's reader now.
+func (c *Conn) readBy(from *roomLink) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.link == from
 }
 
 // keepPartial keeps the bytes of an incomplete frame for the next read and

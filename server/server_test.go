@@ -48,7 +48,7 @@ func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testSe
 	hc.Modes = modes.Shipped()
 	hc.Modes["buggy"] = game.ModeSpec{New: func(c game.ModeConfig) game.Mode { return &buggyMode{Mode: movers.New(c)} }}
 	hc.DefaultMode = modes.Default
-	hc.Broadcaster = server.Broadcaster{}
+	hc.NewLink = server.NewLink
 	hc.Sessions = sessions
 	hub := game.NewHub(hc)
 	cfg.Hub = hub

@@ -48,10 +48,16 @@ func (c *Conn) onMessage(p []byte) bool {
 		if !c.allowControl() {
 			return c.isOpen()
 		}
+		now := time.Now()
+		var hold uint32
+		if c.arrived != 0 {
+			hold = uint32(max(0, now.UnixNano()-c.arrived) / 1e3)
+		}
 		c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Pong{Pong: &skirmishv1.Pong{
 			ClientTimeUs: msg.Ping.ClientTimeUs,
-			ServerTimeUs: uint64(time.Now().UnixMicro()),
+			ServerTimeUs: uint64(now.UnixMicro()),
 			Tick:         c.roomTick(),
+			HoldUs:       hold,
 		}}}))
 		return true
 	}
@@ -174,6 +180,9 @@ func (c *Conn) attach(room *game.Room, id uint32, spectator bool) {
 		return
 	}
 	c.room, c.player, c.spectator, c.warnedInput = room, id, spectator, false
+	if l, ok := room.Link().(*roomLink); ok {
+		c.enterLinkLocked(l)
+	}
 	if !spectator {
 		c.srv.wheel.armEarlier(c, c.srv.wheel.now()+int64(c.srv.cfg.RTTInterval))
 	}

@@ -4,7 +4,6 @@ import (
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
 
-	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
@@ -185,25 +184,8 @@ func (c *Conn) abortLocked() {
 	c.srv.stats.closed(ws.StatusPolicyViolation)
 }
 
-// Broadcaster implements game.Broadcaster for connections of this
-// package: it frames a room's snapshot once and writes the same bytes to
-// every receiver, each followed by its own input_ack.
-type Broadcaster struct{}
-
-// Broadcast frames msg once and writes it to every receiver.
-func (Broadcaster) Broadcast(msg []byte, to []game.Receiver) {
-	// One allocation per room per tick: a receiver whose socket is full
-	// keeps a reference to the frame as its newest pending snapshot.
-	frame := make([]byte, 0, wsframe.MaxHeaderSize+len(msg))
-	frame = wsframe.AppendHeader(frame, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: int64(len(msg) + wire.InputAckSize)})
-	frame = append(frame, msg...)
-	var ack [wire.InputAckSize]byte
-	for _, r := range to {
-		c, ok := r.Peer.(*Conn)
-		if !ok {
-			continue
-		}
-		wire.AppendInputAck(ack[:0], r.InputAck)
-		c.writeSnapshot(frame, ack)
-	}
+// wsHeaderBinary is the header of a final, unmasked binary frame of n
+// bytes: what the server sends.
+func wsHeaderBinary(n int) ws.Header {
+	return ws.Header{Fin: true, OpCode: ws.OpBinary, Length: int64(n)}
 }

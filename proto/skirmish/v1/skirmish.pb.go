@@ -1355,7 +1355,13 @@ type Pong struct {
 	// Server wall clock, Unix microseconds.
 	ServerTimeUs uint64 `protobuf:"varint,2,opt,name=server_time_us,json=serverTimeUs,proto3" json:"server_time_us,omitempty"`
 	// The room tick when the pong was sent (0 outside a room).
-	Tick          uint32 `protobuf:"varint,3,opt,name=tick,proto3" json:"tick,omitempty"`
+	Tick uint32 `protobuf:"varint,3,opt,name=tick,proto3" json:"tick,omitempty"`
+	// Microseconds the server held the Ping before answering: a player's
+	// messages are read at the start of its room's next tick. Subtract it
+	// from the measured round trip. It is counted from the arrival of the
+	// newest bytes read with the Ping, so send a Ping together with (right
+	// after) an Input, or alone, for an exact figure.
+	HoldUs        uint32 `protobuf:"varint,4,opt,name=hold_us,json=holdUs,proto3" json:"hold_us,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1407,6 +1413,13 @@ func (x *Pong) GetServerTimeUs() uint64 {
 func (x *Pong) GetTick() uint32 {
 	if x != nil {
 		return x.Tick
+	}
+	return 0
+}
+
+func (x *Pong) GetHoldUs() uint32 {
+	if x != nil {
+		return x.HoldUs
 	}
 	return 0
 }
@@ -1547,11 +1560,12 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x02hp\x18\n" +
 	" \x03(\x11R\x02hp\x12\x14\n" +
 	"\x05score\x18\v \x03(\x11R\x05score\x12\x18\n" +
-	"\aremoved\x18\f \x03(\rR\aremoved\"f\n" +
+	"\aremoved\x18\f \x03(\rR\aremoved\"\x7f\n" +
 	"\x04Pong\x12$\n" +
 	"\x0eclient_time_us\x18\x01 \x01(\x04R\fclientTimeUs\x12$\n" +
 	"\x0eserver_time_us\x18\x02 \x01(\x04R\fserverTimeUs\x12\x12\n" +
-	"\x04tick\x18\x03 \x01(\rR\x04tick\"M\n" +
+	"\x04tick\x18\x03 \x01(\rR\x04tick\x12\x17\n" +
+	"\ahold_us\x18\x04 \x01(\rR\x06holdUs\"M\n" +
 	"\x05Error\x12*\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.skirmish.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage*1\n" +

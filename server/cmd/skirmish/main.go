@@ -66,7 +66,7 @@ func run(args []string) error {
 		Modes:         modes.Shipped(),
 		DefaultMode:   modes.Default,
 		TickRate:      o.tickRate,
-		Broadcaster:   server.Broadcaster{},
+		NewLink:       server.NewLink,
 		FullSnapshots: o.fullSnapshots,
 		Sessions:      sessions,
 		ResumeGrace:   o.resumeGrace,
