@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// HubStats are the hub's gauges.
+// HubStats are the hub's gauges and counters.
 type HubStats struct {
 	Rooms         int
 	Players       int
@@ -13,6 +13,10 @@ type HubStats struct {
 	Skipped       uint64
 	InputsDropped uint64
 	RoomsFailed   uint64
+	RoomsOpened   uint64
+	RoomsClosed   uint64
+	// RoomsRefused counts joins refused with ErrTooManyRooms.
+	RoomsRefused uint64
 }
 
 // Stats sums the rooms' counters.
@@ -22,9 +26,9 @@ func (h *Hub) Stats() HubStats {
 	for _, r := range h.rooms {
 		rooms = append(rooms, r)
 	}
-	failed := h.failed
+	c := h.counts
 	h.mu.Unlock()
-	s := HubStats{Rooms: len(rooms), RoomsFailed: failed}
+	s := HubStats{Rooms: len(rooms), RoomsFailed: c.failed, RoomsOpened: c.opened, RoomsClosed: c.closed, RoomsRefused: c.refused}
 	for _, r := range rooms {
 		rs := r.Stats()
 		s.Players += rs.Players

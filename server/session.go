@@ -126,6 +126,7 @@ func (c *Conn) onJoin(j *skirmishv1.Join) {
 		Spectate: j.Spectate,
 		Capacity: int(min(j.Capacity, math.MaxInt32)),
 		TickRate: int(min(j.TickRate, math.MaxInt32)),
+		Owner:    ipKey(c.remote.Addr()).String(),
 	})
 	if err != nil {
 		c.srv.stats.joinErrors.Add(1)
@@ -163,9 +164,11 @@ func (c *Conn) onResume(token string) {
 	}
 	c.srv.stats.resumeErrors.Add(1)
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
-	if errors.Is(err, ErrTokenExpired) || errors.Is(err, game.ErrSessionGone) {
+	if errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
+	// Any client can send bad tokens at will: Debug only (counted in
+	// resume_errors).
 	c.srv.log.Debug("resume refused", "remote", c.remote, "err", err)
 	c.sendError(code, err.Error())
 }
@@ -198,6 +201,8 @@ func joinErrorCode(err error) skirmishv1.ErrorCode {
 		return skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE
 	case errors.Is(err, game.ErrRoomClosed), errors.Is(err, game.ErrHubClosed):
 		return skirmishv1.ErrorCode_ERROR_CODE_ROOM_CLOSED
+	case errors.Is(err, game.ErrTooManyRooms):
+		return skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS
 	}
 	return skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST
 }
@@ -215,7 +220,7 @@ func (c *Conn) onInput(in wire.Input) {
 		if !c.allowInput() {
 			return // dropped and counted
 		}
-		if room.Input(id, in) {
+		if room.Input(id, c, in) {
 			return
 		}
 	}

@@ -58,20 +58,15 @@ func run(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	log.LogAttrs(context.Background(), slog.LevelInfo, "configuration", fs.Effective()...)
 
-	sessions, err := server.NewSessions([]byte(o.sessionSecret), 0)
+	sessions, err := server.NewSessions([]byte(o.sessionSecret))
 	if err != nil {
 		return fmt.Errorf("session secret: %w", err)
 	}
-	hub := game.NewHub(game.HubConfig{
-		Modes:         modes.Shipped(),
-		DefaultMode:   modes.Default,
-		TickRate:      o.tickRate,
-		NewLink:       server.NewLink,
-		FullSnapshots: o.fullSnapshots,
-		Sessions:      sessions,
-		ResumeGrace:   o.resumeGrace,
-		Logger:        log,
-	})
+	hc := o.hub
+	hc.Modes, hc.DefaultMode = modes.Shipped(), modes.Default
+	hc.TickRate, hc.ResumeGrace, hc.FullSnapshots = o.tickRate, o.resumeGrace, o.fullSnapshots
+	hc.NewLink, hc.Sessions, hc.Logger = server.NewLink, sessions, log
+	hub := game.NewHub(hc)
 	defer hub.Close()
 
 	cfg := o.srv
