@@ -9,17 +9,19 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/skirmishgg/skirmish/bench"
+	"github.com/skirmishgg/skirmish/bench/baseline"
+	"github.com/skirmishgg/skirmish/bench/botnet"
+	"github.com/skirmishgg/skirmish/bench/child"
 )
 
 func main() {
 	// Child processes (extra bot shards, the baseline server) re-execute
 	// this binary with a hidden first argument.
-	if handled, code := bench.RunHidden(); handled {
+	if handled, code := child.RunHidden(botnet.ShardRole, baseline.ProcessRole); handled {
 		os.Exit(code)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := bench.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
