@@ -38,7 +38,10 @@ type HubConfig struct {
 	ResumeGrace time.Duration
 	// FullSnapshots turns delta snapshots off in every room.
 	FullSnapshots bool
-	Logger        *slog.Logger
+	// Observer hears of every room opened and closed and of their ticks;
+	// nil for none.
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // Hub owns the rooms of a server: it finds or creates the room a player
@@ -78,7 +81,9 @@ func (h *Hub) remove(r *Room) {
 		h.failed++
 	}
 	h.mu.Unlock()
-	h.log.Info("room closed", "room", r.ID(), "ticks", r.Stats().Ticks)
+	if h.cfg.Observer != nil {
+		h.cfg.Observer.RoomClosed(r)
+	}
 }
 
 // Close stops every room and waits for their loops to end.
@@ -94,6 +99,14 @@ func (h *Hub) Close() {
 		r.Close()
 	}
 	h.wg.Wait()
+}
+
+// TickRate is the tick rate of the rooms a Join does not shape.
+func (h *Hub) TickRate() int {
+	if h.cfg.TickRate <= 0 {
+		return DefaultTickRate
+	}
+	return min(h.cfg.TickRate, MaxTickRate)
 }
 
 // newLink opens a room's link, if the hub has a way to.

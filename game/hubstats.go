@@ -13,6 +13,14 @@ type HubStats struct {
 	Skipped       uint64
 	InputsDropped uint64
 	RoomsFailed   uint64
+	// Modes has the rooms and players of every mode the hub serves, those
+	// with none included.
+	Modes map[string]ModeStats
+}
+
+// ModeStats are the gauges of one game mode.
+type ModeStats struct {
+	Rooms, Players int
 }
 
 // Stats sums the rooms' counters.
@@ -24,10 +32,17 @@ func (h *Hub) Stats() HubStats {
 	}
 	failed := h.failed
 	h.mu.Unlock()
-	s := HubStats{Rooms: len(rooms), RoomsFailed: failed}
+	s := HubStats{Rooms: len(rooms), RoomsFailed: failed, Modes: make(map[string]ModeStats, len(h.cfg.Modes))}
+	for name := range h.cfg.Modes {
+		s.Modes[name] = ModeStats{}
+	}
 	for _, r := range rooms {
 		rs := r.Stats()
 		s.Players += rs.Players
+		m := s.Modes[r.ModeName()]
+		m.Rooms++
+		m.Players += rs.Players
+		s.Modes[r.ModeName()] = m
 		s.Overruns += rs.Overruns
 		s.Skipped += rs.Skipped
 		s.InputsDropped += rs.InputsDropped

@@ -36,11 +36,13 @@ func (r *Room) loop() error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		r.busySince.Store(0)
 		select {
 		case <-r.stop:
 			return nil
 		case <-timer.C:
 		}
+		r.busySince.Store(monoNow())
 		now := time.Now()
 		run, skipped := s.due(now)
 		if run > 1 {
@@ -50,8 +52,14 @@ func (r *Room) loop() error {
 			r.skipped.Add(uint64(skipped))
 		}
 		for range run {
+			start := time.Now()
 			if err := r.safeStep(); err != nil {
 				return err
+			}
+			if obs := r.cfg.Observer; obs != nil {
+				r.report.Tick = r.tick
+				r.report.Work = time.Since(start)
+				obs.ObserveTick(&r.report)
 			}
 		}
 		if r.idle(now) {
@@ -64,6 +72,7 @@ func (r *Room) loop() error {
 // Step runs one tick: apply queued joins, leaves and inputs, advance the
 // world, and broadcast the snapshot.
 func (r *Room) Step() {
+	r.report.Snapshots = r.report.Snapshots[:0]
 	r.tick++
 	r.ticks.Add(1)
 	r.lastTick.Store(r.tick)

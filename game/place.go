@@ -167,13 +167,15 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 		Logger:        h.log,
 	})
 	r.public = public
+	if h.cfg.Observer != nil {
+		r.cfg.Observer = h.cfg.Observer.RoomOpened(r)
+	}
 	h.rooms[id] = r
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		r.Run()
 	}()
-	h.log.Info("room opened", "room", id, "mode", mode)
 	return r, nil
 }
 
