@@ -53,11 +53,17 @@ type Hub struct {
 	cfg HubConfig
 	log *slog.Logger
 
-	mu     sync.Mutex
-	rooms  map[string]*Room
+	mu    sync.Mutex
+	rooms map[string]*Room // by name: the rooms a join can find
+	// live are the rooms whose loop has not ended, found by name or not
+	// (a join forgets a closing room's name before its loop ends).
+	live   map[*Room]struct{}
 	closed bool
 	failed uint64 // rooms that ended on a panic
-	wg     sync.WaitGroup
+	// retired sums the counters of closed rooms, so that the hub's stay
+	// monotonic.
+	retired RoomStats
+	wg      sync.WaitGroup
 }
 
 // NewHub creates a hub.
@@ -68,7 +74,7 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Hub{cfg: cfg, log: cfg.Logger, rooms: make(map[string]*Room)}
+	return &Hub{cfg: cfg, log: cfg.Logger, rooms: make(map[string]*Room), live: make(map[*Room]struct{})}
 }
 
 // remove forgets a room whose loop has ended; it is each room's OnClose.
@@ -77,9 +83,15 @@ func (h *Hub) remove(r *Room) {
 	if h.rooms[r.ID()] == r {
 		delete(h.rooms, r.ID())
 	}
+	delete(h.live, r)
 	if r.Failed() {
 		h.failed++
 	}
+	rs := r.Stats()
+	h.retired.Ticks += rs.Ticks
+	h.retired.Overruns += rs.Overruns
+	h.retired.Skipped += rs.Skipped
+	h.retired.InputsDropped += rs.InputsDropped
 	h.mu.Unlock()
 	if h.cfg.Observer != nil {
 		h.cfg.Observer.RoomClosed(r)

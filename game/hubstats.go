@@ -5,10 +5,13 @@ import (
 	"strings"
 )
 
-// HubStats are the hub's gauges.
+// HubStats are the hub's gauges and counters. The counters (Ticks,
+// Overruns, Skipped, InputsDropped, RoomsFailed) include the rooms that
+// have closed: they only grow.
 type HubStats struct {
 	Rooms         int
 	Players       int
+	Ticks         uint64
 	Overruns      uint64
 	Skipped       uint64
 	InputsDropped uint64
@@ -26,19 +29,23 @@ type ModeStats struct {
 // Stats sums the rooms' counters.
 func (h *Hub) Stats() HubStats {
 	h.mu.Lock()
-	rooms := make([]*Room, 0, len(h.rooms))
-	for _, r := range h.rooms {
+	rooms := make([]*Room, 0, len(h.live))
+	for r := range h.live {
 		rooms = append(rooms, r)
 	}
-	failed := h.failed
+	failed, retired := h.failed, h.retired
 	h.mu.Unlock()
-	s := HubStats{Rooms: len(rooms), RoomsFailed: failed, Modes: make(map[string]ModeStats, len(h.cfg.Modes))}
+	s := HubStats{
+		Rooms: len(rooms), RoomsFailed: failed, Modes: make(map[string]ModeStats, len(h.cfg.Modes)),
+		Ticks: retired.Ticks, Overruns: retired.Overruns, Skipped: retired.Skipped, InputsDropped: retired.InputsDropped,
+	}
 	for name := range h.cfg.Modes {
 		s.Modes[name] = ModeStats{}
 	}
 	for _, r := range rooms {
 		rs := r.Stats()
 		s.Players += rs.Players
+		s.Ticks += rs.Ticks
 		m := s.Modes[r.ModeName()]
 		m.Rooms++
 		m.Players += rs.Players

@@ -71,9 +71,9 @@ func (h *Hub) StalledRooms(after time.Duration) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var ids []string
-	for id, r := range h.rooms {
+	for r := range h.live {
 		if r.Busy() > after {
-			ids = append(ids, id)
+			ids = append(ids, r.ID())
 		}
 	}
 	return ids

@@ -96,12 +96,20 @@ func TestObserverHearsRoomsAndTheirTicks(t *testing.T) {
 		return ok
 	})
 
+	if st := h.Stats(); st.Modes[movers.Name] != (game.ModeStats{Rooms: 1, Players: 1}) {
+		t.Fatalf("mode stats %+v, want 1 room with 1 player", st.Modes)
+	}
 	r.Leave(id)
 	waitFor(t, "RoomClosed once the room idled out", func() bool {
 		obs.mu.Lock()
 		defer obs.mu.Unlock()
 		return slices.Equal(obs.closed, []string{"watched"})
 	})
+	// The closed room's ticks still count: the hub's counters only grow.
+	st := h.Stats()
+	if st.Ticks < uint64(full.Tick) || st.Modes[movers.Name] != (game.ModeStats{}) {
+		t.Fatalf("after the room closed: %d ticks (the room ran %d and more), modes %+v", st.Ticks, full.Tick, st.Modes)
+	}
 }
 
 // stuckMode is movers whose Step blocks while hold is set: a stuck loop.

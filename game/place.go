@@ -171,6 +171,7 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 		r.cfg.Observer = h.cfg.Observer.RoomOpened(r)
 	}
 	h.rooms[id] = r
+	h.live[r] = struct{}{}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
