@@ -5,6 +5,10 @@ ADDR  ?= :8080
 WEB   := client-web
 BIN   := bin
 BUF   := $(WEB)/node_modules/.bin/buf
+# The build's name in `skirmish -version`, its logs and skirmish_build_info.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
@@ -16,7 +20,7 @@ run: build
 
 ## build: the server and the bench bots into bin/
 build: web
-	$(GO) build -o $(BIN)/skirmish ./server/cmd/skirmish
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/skirmish ./server/cmd/skirmish
 	$(GO) build -o $(BIN)/skirmish-bots ./bench/cmd/skirmish-bots
 
 ## web: bundle the browser client into client-web/dist (embedded by go:embed)
