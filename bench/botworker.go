@@ -145,6 +145,13 @@ func (bw *botWorker) onServerMessage(b *Bot, p []byte) {
 		} else if bw.e.inWindow(now) {
 			bw.stats.RosterChanges++
 		}
+	case wire.FieldServerRosterUpdate:
+		// Every change of the room's players after the Roster.
+		bw.stats.Rosters++
+		bw.stats.RosterBytes += int64(len(p))
+		if bw.e.inWindow(now) {
+			bw.stats.RosterChanges++
+		}
 	case wire.FieldServerPong:
 	default:
 		bw.stats.ProtocolErrors++

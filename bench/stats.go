@@ -48,11 +48,11 @@ type Stats struct {
 	Entities           Histogram `json:"entities"`
 	EntitiesFull       Histogram `json:"entities_full"`
 	EntitiesUnresolved int64     `json:"entities_unresolved"`
-	// RosterChanges are Roster messages other than the one that follows
-	// a bot's own Welcome: someone joined or left the room.
+	// RosterChanges are RosterUpdates, and Rosters other than the one
+	// that follows a bot's own Welcome: someone joined or left the room.
 	RosterChanges int64 `json:"roster_changes"`
-	// Rosters and RosterBytes count every Roster message (payload bytes)
-	// over the whole run.
+	// Rosters and RosterBytes count every Roster and RosterUpdate message
+	// (payload bytes) over the whole run.
 	Rosters     int64 `json:"rosters"`
 	RosterBytes int64 `json:"roster_bytes"`
 

@@ -28,8 +28,8 @@ type command struct {
 }
 
 // applyCommands applies the queued joins, leaves, disconnects and resumes
-// in order, then greets whoever arrived with Welcome and tells everyone
-// the roster if the players changed.
+// in order, then greets whoever arrived with Welcome and the full Roster,
+// and tells everyone else what changed in one RosterUpdate.
 func (r *Room) applyCommands() {
 	r.mu.Lock()
 	cmds := r.commands
@@ -40,21 +40,28 @@ func (r *Room) applyCommands() {
 		return
 	}
 	var welcome []*member // to greet after all commands, with the final roster
-	rosterChanged := false
+	var joined []*member  // players new to the roster this tick
+	var left []uint32     // players gone from it this tick
 	for _, c := range cmds {
 		switch c.kind {
 		case cmdJoin:
 			if !c.m.spectator {
 				r.mode.AddPlayer(c.m.id, c.m.name)
-				rosterChanged = true
+				joined = append(joined, c.m)
 			}
 			i, _ := slices.BinarySearchFunc(r.members, c.m.id, func(m *member, id uint32) int { return int(m.id) - int(id) })
 			r.members = slices.Insert(r.members, i, c.m)
+			c.m.since = r.tick
 			welcome = append(welcome, c.m)
 		case cmdLeave:
 			if !c.m.spectator {
 				r.mode.RemovePlayer(c.m.id)
-				rosterChanged = true
+				// Joined and left within the tick: nobody heard of it.
+				if i := slices.Index(joined, c.m); i >= 0 {
+					joined = slices.Delete(joined, i, i+1)
+				} else {
+					left = append(left, c.m.id)
+				}
 			}
 			r.members = slices.DeleteFunc(r.members, func(m *member) bool { return m == c.m })
 			welcome = slices.DeleteFunc(welcome, func(m *member) bool { return m == c.m })
@@ -70,27 +77,36 @@ func (r *Room) applyCommands() {
 			}
 			c.m.peer, c.m.awayTick = c.peer, 0
 			c.m.ackTick = 0 // the new connection has no baseline
-			c.m.resumeTick = r.tick
+			c.m.since = r.tick
 			c.m.resumed = true
 			welcome = append(welcome, c.m)
 		}
 	}
-	roster := r.roster()
+	r.greet(welcome)
+	if len(joined) > 0 || len(left) > 0 {
+		update := r.rosterUpdate(joined, left)
+		for _, m := range r.members {
+			if m.peer != nil && m.greetedAt != r.tick {
+				m.peer.Send(update)
+			}
+		}
+	}
+}
+
+// greet sends each member in welcome that is still here and connected its
+// Welcome and the full Roster, which already holds this tick's changes.
+func (r *Room) greet(welcome []*member) {
+	var roster []byte
 	for _, m := range welcome {
 		if m.peer != nil && slices.Contains(r.members, m) {
-			m.peer.Send(r.welcome(m))
-			if !rosterChanged {
-				m.peer.Send(roster)
+			if roster == nil {
+				roster = r.roster()
 			}
+			m.peer.Send(r.welcome(m))
+			m.peer.Send(roster)
+			m.greetedAt = r.tick
 		}
 		m.resumed = false
-	}
-	if rosterChanged {
-		for _, m := range r.members {
-			if m.peer != nil {
-				m.peer.Send(roster)
-			}
-		}
 	}
 }
 
@@ -116,9 +132,9 @@ func (r *Room) welcome(m *member) []byte {
 		wm.PlayerId = 0
 	} else if r.cfg.Sessions != nil {
 		r.mu.Lock()
-		gen := m.gen
+		secret := m.secret
 		r.mu.Unlock()
-		wm.SessionToken = r.cfg.Sessions.Issue(r.cfg.ID, m.id, gen)
+		wm.SessionToken = r.cfg.Sessions.Issue(Session{Room: r.cfg.ID, Incarnation: r.incarnation, Player: m.id, Secret: secret})
 		wm.ResumeGraceMs = uint32(r.cfg.ResumeGrace.Milliseconds())
 	}
 	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Welcome{Welcome: wm}})
@@ -139,6 +155,24 @@ func (r *Room) roster() []byte {
 	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Roster{Roster: ro}})
 	if err != nil {
 		panic(fmt.Sprintf("marshal roster: %v", err))
+	}
+	return msg
+}
+
+// rosterUpdate is the encoded RosterUpdate of one tick: encoded once, sent
+// to every member, and as small as the change (a full Roster to each of
+// 512 players on every join would be ~36 KB each).
+func (r *Room) rosterUpdate(joined []*member, left []uint32) []byte {
+	ru := &skirmishv1.RosterUpdate{Left: left}
+	if len(joined) > 0 {
+		ru.Joined = make([]*skirmishv1.RosterEntry, len(joined))
+		for i, m := range joined {
+			ru.Joined[i] = &skirmishv1.RosterEntry{Id: m.id, Name: m.name}
+		}
+	}
+	msg, err := proto.Marshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_RosterUpdate{RosterUpdate: ru}})
+	if err != nil {
+		panic(fmt.Sprintf("marshal roster update: %v", err))
 	}
 	return msg
 }

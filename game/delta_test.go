@@ -32,6 +32,7 @@ func (m *worldRecorder) AppendEntities(dst []wire.Entity) []wire.Entity {
 // acknowledgements, and who rebuilds the world from what arrives.
 type lossyClient struct {
 	id      uint32
+	peer    game.Peer
 	inbox   map[uint32][][]byte // tick it arrives at → snapshots
 	worlds  map[uint32][]wire.Entity
 	newest  uint32
@@ -98,7 +99,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c := &lossyClient{id: id, inbox: map[uint32][][]byte{}, worlds: map[uint32][]wire.Entity{}}
+				c := &lossyClient{id: id, peer: p, inbox: map[uint32][][]byte{}, worlds: map[uint32][]wire.Entity{}}
 				rb.clients[p] = c
 				clients = append(clients, c)
 			}
@@ -110,7 +111,7 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 					if r.Float64() < 0.3 {
 						continue
 					}
-					room.Input(c.id, wire.Input{Seq: seq, DX: float32(r.IntN(3) - 1), DY: float32(r.IntN(3) - 1),
+					room.Input(c.id, c.peer, wire.Input{Seq: seq, DX: float32(r.IntN(3) - 1), DY: float32(r.IntN(3) - 1),
 						Aim: r.Float32() * 6, Buttons: uint32(r.IntN(2)), AckTick: c.newest})
 				}
 				room.Step()

@@ -8,3 +8,17 @@ func InsertRoomForTest(h *Hub, r *Room) {
 	defer h.mu.Unlock()
 	h.rooms[r.ID()] = r
 }
+
+// LockRoomForTest holds r's lock until the returned function is called, as
+// a server goroutine inside Join or Input would.
+func LockRoomForTest(r *Room) (unlock func()) {
+	r.mu.Lock()
+	return r.mu.Unlock
+}
+
+// AsleepForTest reports whether r's loop sleeps (empty, not ticking).
+func AsleepForTest(r *Room) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.asleep
+}

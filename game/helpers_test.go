@@ -171,12 +171,50 @@ func (m *recordingMode) takeInputs(id uint32) []wire.Input {
 }
 
 // testRoom is a room driven by Step, with the mode it created and the
-// broadcaster it sends to.
+// link it sends to. It remembers which peer owns each member, so
+// that tests can send inputs and leaves by id as that peer.
 type testRoom struct {
 	*game.Room
-	mode *recordingMode
-	bc   *recLink
+	mode   *recordingMode
+	bc     *recLink
+	owners map[uint32]game.Peer
 }
+
+// Join joins as game.Room.Join does, remembering the owner.
+func (r *testRoom) Join(p game.Peer, name string) (uint32, error) {
+	id, err := r.Room.Join(p, name)
+	if err == nil {
+		r.owners[id] = p
+	}
+	return id, err
+}
+
+// JoinSpectator joins as game.Room.JoinSpectator does, remembering the
+// owner.
+func (r *testRoom) JoinSpectator(p game.Peer) (uint32, error) {
+	id, err := r.Room.JoinSpectator(p)
+	if err == nil {
+		r.owners[id] = p
+	}
+	return id, err
+}
+
+// Resume resumes as game.Room.Resume does; the new peer owns the player.
+func (r *testRoom) Resume(s game.Session, p game.Peer) error {
+	err := r.Room.Resume(s, p)
+	if err == nil {
+		r.owners[s.Player] = p
+	}
+	return err
+}
+
+// Input sends an input of member id as its owner.
+func (r *testRoom) Input(id uint32, in wire.Input) bool {
+	return r.Room.Input(id, r.owners[id], in)
+}
+
+// Leave leaves as member id's owner.
+func (r *testRoom) Leave(id uint32) { r.Room.Leave(id, r.owners[id]) }
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
@@ -184,7 +222,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // cfg.Link are filled in.
 func newRoom(t testing.TB, newMode game.NewModeFunc, cfg game.RoomConfig) *testRoom {
 	t.Helper()
-	tr := &testRoom{bc: &recLink{}}
+	tr := &testRoom{bc: &recLink{}, owners: map[uint32]game.Peer{}}
 	cfg.Mode = func(c game.ModeConfig) game.Mode {
 		tr.mode = &recordingMode{Mode: newMode(c)}
 		return tr.mode

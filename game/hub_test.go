@@ -38,18 +38,23 @@ func newHub(t *testing.T, moversCap int, idle time.Duration) *game.Hub {
 type hubJoin struct {
 	room *game.Room
 	id   uint32
+	peer *fakePeer
 }
+
+// leave leaves the room as the player's connection.
+func (j hubJoin) leave() { j.room.Leave(j.id, j.peer) }
 
 func mustHubJoin(t *testing.T, h *game.Hub, mode, roomID string) hubJoin {
 	t.Helper()
-	r, id, err := h.JoinWith(&fakePeer{name: "p"}, game.JoinRequest{Name: "p", Mode: mode, Room: roomID})
+	p := &fakePeer{name: "p"}
+	r, id, err := h.JoinWith(p, game.JoinRequest{Name: "p", Mode: mode, Room: roomID})
 	if err != nil {
 		t.Fatalf("Join(mode %q, room %q): %v", mode, roomID, err)
 	}
 	if r == nil || id == 0 {
 		t.Fatalf("Join(mode %q, room %q) = %v, %d", mode, roomID, r, id)
 	}
-	return hubJoin{r, id}
+	return hubJoin{r, id, p}
 }
 
 func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
@@ -72,8 +77,8 @@ func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
 		if r.ModeName() != movers.Name || r.Capacity() != 3 || r.TickRate() != game.MaxTickRate {
 			t.Errorf("room %q: mode %q capacity %d tick rate %d", r.ID(), r.ModeName(), r.Capacity(), r.TickRate())
 		}
-		if len(r.ID()) != 6 {
-			t.Errorf("quick-match room code %q, want 6 characters", r.ID())
+		if len(r.ID()) != game.RoomCodeLen {
+			t.Errorf("quick-match room code %q, want %d characters", r.ID(), game.RoomCodeLen)
 		}
 	}
 	if got := first.Stats().Players + second.Stats().Players + third.Stats().Players; got != 7 {
@@ -96,8 +101,8 @@ func TestHubQuickMatchFillsRoomsInTurn(t *testing.T) {
 
 	// A place freed in the first room: quick-match prefers the fullest room
 	// with space (first: 2/3) over the emptier one (third: 1/3).
-	first.Leave(js[0].id)
-	third.Leave(js[6].id)
+	js[0].leave()
+	js[6].leave()
 	if j := mustHubJoin(t, h, movers.Name, ""); j.room != first {
 		t.Errorf("join went to %q (%d players), want the fullest room with space %q",
 			j.room.ID(), j.room.Stats().Players, first.ID())
@@ -217,7 +222,7 @@ func TestHubIdleRoomCloses(t *testing.T) {
 	if s := h.Stats(); s.Rooms != 2 {
 		t.Fatalf("Stats().Rooms = %d, want 2", s.Rooms)
 	}
-	idle.room.Leave(idle.id)
+	idle.leave()
 
 	waitFor(t, "the empty room to close and leave Stats", func() bool { return h.Stats().Rooms == 1 })
 	select {
@@ -322,7 +327,7 @@ func TestHubPrivateRoomsAndListing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if priv == pub || len(priv.ID()) != 6 || priv.Capacity() != 4 || priv.TickRate() != 10 {
+	if priv == pub || len(priv.ID()) != game.RoomCodeLen || priv.Capacity() != 4 || priv.TickRate() != 10 {
 		t.Fatalf("private room %q capacity %d tick rate %d", priv.ID(), priv.Capacity(), priv.TickRate())
 	}
 	// Quick-match never lands in the private room; its code does.
@@ -338,5 +343,40 @@ func TestHubPrivateRoomsAndListing(t *testing.T) {
 	}
 	if _, _, err := hub.JoinWith(&fakePeer{}, game.JoinRequest{Private: true, Capacity: 9}); !errors.Is(err, game.ErrBadRoomShape) {
 		t.Fatalf("capacity over the mode's: %v", err)
+	}
+}
+
+// TestHubRoomCodesCarryFiftyBits: the code of a private room is all that
+// keeps strangers out. Codes have RoomCodeLen symbols of a 32-symbol
+// alphabet without look-alikes (50 bits), and every symbol is used.
+func TestHubRoomCodesCarryFiftyBits(t *testing.T) {
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz" // Crockford base32, lower case
+	if bits := 5 * game.RoomCodeLen; bits < 50 {
+		t.Fatalf("room codes carry %d bits, want at least 50", bits)
+	}
+	h := newHub(t, 2, time.Minute)
+	seen := map[rune]int{}
+	codes := map[string]bool{}
+	for range 200 {
+		r, _, err := h.JoinWith(&fakePeer{}, game.JoinRequest{Name: "p", Private: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := r.ID()
+		if len(code) != game.RoomCodeLen || codes[code] {
+			t.Fatalf("code %q: want %d symbols, never repeated", code, game.RoomCodeLen)
+		}
+		codes[code] = true
+		for _, c := range code {
+			if !strings.ContainsRune(alphabet, c) {
+				t.Fatalf("code %q has %q, outside the alphabet %q", code, c, alphabet)
+			}
+			seen[c]++
+		}
+	}
+	// 2,000 symbols drawn: each of the 32 shows up about 62 times; one
+	// missing means the draw never reaches part of the alphabet.
+	if len(seen) != len(alphabet) {
+		t.Fatalf("codes use %d distinct symbols, want all %d: %v", len(seen), len(alphabet), seen)
 	}
 }

@@ -16,6 +16,10 @@ type HubStats struct {
 	Skipped       uint64
 	InputsDropped uint64
 	RoomsFailed   uint64
+	RoomsOpened   uint64
+	RoomsClosed   uint64
+	// RoomsRefused counts joins refused with ErrTooManyRooms.
+	RoomsRefused uint64
 	// Modes has the rooms and players of every mode the hub serves, those
 	// with none included.
 	Modes map[string]ModeStats
@@ -33,10 +37,11 @@ func (h *Hub) Stats() HubStats {
 	for r := range h.live {
 		rooms = append(rooms, r)
 	}
-	failed, retired := h.failed, h.retired
+	c, retired := h.counts, h.retired
 	h.mu.Unlock()
 	s := HubStats{
-		Rooms: len(rooms), RoomsFailed: failed, Modes: make(map[string]ModeStats, len(h.cfg.Modes)),
+		Rooms: len(rooms), RoomsFailed: c.failed, RoomsOpened: c.opened, RoomsClosed: c.closed, RoomsRefused: c.refused,
+		Modes: make(map[string]ModeStats, len(h.cfg.Modes)),
 		Ticks: retired.Ticks, Overruns: retired.Overruns, Skipped: retired.Skipped, InputsDropped: retired.InputsDropped,
 	}
 	for name := range h.cfg.Modes {

@@ -46,7 +46,7 @@ func BenchmarkRoomTickPerClient(b *testing.B) {
 					if seq%30 == 0 {
 						in.DX, in.DY = float32(r.IntN(3)-1), float32(r.IntN(3)-1)
 					}
-					room.Input(id, in)
+					room.Input(id, nopPeer{}, in)
 				}
 				room.Step()
 			}

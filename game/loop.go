@@ -31,6 +31,8 @@ func (r *Room) Run() {
 }
 
 // loop runs the ticks on schedule until the room closes or a tick panics.
+// Whenever the room is left empty it sleeps instead (see sleep), and
+// starts a fresh schedule when a join wakes it.
 func (r *Room) loop() error {
 	s := schedule{start: time.Now(), period: r.period, maxCatchUp: catchUpTicks}
 	timer := time.NewTimer(0)
@@ -43,8 +45,7 @@ func (r *Room) loop() error {
 		case <-timer.C:
 		}
 		r.busySince.Store(monoNow())
-		now := time.Now()
-		run, skipped := s.due(now)
+		run, skipped := s.due(time.Now())
 		if run > 1 {
 			r.overruns.Add(uint64(run - 1))
 		}
@@ -62,8 +63,12 @@ func (r *Room) loop() error {
 				obs.ObserveTick(&r.report)
 			}
 		}
-		if r.idle(now) {
-			return nil
+		if len(r.members) == 0 && r.settle() {
+			r.busySince.Store(0) // asleep is waiting, not stuck
+			if !r.sleep() {
+				return nil
+			}
+			s = schedule{start: time.Now(), period: r.period, maxCatchUp: catchUpTicks}
 		}
 		timer.Reset(time.Until(s.wakeAt()))
 	}
@@ -122,28 +127,42 @@ func (r *Room) dropMembers(reason DropReason) {
 	}
 }
 
-// idle closes the room for new joins and reports true once it has been
-// empty for its IdleTimeout.
-func (r *Room) idle(now time.Time) bool {
-	if r.cfg.IdleTimeout <= 0 {
-		return false
-	}
-	if len(r.members) > 0 {
-		r.emptySince = time.Time{}
-		return false
-	}
-	if r.emptySince.IsZero() {
-		r.emptySince = now
-		return false
-	}
-	if now.Sub(r.emptySince) < r.cfg.IdleTimeout {
-		return false
-	}
+// settle reports whether the room is empty, with nothing queued, and if
+// so marks it asleep: from then on the next command wakes it.
+func (r *Room) settle() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.byID) > 0 || len(r.commands) > 0 {
-		return false // someone is about to join
+		return false
 	}
-	r.closed = true
+	r.asleep = true
+	return true
+}
+
+// sleep waits, without ticking, until a command wakes the room (true),
+// or until Close or IdleTimeout (false: the room is closed). An empty
+// room costs its goroutine and this one timer, nothing per tick.
+func (r *Room) sleep() bool {
+	var expired <-chan time.Time
+	if r.cfg.IdleTimeout > 0 {
+		t := time.NewTimer(r.cfg.IdleTimeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case <-r.stop:
+		return false
+	case <-r.wake:
+		return true
+	case <-expired:
+	}
+	r.mu.Lock()
+	if r.asleep {
+		r.closed = true
+		r.mu.Unlock()
+		return false
+	}
+	r.mu.Unlock()
+	<-r.wake // a join raced the timer: take its token
 	return true
 }

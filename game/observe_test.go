@@ -65,7 +65,8 @@ func TestObserverHearsRoomsAndTheirTicks(t *testing.T) {
 		Logger:      quietLogger(),
 	})
 	t.Cleanup(h.Close)
-	r, id, err := h.JoinWith(&fakePeer{name: "a"}, game.JoinRequest{Name: "a", Room: "watched"})
+	peer := &fakePeer{name: "a"}
+	r, id, err := h.JoinWith(peer, game.JoinRequest{Name: "a", Room: "watched"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestObserverHearsRoomsAndTheirTicks(t *testing.T) {
 	seq := uint32(0)
 	waitFor(t, "a tick that sent a delta", func() bool {
 		seq++
-		r.Input(id, wire.Input{Seq: seq, AckTick: full.Tick})
+		r.Input(id, peer, wire.Input{Seq: seq, AckTick: full.Tick})
 		_, ok := obs.find(func(rep game.TickReport) bool {
 			return len(rep.Snapshots) == 1 && rep.Snapshots[0].BaseAge == rep.Tick-full.Tick
 		})
@@ -99,7 +100,7 @@ func TestObserverHearsRoomsAndTheirTicks(t *testing.T) {
 	if st := h.Stats(); st.Modes[movers.Name] != (game.ModeStats{Rooms: 1, Players: 1}) {
 		t.Fatalf("mode stats %+v, want 1 room with 1 player", st.Modes)
 	}
-	r.Leave(id)
+	r.Leave(id, peer)
 	waitFor(t, "RoomClosed once the room idled out", func() bool {
 		obs.mu.Lock()
 		defer obs.mu.Unlock()

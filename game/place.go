@@ -2,6 +2,8 @@ package game
 
 import (
 	"cmp"
+	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,9 +11,17 @@ import (
 
 // Room codes and names.
 const (
-	maxRoomIDLen     = 32
-	roomCodeLen      = 6
-	roomCodeAlphabet = "abcdefghjkmnpqrstuvwxyz23456789" // no look-alikes
+	maxRoomIDLen = 32
+	// RoomCodeLen is the length of the code of a room the hub names
+	// itself (private and quick-match rooms). A private room's code is
+	// all that keeps strangers out, so it must not be guessable: 10
+	// symbols of a 32-symbol alphabet carry 50 bits (a thousand guesses
+	// a second against a full hub of 2,000 rooms find one in about 18
+	// years on average), and stay short enough to read out or type.
+	RoomCodeLen = 10
+	// roomCodeAlphabet is Crockford's base32 in lower case: digits and
+	// letters without i, l, o and u, so no two symbols look alike.
+	roomCodeAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 )
 
 // Errors returned by Hub.JoinWith.
@@ -22,6 +32,7 @@ var (
 	ErrHubClosed    = errors.New("server is shutting down")
 	ErrBadRoomShape = errors.New("bad room capacity or tick rate")
 	ErrNoSuchRoom   = errors.New("no such room to watch")
+	ErrTooManyRooms = errors.New("too many rooms")
 )
 
 // JoinRequest is what a player asks the hub for.
@@ -38,17 +49,27 @@ type JoinRequest struct {
 	Private bool
 	// Spectate joins as a spectator.
 	Spectate bool
-	// Capacity and TickRate shape a room this request creates (0: the
-	// mode's capacity, the hub's tick rate); the mode's capacity is the
-	// most a room may ask for.
+	// Capacity and TickRate shape a private or named room this request
+	// creates (0: the mode's capacity, the hub's tick rate); the mode's
+	// capacity is the most a room may ask for. Quick-match ignores them:
+	// public rooms have the mode's shape, whoever opened them.
 	Capacity, TickRate int
+	// Owner is who opens a room this request creates, for
+	// HubConfig.MaxRoomsPerOwner: the server passes the client's IP
+	// address (IPv6: its /64). Empty means no per-owner limit (tests and
+	// tools).
+	Owner string
 }
 
 // JoinWith places a player (or spectator) in a room and returns the room
-// and the player's id.
+// and the player's id. A join that would open a room beyond
+// HubConfig.MaxRooms or MaxRoomsPerOwner fails with ErrTooManyRooms.
 func (h *Hub) JoinWith(peer Peer, req JoinRequest) (*Room, uint32, error) {
 	if req.Room != "" && !validRoomID(req.Room) {
 		return nil, 0, ErrBadRoomID
+	}
+	if req.Room == "" && !req.Private {
+		req.Capacity, req.TickRate = 0, 0 // quick-match: the mode's shape
 	}
 	if req.TickRate < 0 || req.TickRate > MaxTickRate || req.Capacity < 0 {
 		return nil, 0, ErrBadRoomShape
@@ -136,8 +157,13 @@ func (h *Hub) quickMatch(mode string) *Room {
 
 // open creates a room of mode shaped by req and starts its loop: named
 // after req.Room, or under a fresh code, listed for quick-match when the
-// request named no room and asked for no private one.
+// request named no room and asked for no private one. Over a room limit it
+// makes nothing. h.mu must be held.
 func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
+	if err := h.roomAllowed(req.Owner); err != nil {
+		h.counts.refused++
+		return nil, err
+	}
 	capacity := spec.Capacity
 	if capacity <= 0 {
 		capacity = DefaultCapacity
@@ -151,6 +177,10 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 	if id == "" {
 		id = h.newRoomID()
 	}
+	idle := h.cfg.IdleTimeout
+	if public {
+		idle = h.cfg.PublicIdleTimeout
+	}
 	r := NewRoom(RoomConfig{
 		ID:            id,
 		Mode:          spec.New,
@@ -161,17 +191,21 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 		ResumeGrace:   h.cfg.ResumeGrace,
 		Seed:          rand.Uint64(),
 		Link:          h.newLink(),
-		IdleTimeout:   h.cfg.IdleTimeout,
+		IdleTimeout:   idle,
 		FullSnapshots: h.cfg.FullSnapshots,
 		OnClose:       h.remove,
 		Logger:        h.log,
 	})
-	r.public = public
+	r.public, r.owner = public, req.Owner
 	if h.cfg.Observer != nil {
 		r.cfg.Observer = h.cfg.Observer.RoomOpened(r)
 	}
 	h.rooms[id] = r
 	h.live[r] = struct{}{}
+	if req.Owner != "" {
+		h.owners[req.Owner]++
+	}
+	h.counts.opened++
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
@@ -180,15 +214,33 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 	return r, nil
 }
 
-// newRoomID returns an unused short room code. h.mu must be held.
+// roomAllowed returns an ErrTooManyRooms when opening one more room
+// would pass MaxRooms, or MaxRoomsPerOwner for owner. h.mu must be held.
+func (h *Hub) roomAllowed(owner string) error {
+	if limit := h.cfg.MaxRooms; limit > 0 && len(h.live) >= limit {
+		return fmt.Errorf("%w: the server holds its most rooms (%d); join an existing one", ErrTooManyRooms, limit)
+	}
+	if limit := h.cfg.MaxRoomsPerOwner; owner != "" && limit > 0 && h.owners[owner] >= limit {
+		return fmt.Errorf("%w: your address has %d rooms open, the most it may", ErrTooManyRooms, limit)
+	}
+	return nil
+}
+
+// newRoomID returns an unused room code of RoomCodeLen symbols, 5
+// random bits each from crypto/rand (a code is a capability, so it must
+// not be predictable from earlier ones). h.mu must be held.
 func (h *Hub) newRoomID() string {
-	b := make([]byte, roomCodeLen)
+	var code [RoomCodeLen]byte
 	for {
-		for i := range b {
-			b[i] = roomCodeAlphabet[rand.IntN(len(roomCodeAlphabet))]
+		var raw [8]byte
+		_, _ = crand.Read(raw[:]) // never fails (Go 1.24+)
+		bits := binary.LittleEndian.Uint64(raw[:])
+		for i := range code {
+			code[i] = roomCodeAlphabet[bits&31]
+			bits >>= 5
 		}
-		if _, taken := h.rooms[string(b)]; !taken {
-			return string(b)
+		if _, taken := h.rooms[string(code[:])]; !taken {
+			return string(code[:])
 		}
 	}
 }

@@ -46,7 +46,7 @@ type RoomConfig struct {
 	// snapshots; nil for a room stepped without connections (tests).
 	Link Link
 	// IdleTimeout closes the room once it has been empty this long; zero
-	// keeps it open until Close.
+	// keeps it open until Close. An empty room does not tick either way.
 	IdleTimeout time.Duration
 	// ViewRange turns interest management on: each player receives only
 	// the entities within about this many world units (the 3×3 block of
@@ -91,6 +91,9 @@ type RoomStats struct {
 //     leaves and resumes, then inputs), advances the mode and broadcasts
 //     the snapshots. The mode and the fields marked "loop" belong to the
 //     loop goroutine alone and need no lock.
+//   - A room without members does not tick: its loop sleeps until a join
+//     wakes it, and starts its schedule afresh then (the ticks it slept
+//     through are not run, and not counted as skipped).
 //   - The loop ends on Close, after IdleTimeout of emptiness, or on a panic
 //     inside a tick, which marks the room failed. Then OnClose runs, the
 //     members of a failed room are dropped (DropRoomFailed), and Done is
@@ -103,29 +106,35 @@ type Room struct {
 	ids    IDs
 	period time.Duration
 	log    *slog.Logger
+	// incarnation tells this room from earlier ones of the same name in
+	// session tokens.
+	incarnation uint64
 
 	mu       sync.Mutex
 	byID     map[uint32]*member // joined and not left
 	commands []command          // bounded: at most one join and one leave per member
 	closed   bool
-	dropped  uint64
+	// asleep: the room is empty and its loop waits on wake instead of
+	// ticking; the next command wakes it.
+	asleep bool
 
 	// loop
-	tick       uint32
-	members    []*member // ascending id
-	history    history
-	grid       grid
-	views      viewCache
-	audience   []audience
-	receivers  []Receiver
-	enc        wire.SnapshotEncoder
-	msg        []byte
-	emptySince time.Time
-	countBuf   []int
-	report     TickReport
-	public     bool // listed for quick-match; set before Run
+	tick      uint32
+	members   []*member // ascending id
+	history   history
+	grid      grid
+	views     viewCache
+	audience  []audience
+	receivers []Receiver
+	enc       wire.SnapshotEncoder
+	msg       []byte
+	countBuf  []int
+	report    TickReport
+	public    bool   // listed for quick-match; set before Run
+	owner     string // JoinRequest.Owner of the join that opened it; set before Run
 
 	ticks, overruns, skipped atomic.Uint64
+	inputsDropped            atomic.Uint64
 	players                  atomic.Int32
 	lastTick                 atomic.Uint32
 	started                  atomic.Bool // Run was called
@@ -135,6 +144,7 @@ type Room struct {
 	busySince atomic.Int64
 
 	stop      chan struct{}
+	wake      chan struct{} // one token per sleep, sent by pushLocked
 	done      chan struct{}
 	closeOnce sync.Once
 }
@@ -147,11 +157,12 @@ type member struct {
 	name      string
 	spectator bool
 
-	// session: the connection that owns the player now, and the generation
-	// of its newest session token (a token of another generation cannot
-	// resume).
-	owner Peer
-	gen   uint32
+	// session: the connection that owns the player now (only its inputs
+	// and leave count), the secret of its newest session token, and the
+	// round trip the server measured on that connection (0: not yet).
+	owner  Peer
+	secret [SessionSecretSize]byte
+	rtt    time.Duration
 
 	// inbox
 	queue [MaxQueuedInputs]wire.Input
@@ -161,14 +172,20 @@ type member struct {
 	peer     Peer   // where snapshots go; nil while away
 	awayTick uint32 // tick of the disconnect, while away
 	resumed  bool   // greet with Welcome.resumed at this tick
-	// resumeTick is the tick of the last resume: older acks came from the
-	// previous connection.
-	resumeTick uint32
-	lastSeq    uint32
-	ackTick    uint32             // newest snapshot tick the client has acknowledged
-	cell       cell               // interest-management cell the player is in
-	cells      [historyTicks]cell // cell at each kept tick, for baselines
-	batch      [MaxQueuedInputs]wire.Input
+	// greetedAt is the tick of the last Welcome and full Roster: that
+	// tick's RosterUpdate is not for it.
+	greetedAt uint32
+	// since is the first tick of the current connection (the join or the
+	// last resume): older acks name ticks it never received.
+	since   uint32
+	lastSeq uint32
+	ackTick uint32 // newest snapshot tick the client has acknowledged
+	// maxLag is how many ticks back the measured round trip lets the
+	// player's shots be judged; 0 while unmeasured (no cap here).
+	maxLag uint32
+	cell   cell               // interest-management cell the player is in
+	cells  [historyTicks]cell // cell at each kept tick, for baselines
+	batch  [MaxQueuedInputs]wire.Input
 }
 
 // NewRoom creates a room. Call Run (usually in its own goroutine) to start
@@ -188,11 +205,13 @@ func NewRoom(cfg RoomConfig) *Room {
 		cfg.ResumeGrace = DefaultResumeGrace
 	}
 	r := &Room{
-		cfg:    cfg,
-		period: time.Second / time.Duration(cfg.TickRate),
-		byID:   make(map[uint32]*member),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		cfg:         cfg,
+		period:      time.Second / time.Duration(cfg.TickRate),
+		incarnation: newIncarnation(),
+		byID:        make(map[uint32]*member),
+		stop:        make(chan struct{}),
+		wake:        make(chan struct{}, 1),
+		done:        make(chan struct{}),
 	}
 	r.enc.TickRate = cfg.TickRate
 	r.mode = cfg.Mode(ModeConfig{Seed: cfg.Seed, IDs: &r.ids})
@@ -221,16 +240,15 @@ func (r *Room) Tick() uint32 { return r.lastTick.Load() }
 // Failed reports whether the room ended on a panic.
 func (r *Room) Failed() bool { return r.failed.Load() }
 
-// Stats returns the room's counters.
+// Stats returns the room's counters. It reads atomics only and never
+// takes the room's lock, so polling every room's stats cannot stall a
+// room's loop.
 func (r *Room) Stats() RoomStats {
-	r.mu.Lock()
-	dropped := r.dropped
-	r.mu.Unlock()
 	return RoomStats{
 		Ticks:         r.ticks.Load(),
 		Overruns:      r.overruns.Load(),
 		Skipped:       r.skipped.Load(),
-		InputsDropped: dropped,
+		InputsDropped: r.inputsDropped.Load(),
 		Players:       int(r.players.Load()),
 	}
 }
@@ -250,6 +268,10 @@ func (r *Room) JoinSpectator(peer Peer) (uint32, error) {
 }
 
 func (r *Room) join(peer Peer, name string, spectator bool) (uint32, error) {
+	var secret [SessionSecretSize]byte
+	if !spectator && r.cfg.Sessions != nil {
+		secret = newSessionSecret()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
@@ -259,51 +281,64 @@ func (r *Room) join(peer Peer, name string, spectator bool) (uint32, error) {
 	if !spectator && players >= r.cfg.Capacity || spectator && len(r.byID)-players >= MaxSpectators {
 		return 0, ErrRoomFull
 	}
-	m := &member{id: r.ids.Next(), name: name, spectator: spectator, owner: peer, peer: peer}
+	m := &member{id: r.ids.Next(), name: name, spectator: spectator, owner: peer, peer: peer, secret: secret}
 	r.byID[m.id] = m
-	r.commands = append(r.commands, command{kind: cmdJoin, m: m})
+	r.pushLocked(command{kind: cmdJoin, m: m})
 	if !spectator {
 		r.players.Add(1)
 	}
 	return m.id, nil
 }
 
-// Leave removes a player; unknown ids are ignored.
-func (r *Room) Leave(id uint32) {
+// Leave removes a player at the request of its connection, peer. Unknown
+// ids, and peers that no longer own the player (it was resumed
+// elsewhere), are ignored.
+func (r *Room) Leave(id uint32, peer Peer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, ok := r.byID[id]
-	if !ok {
+	if !ok || peer == nil || m.owner != peer {
 		return
 	}
 	r.removeLocked(m)
 }
 
+// pushLocked queues a command for the next tick and wakes a sleeping
+// loop; r.mu must be held.
+func (r *Room) pushLocked(c command) {
+	r.commands = append(r.commands, c)
+	if r.asleep {
+		r.asleep = false
+		r.wake <- struct{}{} // never blocks: one token per sleep
+	}
+}
+
 // removeLocked forgets a member; r.mu must be held.
 func (r *Room) removeLocked(m *member) {
 	delete(r.byID, m.id)
-	r.commands = append(r.commands, command{kind: cmdLeave, m: m})
+	r.pushLocked(command{kind: cmdLeave, m: m})
 	if !m.spectator {
 		r.players.Add(-1)
 	}
 }
 
-// Input queues one input of a player for the next tick. It reports false
-// when the player is not in the room.
-func (r *Room) Input(id uint32, in wire.Input) bool {
+// Input queues one input of a player, sent on its connection peer, for
+// the next tick. It reports false when the player is not in the room, or
+// peer no longer owns it (it was resumed on another connection).
+func (r *Room) Input(id uint32, peer Peer, in wire.Input) bool {
 	in.DX = ClampAxis(in.DX)
 	in.DY = ClampAxis(in.DY)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m, ok := r.byID[id]
-	if !ok || m.spectator {
+	if !ok || m.spectator || peer == nil || m.owner != peer {
 		return false
 	}
 	if m.n == len(m.queue) {
 		// Keep the newest: drop the oldest.
 		copy(m.queue[:], m.queue[1:])
 		m.n--
-		r.dropped++
+		r.inputsDropped.Add(1)
 	}
 	m.queue[m.n] = in
 	m.n++

@@ -51,7 +51,7 @@ func benchRoom(tb testing.TB, n int) (*game.Room, []uint32) {
 func queueBenchInputs(r *game.Room, ids []uint32, seq uint32) {
 	for i, id := range ids {
 		dir := float32(1 - 2*int((seq+uint32(i))%2))
-		r.Input(id, wire.Input{Seq: seq, DX: dir, DY: -dir / 2})
+		r.Input(id, nopPeer{}, wire.Input{Seq: seq, DX: dir, DY: -dir / 2})
 	}
 }
 

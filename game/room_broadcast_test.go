@@ -176,7 +176,7 @@ func TestRoomNoBroadcastWhenEmpty(t *testing.T) {
 
 func TestRoomWithoutLink(t *testing.T) {
 	// A nil Link is allowed (the room still sends Welcome/Roster).
-	tr := &testRoom{}
+	tr := &testRoom{owners: map[uint32]game.Peer{}}
 	r := game.NewRoom(game.RoomConfig{Mode: movers.New, Logger: quietLogger()})
 	tr.Room = r
 	p := &fakePeer{name: "a"}

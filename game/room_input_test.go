@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/game/movers"
@@ -199,5 +200,29 @@ func TestRoomInputQueueDropsOldest(t *testing.T) {
 	}
 	if got := r.Stats().InputsDropped; got != 5 {
 		t.Errorf("InputsDropped = %d, want 5", got)
+	}
+}
+
+// TestRoomStatsNeverWaitForTheRoom: reading a room's counters must not
+// take its lock, so that a stats poller across thousands of rooms never
+// queues behind (or delays) a room's loop.
+func TestRoomStatsNeverWaitForTheRoom(t *testing.T) {
+	r := newRoom(t, movers.New, game.RoomConfig{})
+	id := r.join(t, &fakePeer{name: "a"})
+	r.step(t)
+	for seq := uint32(1); seq <= game.MaxQueuedInputs+2; seq++ {
+		r.Input(id, wire.Input{Seq: seq})
+	}
+	unlock := game.LockRoomForTest(r.Room)
+	defer unlock()
+	got := make(chan game.RoomStats, 1)
+	go func() { got <- r.Stats() }()
+	select {
+	case s := <-got:
+		if s.InputsDropped != 2 || s.Players != 1 || s.Ticks != 1 {
+			t.Fatalf("Stats() = %+v, want 2 inputs dropped, 1 player, 1 tick", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stats() blocked on the room's lock")
 	}
 }

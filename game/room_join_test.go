@@ -1,7 +1,9 @@
 package game_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -110,6 +112,22 @@ func TestRoomJoinSendsWelcomeThenRoster(t *testing.T) {
 	}
 }
 
+// updateOf returns the RosterUpdate m carries as joined names and left ids.
+func updateOf(t *testing.T, m *skirmishv1.ServerMessage) (joined []string, left []uint32) {
+	t.Helper()
+	ru := m.GetRosterUpdate()
+	if ru == nil {
+		t.Fatalf("message is not a RosterUpdate: %v", m)
+	}
+	for _, e := range ru.Joined {
+		joined = append(joined, e.Name)
+	}
+	return joined, ru.Left
+}
+
+// TestRoomRosterOnJoinAndLeave: a player who arrives gets Welcome and the
+// full Roster; everyone already there gets one RosterUpdate per tick with
+// what changed.
 func TestRoomRosterOnJoinAndLeave(t *testing.T) {
 	r := newRoom(t, movers.New, game.RoomConfig{ID: "r"})
 	a, b, c := &fakePeer{name: "a"}, &fakePeer{name: "b"}, &fakePeer{name: "c"}
@@ -119,8 +137,15 @@ func TestRoomRosterOnJoinAndLeave(t *testing.T) {
 
 	idb := r.join(t, b)
 	bc := r.step(t)
-	if ma := a.take(t); len(ma) != 1 || !slices.Equal(rosterOf(t, ma[0]), []string{"a", "b"}) {
-		t.Fatalf("existing member got %v, want one Roster [a b]", ma)
+	ma := a.take(t)
+	if len(ma) != 1 {
+		t.Fatalf("existing member got %v, want one RosterUpdate", ma)
+	}
+	if joined, left := updateOf(t, ma[0]); !slices.Equal(joined, []string{"b"}) || len(left) != 0 {
+		t.Fatalf("existing member's update: joined %v left %v, want joined [b]", joined, left)
+	}
+	if ids := ma[0].GetRosterUpdate().Joined; ids[0].Id != idb {
+		t.Errorf("update names id %d, want %d", ids[0].Id, idb)
 	}
 	mb := b.take(t)
 	if len(mb) != 2 || mb[0].GetWelcome().GetPlayerId() != idb || !slices.Equal(rosterOf(t, mb[1]), []string{"a", "b"}) {
@@ -133,15 +158,19 @@ func TestRoomRosterOnJoinAndLeave(t *testing.T) {
 		t.Errorf("receivers %v, want a then b", bc.to)
 	}
 
-	// Two joins in one tick: one Roster each, listing everybody.
+	// Two joins in one tick: one update each for those already there; the
+	// newcomers get the full roster only.
 	idc := r.join(t, c)
 	d := &fakePeer{name: "d"}
 	idd := r.join(t, d)
 	r.step(t)
 	for _, p := range []*fakePeer{a, b} {
 		m := p.take(t)
-		if len(m) != 1 || !slices.Equal(rosterOf(t, m[0]), []string{"a", "b", "c", "d"}) {
-			t.Errorf("%s got %v, want one Roster [a b c d]", p.name, m)
+		if len(m) != 1 {
+			t.Fatalf("%s got %v, want one RosterUpdate", p.name, m)
+		}
+		if joined, left := updateOf(t, m[0]); !slices.Equal(joined, []string{"c", "d"}) || len(left) != 0 {
+			t.Errorf("%s's update: joined %v left %v, want joined [c d]", p.name, joined, left)
 		}
 	}
 	for _, p := range []*fakePeer{c, d} {
@@ -151,8 +180,8 @@ func TestRoomRosterOnJoinAndLeave(t *testing.T) {
 		}
 	}
 
-	// A leaves: the others get the new roster, a gets nothing more and is
-	// no longer a receiver.
+	// A leaves: the others are told its id, a gets nothing more and is no
+	// longer a receiver.
 	r.Leave(ida)
 	if got := r.Stats().Players; got != 3 {
 		t.Errorf("Stats().Players = %d after a leave, want 3", got)
@@ -163,8 +192,11 @@ func TestRoomRosterOnJoinAndLeave(t *testing.T) {
 	}
 	for _, p := range []*fakePeer{b, c, d} {
 		m := p.take(t)
-		if len(m) != 1 || !slices.Equal(rosterOf(t, m[0]), []string{"b", "c", "d"}) {
-			t.Errorf("%s got %v, want one Roster [b c d]", p.name, m)
+		if len(m) != 1 {
+			t.Fatalf("%s got %v, want one RosterUpdate", p.name, m)
+		}
+		if joined, left := updateOf(t, m[0]); len(joined) != 0 || !slices.Equal(left, []uint32{ida}) {
+			t.Errorf("%s's update: joined %v left %v, want left [%d]", p.name, joined, left, ida)
 		}
 	}
 	if !slices.Equal(receiverPeers(bc), []game.Peer{b, c, d}) {
@@ -176,6 +208,57 @@ func TestRoomRosterOnJoinAndLeave(t *testing.T) {
 	}
 	for _, id := range []uint32{idb, idc, idd} {
 		mustEntity(t, world, id)
+	}
+}
+
+// TestRoomRosterSpamIsOneSmallUpdatePerTick: many joins and leaves in one
+// tick of a big room cost each member one message the size of the change,
+// the same bytes for everyone, not a full roster per change.
+func TestRoomRosterSpamIsOneSmallUpdatePerTick(t *testing.T) {
+	const players = 200
+	r := newRoom(t, movers.New, game.RoomConfig{ID: "big", Capacity: players + 20})
+	peers := make([]*fakePeer, players)
+	ids := make([]uint32, players)
+	for i := range peers {
+		peers[i] = &fakePeer{name: fmt.Sprintf("player-%03d", i)}
+		ids[i] = r.join(t, peers[i])
+	}
+	r.step(t)
+	for _, p := range peers {
+		p.take(t)
+	}
+	// An attacker's 20 joins and 20 leaves in one tick, and one of the
+	// players leaving too.
+	var spam []uint32
+	for i := range 20 {
+		spam = append(spam, r.join(t, &fakePeer{name: fmt.Sprintf("spam-%d", i)}))
+	}
+	for _, id := range spam {
+		r.Leave(id)
+	}
+	r.Leave(ids[0])
+	r.step(t)
+	var first []byte
+	for _, p := range peers[1:] {
+		p.mu.Lock()
+		raw := p.raw
+		p.raw = nil
+		p.mu.Unlock()
+		if len(raw) != 1 {
+			t.Fatalf("%s got %d messages, want one RosterUpdate", p.name, len(raw))
+		}
+		if first == nil {
+			first = raw[0]
+		} else if !bytes.Equal(raw[0], first) {
+			t.Fatalf("%s got other bytes than the others", p.name)
+		}
+	}
+	joined, left := updateOf(t, decode(t, first))
+	if len(joined) != 0 || !slices.Equal(left, []uint32{ids[0]}) {
+		t.Fatalf("update: joined %v left %v, want only %d left", joined, left, ids[0])
+	}
+	if len(first) > 16 {
+		t.Fatalf("the update is %d bytes for one leave", len(first))
 	}
 }
 
@@ -195,10 +278,8 @@ func TestRoomJoinAndLeaveInOneTick(t *testing.T) {
 	if n := ghost.count(); n != 0 {
 		t.Errorf("a player who left before its first tick got %d messages (no Welcome is due)", n)
 	}
-	for _, m := range a.take(t) {
-		if slices.Contains(rosterOf(t, m), "ghost") {
-			t.Errorf("roster %v lists a player who already left", rosterOf(t, m))
-		}
+	if m := a.take(t); len(m) != 0 {
+		t.Errorf("a got %v for a player who came and went within a tick, want nothing", m)
 	}
 	if !slices.Equal(receiverPeers(bc), []game.Peer{a}) {
 		t.Errorf("receivers %v, want only a", bc.to)

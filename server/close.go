@@ -88,7 +88,7 @@ func (c *Conn) finalClose() {
 // gone for good (a Leave message, or a Join of another room).
 func (c *Conn) leaveRoom() {
 	if room, player := c.detach(); room != nil {
-		room.Leave(player)
+		room.Leave(player, c)
 	}
 }
 

@@ -129,5 +129,10 @@ func (c *Conn) onPong(payload []byte) {
 	rtt := time.Duration(now - sent)
 	c.mu.Lock()
 	c.rtt = rtt
+	room, player, spectator := c.room, c.player, c.spectator
 	c.mu.Unlock()
+	if room != nil && !spectator {
+		// Caps how far back the room judges this player's shots.
+		room.SetRTT(player, rtt)
+	}
 }

@@ -115,6 +115,7 @@ var (
 		skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST, skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE,
 		skirmishv1.ErrorCode_ERROR_CODE_ROOM_FULL, skirmishv1.ErrorCode_ERROR_CODE_ROOM_CLOSED,
 		skirmishv1.ErrorCode_ERROR_CODE_RATE_LIMITED, skirmishv1.ErrorCode_ERROR_CODE_DRAINING,
+		skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS,
 	}
 	knownResumeCodes = []skirmishv1.ErrorCode{
 		skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID, skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED,

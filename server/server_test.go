@@ -42,7 +42,7 @@ func startServer(t *testing.T, cfg server.Config) *testServer {
 // tick, besides hc.Modes) and session tokens.
 func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testServer {
 	t.Helper()
-	sessions, err := server.NewSessions(nil, 0)
+	sessions, err := server.NewSessions(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

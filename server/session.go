@@ -129,6 +129,7 @@ func (c *Conn) onJoin(j *skirmishv1.Join) {
 		Spectate: j.Spectate,
 		Capacity: int(min(j.Capacity, math.MaxInt32)),
 		TickRate: int(min(j.TickRate, math.MaxInt32)),
+		Owner:    ipKey(c.remote.Addr()).String(),
 	})
 	if err != nil {
 		c.refuseJoin(j, joinErrorCode(err), err.Error())
@@ -173,9 +174,11 @@ func (c *Conn) onResume(token string) {
 		return
 	}
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
-	if errors.Is(err, ErrTokenExpired) || errors.Is(err, game.ErrSessionGone) {
+	if errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
+	// Any client can send bad tokens at will: Debug only (counted in
+	// skirmish_resumes_total).
 	c.srv.log.Debug("resume refused", c.logArgs("err", err)...)
 	result(&c.srv.stats.resumeResults, code)
 	c.sendError(code, err.Error())
@@ -209,6 +212,8 @@ func joinErrorCode(err error) skirmishv1.ErrorCode {
 		return skirmishv1.ErrorCode_ERROR_CODE_UNKNOWN_MODE
 	case errors.Is(err, game.ErrRoomClosed), errors.Is(err, game.ErrHubClosed):
 		return skirmishv1.ErrorCode_ERROR_CODE_ROOM_CLOSED
+	case errors.Is(err, game.ErrTooManyRooms):
+		return skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS
 	}
 	return skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST
 }
@@ -227,7 +232,7 @@ func (c *Conn) onInput(in wire.Input) {
 			c.srv.stats.inputsLimited.Add(1)
 			return // dropped and counted
 		}
-		if room.Input(id, in) {
+		if room.Input(id, c, in) {
 			c.srv.stats.inputsQueued.Add(1)
 			return
 		}

@@ -46,7 +46,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 	if w2 == nil || w2.PlayerId != w.PlayerId || !w2.Resumed || w2.SessionToken == w.SessionToken {
 		t.Fatalf("resume answered %v", m)
 	}
-	// Bob saw neither a leave nor a join: every roster he got lists both.
+	// Bob saw neither a leave nor a join: no roster change reached him.
 	deadline := time.Now().Add(300 * time.Millisecond)
 	for time.Now().Before(deadline) {
 		m, err := bob.recv(time.Until(deadline))
@@ -55,6 +55,9 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 		}
 		if r := m.GetRoster(); r != nil && len(r.Players) != 2 {
 			t.Fatalf("bob saw roster %v", r)
+		}
+		if u := m.GetRosterUpdate(); u != nil {
+			t.Fatalf("bob saw a roster update %v", u)
 		}
 	}
 	// The player's state survived: the resumed connection's snapshots
@@ -147,7 +150,7 @@ func TestRoomsListingAndPrivateRooms(t *testing.T) {
 	b := dial(t, ts.addr)
 	b.hello()
 	priv := b.joinWith(&skirmishv1.Join{Mode: "movers", Private: true, Capacity: 4, TickRate: 20}).GetWelcome()
-	if priv == nil || len(priv.Room) != 6 || priv.Capacity != 4 || priv.TickRate != 20 {
+	if priv == nil || len(priv.Room) != game.RoomCodeLen || priv.Capacity != 4 || priv.TickRate != 20 {
 		t.Fatalf("private room welcome %v", priv)
 	}
 	resp, err := http.Get("http://" + ts.addr + "/rooms")
@@ -191,5 +194,76 @@ func TestRoomPanicClosesItsPlayersOnly(t *testing.T) {
 	}
 	if st := ts.srv.Stats(); st.RoomsFailed != 1 {
 		t.Fatalf("rooms_failed %d, want 1", st.RoomsFailed)
+	}
+}
+
+// TestTooManyRooms: a join that would open a room past the hub's limit
+// answers ERROR_CODE_TOO_MANY_ROOMS and leaves the connection open; joins
+// of existing rooms go on.
+func TestTooManyRooms(t *testing.T) {
+	ts := startServerWith(t, server.Config{}, game.HubConfig{MaxRooms: 1})
+	a := dial(t, ts.addr)
+	a.hello()
+	a.join("a", "movers", "only")
+	b := dial(t, ts.addr)
+	b.hello()
+	for _, j := range []*skirmishv1.Join{{Mode: "movers", Room: "second"}, {Mode: "movers", Private: true}} {
+		e := b.joinWith(j).GetError()
+		if e == nil || e.Code != skirmishv1.ErrorCode_ERROR_CODE_TOO_MANY_ROOMS {
+			t.Fatalf("join %v past the room limit answered %v, want ERROR_CODE_TOO_MANY_ROOMS", j, e)
+		}
+	}
+	if w := b.join("b", "movers", "only"); w.Room != "only" {
+		t.Fatalf("joined %q, want the existing room", w.Room)
+	}
+	if s := ts.hub.Stats(); s.Rooms != 1 || s.RoomsRefused != 2 {
+		t.Fatalf("hub stats %+v, want 1 room and 2 refused", s)
+	}
+}
+
+// TestResumeRefusesTokenOfEarlierRoom: a named room that closed and was
+// opened again has the same name and hands out the same player ids. The
+// token of the earlier room's player must not resume (and so kick) the
+// new room's player with that id.
+func TestResumeRefusesTokenOfEarlierRoom(t *testing.T) {
+	ts := startServerWith(t, server.Config{}, game.HubConfig{IdleTimeout: 10 * time.Millisecond})
+	a := dial(t, ts.addr)
+	a.hello()
+	wa := a.join("a", "movers", "friday")
+	a.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Leave{Leave: &skirmishv1.Leave{}}})
+	deadline := time.Now().Add(10 * time.Second)
+	for ts.hub.Stats().RoomsClosed == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the emptied room did not close")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	b := dial(t, ts.addr)
+	b.hello()
+	wb := b.join("b", "movers", "friday")
+	if wb.PlayerId != wa.PlayerId {
+		t.Fatalf("the new friday gave player id %d, the old one %d; the test needs the same id", wb.PlayerId, wa.PlayerId)
+	}
+	c := dial(t, ts.addr)
+	c.hello()
+	e := c.joinWith(&skirmishv1.Join{ResumeToken: wa.SessionToken}).GetError()
+	if e == nil || e.Code != skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID {
+		t.Fatalf("resume with the earlier room's token answered %v, want ERROR_CODE_SESSION_INVALID", e)
+	}
+	// b still plays: snapshots keep coming, no error, no close.
+	var last uint32
+	for range 3 {
+		m := b.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool {
+			if e := m.GetError(); e != nil {
+				t.Fatalf("b got %v", e)
+			}
+			return m.GetSnapshot() != nil
+		})
+		if tick := m.GetSnapshot().Tick; tick <= last {
+			t.Fatalf("b's ticks stopped at %d", tick)
+		} else {
+			last = tick
+		}
 	}
 }

@@ -100,6 +100,9 @@ type Stats struct {
 	HTTPConnections   int               `json:"http_connections"`
 	FDs               int               `json:"fds"`
 	Rooms             int               `json:"rooms"`
+	RoomsOpened       uint64            `json:"rooms_opened"`
+	RoomsClosed       uint64            `json:"rooms_closed"`
+	RoomsRefused      uint64            `json:"rooms_refused"`
 	Players           int               `json:"players"`
 	Accepted          uint64            `json:"accepted"`
 	Rejected          uint64            `json:"rejected"`
@@ -159,6 +162,9 @@ func (s *Server) Stats() Stats {
 		HTTPConnections:   httpConns,
 		FDs:               fdCount.get(),
 		Rooms:             hs.Rooms,
+		RoomsOpened:       hs.RoomsOpened,
+		RoomsClosed:       hs.RoomsClosed,
+		RoomsRefused:      hs.RoomsRefused,
 		Players:           hs.Players,
 		Accepted:          s.stats.accepted.Load(),
 		Rejected:          s.stats.rejected.Load(),

@@ -8,79 +8,82 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
+	"strings"
+
+	"github.com/skirmishgg/skirmish/game"
 )
 
-// DefaultTokenTTL bounds how long a session token is worth anything at
-// all; the room's resume grace (counted from the disconnect) is the tighter
-// limit in practice.
-const DefaultTokenTTL = time.Hour
+// MinSecretBytes is the shortest session secret NewSessions accepts: an
+// HMAC-SHA256 key shorter than the hash gives away strength, and a short
+// operator-chosen secret can be guessed offline from one token.
+const MinSecretBytes = 32
 
-// Errors of Sessions.Verify.
+// Errors of NewSessions and Sessions.Verify.
 var (
+	ErrShortSecret  = fmt.Errorf("session secret must be at least %d bytes", MinSecretBytes)
 	ErrTokenInvalid = errors.New("session token is not valid")
-	ErrTokenExpired = errors.New("session token expired")
 )
+
+// tokenHeader is the fixed part of a token's payload: incarnation u64,
+// player u32, secret.
+const tokenHeader = 8 + 4 + game.SessionSecretSize
 
 // Sessions signs and checks session tokens with HMAC-SHA256. A token
-// names a room, a player and a generation, and expires; it is
+// holds a game.Session:
 //
-//	base64url(expiry_unix u64 | player u32 | gen u32 | room) "." base64url(mac)
+//	base64url(incarnation u64 | player u32 | secret [16] | room) "." base64url(mac)
 //
-// It implements game.Sessions: give it to the hub (HubConfig.Sessions),
-// which issues and checks every token.
+// It has no expiry: the room decides whether the session it names still
+// exists (see game.Sessions). It implements game.Sessions: give it to the
+// hub (HubConfig.Sessions), which issues and checks every token.
 type Sessions struct {
 	key []byte
-	ttl time.Duration
-	now func() time.Time
 }
 
-// NewSessions returns token keys from secret; an empty secret picks a
-// random one (tokens then do not survive a restart, which is fine: rooms
-// do not either). ttl 0 means DefaultTokenTTL.
-func NewSessions(secret []byte, ttl time.Duration) (*Sessions, error) {
+// NewSessions returns token keys from secret, which must be at least
+// MinSecretBytes long; an empty secret picks a random one (tokens then
+// do not survive a restart, which is fine: rooms do not either). The
+// error never contains the secret.
+func NewSessions(secret []byte) (*Sessions, error) {
 	if len(secret) == 0 {
-		secret = make([]byte, 32)
+		secret = make([]byte, MinSecretBytes)
 		if _, err := rand.Read(secret); err != nil {
 			return nil, fmt.Errorf("session secret: %w", err)
 		}
 	}
-	if ttl <= 0 {
-		ttl = DefaultTokenTTL
+	if len(secret) < MinSecretBytes {
+		return nil, fmt.Errorf("%w (got %d)", ErrShortSecret, len(secret))
 	}
-	return &Sessions{key: secret, ttl: ttl, now: time.Now}, nil
+	return &Sessions{key: secret}, nil
 }
 
-// Issue signs a token for player of room at generation gen.
-func (s *Sessions) Issue(room string, player, gen uint32) string {
-	payload := make([]byte, 16, 16+len(room))
-	binary.BigEndian.PutUint64(payload, uint64(s.now().Add(s.ttl).Unix()))
-	binary.BigEndian.PutUint32(payload[8:], player)
-	binary.BigEndian.PutUint32(payload[12:], gen)
-	payload = append(payload, room...)
+// Issue signs a token that holds s.
+func (s *Sessions) Issue(sess game.Session) string {
+	payload := make([]byte, tokenHeader, tokenHeader+len(sess.Room))
+	binary.BigEndian.PutUint64(payload, sess.Incarnation)
+	binary.BigEndian.PutUint32(payload[8:], sess.Player)
+	copy(payload[12:], sess.Secret[:])
+	payload = append(payload, sess.Room...)
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(payload) + "." + enc.EncodeToString(s.mac(payload))
 }
 
-// Verify checks a token's signature and expiry and returns what it names.
-func (s *Sessions) Verify(token string) (room string, player, gen uint32, err error) {
+// Verify checks a token's signature and returns the session it holds.
+func (s *Sessions) Verify(token string) (game.Session, error) {
 	enc := base64.RawURLEncoding
-	var p64, m64 string
-	for i := 0; i < len(token); i++ {
-		if token[i] == '.' {
-			p64, m64 = token[:i], token[i+1:]
-			break
-		}
-	}
+	p64, m64, _ := strings.Cut(token, ".")
 	payload, err1 := enc.DecodeString(p64)
 	mac, err2 := enc.DecodeString(m64)
-	if err1 != nil || err2 != nil || len(payload) < 16 || !hmac.Equal(mac, s.mac(payload)) {
-		return "", 0, 0, ErrTokenInvalid
+	if err1 != nil || err2 != nil || len(payload) < tokenHeader || !hmac.Equal(mac, s.mac(payload)) {
+		return game.Session{}, ErrTokenInvalid
 	}
-	if expiry := int64(binary.BigEndian.Uint64(payload)); s.now().Unix() > expiry {
-		return "", 0, 0, ErrTokenExpired
+	sess := game.Session{
+		Incarnation: binary.BigEndian.Uint64(payload),
+		Player:      binary.BigEndian.Uint32(payload[8:]),
+		Room:        string(payload[tokenHeader:]),
 	}
-	return string(payload[16:]), binary.BigEndian.Uint32(payload[8:]), binary.BigEndian.Uint32(payload[12:]), nil
+	copy(sess.Secret[:], payload[12:tokenHeader])
+	return sess, nil
 }
 
 func (s *Sessions) mac(payload []byte) []byte {

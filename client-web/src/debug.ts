@@ -63,8 +63,8 @@ export interface DebugState {
   reconnect: { attempt: number } | null;
   /** What the client did on its own (resumed, rejoined, gave up). */
   notice: string;
-  /** Players seen leaving our rooms (ids gone from a Roster), and how many
-   * Rosters arrived since the latest Welcome. */
+  /** Players seen leaving our rooms (RosterUpdate.left), and how many
+   * Rosters and RosterUpdates arrived since the latest Welcome. */
   leaves: Array<{ id: number; name: string; room: string }>;
   rosterUpdates: number;
   /** Tick of the newest snapshot. */

@@ -89,7 +89,7 @@ export interface ReconnectInfo {
   giveUpAtMs: number;
 }
 
-/** A player we saw leave the room (an id that vanished from the roster). */
+/** A player we saw leave the room (an id in RosterUpdate.left). */
 export interface RosterLeave {
   id: number;
   name: string;
@@ -121,13 +121,16 @@ export interface JoinRequest {
 const MODE = "arena";
 /** Status changes kept in statusLog. */
 const STATUS_LOG_SIZE = 50;
+/** Leaves kept in Session.leaves. */
+const LEAVES_KEPT = 100;
 
 export class Session {
   status: Status = "connecting";
   /** Set while a Join (or a resume) is on its way and unanswered. */
   joining = false;
   room: RoomInfo | null = null;
-  /** Player names by entity id, from the latest Roster. */
+  /** Player names by entity id: the Roster after Welcome, with every
+   * RosterUpdate since applied. */
   names = new Map<number, string>();
   /** Newest reconstructed world and when it arrived (performance.now()). */
   latest: { world: World; receivedAtMs: number } | null = null;
@@ -152,9 +155,10 @@ export class Session {
   resumes = 0;
   /** The newest STATUS_LOG_SIZE status changes, oldest first. */
   readonly statusLog: Array<{ status: Status; atMs: number }> = [];
-  /** Players seen leaving the rooms we were in (ids gone from a Roster). */
+  /** Players seen leaving the rooms we were in (RosterUpdate.left), the
+   * newest LEAVES_KEPT. */
   readonly leaves: RosterLeave[] = [];
-  /** Rosters received since the latest Welcome. */
+  /** Rosters and RosterUpdates received since the latest Welcome. */
   rosterUpdates = 0;
 
   private noticeText = "";
@@ -417,6 +421,9 @@ export class Session {
       case "roster":
         this.handleRoster(msg.msg.value.players);
         break;
+      case "rosterUpdate":
+        this.handleRosterUpdate(msg.msg.value.joined, msg.msg.value.left);
+        break;
       case "snapshot":
         if (!this.room || (this.status !== "playing" && this.status !== "spectating")) return; // not in a room (yet)
         if (this.dropSnapshot()) {
@@ -542,17 +549,29 @@ export class Session {
     if (!w.spectator) this.inputTimer = setInterval(() => this.sendInput(), 1000 / Math.max(w.tickRate, 1));
   }
 
+  /** The full Roster that follows each Welcome: the room as it is. */
   private handleRoster(players: ReadonlyArray<{ id: number; name: string }>): void {
-    const next = new Map(players.map((p) => [p.id, p.name]));
-    // The first Roster after a Welcome lists the room as it is; later ones
-    // are changes, and an id that vanished is a player who left.
-    if (this.rosterUpdates > 0 && this.room) {
-      for (const [id, name] of this.names) {
-        if (!next.has(id)) this.leaves.push({ id, name, room: this.room.room });
-      }
-    }
-    this.names = next;
+    this.names = new Map(players.map((p) => [p.id, p.name]));
     this.rosterUpdates++;
+  }
+
+  /** A RosterUpdate: who joined and who left since the last one. */
+  private handleRosterUpdate(joined: ReadonlyArray<{ id: number; name: string }>, left: ReadonlyArray<number>): void {
+    for (const id of left) {
+      const name = this.names.get(id);
+      if (name === undefined) continue;
+      this.names.delete(id);
+      if (this.room) this.recordLeave({ id, name, room: this.room.room });
+    }
+    for (const p of joined) this.names.set(p.id, p.name);
+    this.rosterUpdates++;
+  }
+
+  /** Keeps the newest LEAVES_KEPT leaves: other players' churn must not
+   * grow the page's memory without bound. */
+  private recordLeave(leave: RosterLeave): void {
+    this.leaves.push(leave);
+    if (this.leaves.length > LEAVES_KEPT) this.leaves.splice(0, this.leaves.length - LEAVES_KEPT);
   }
 
   /** Applies a snapshot; false if it had to be dropped. */

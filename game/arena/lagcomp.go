@@ -17,7 +17,11 @@ import "math"
 // saw it, and hits a target that was there then.
 //
 // Only the ack difference is counted: the client's interpolation delay is
-// unknown to the server. The rewind is 0 when ack is 0 (the client had no
+// unknown to the server. The ack is the room's, not the client's raw
+// claim: the room hands the mode the newest ack it accepted from the
+// player's current connection, no further back than the round trip the
+// server measured allows (see game.Room.SetRTT), so a client close to the
+// server cannot claim the rewind of a distant one. The rewind is 0 when ack is 0 (the client had no
 // snapshot yet) or not in the past (it cannot have seen that tick). The cost
 // of the rule falls on the target, who can be hit where it no longer is on
 // its own screen; so the rewind is capped at maxRewind (rounded down, so a

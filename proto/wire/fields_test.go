@@ -40,6 +40,7 @@ func TestFieldNumbersMatchDescriptors(t *testing.T) {
 		{server, "pong", protoreflect.MessageKind, FieldServerPong},
 		{server, "error", protoreflect.MessageKind, FieldServerError},
 		{server, "roster", protoreflect.MessageKind, FieldServerRoster},
+		{server, "roster_update", protoreflect.MessageKind, FieldServerRosterUpdate},
 		{server, "input_ack", protoreflect.Fixed32Kind, FieldServerInputAck},
 		{snap, "tick", protoreflect.Uint32Kind, FieldSnapTick},
 		{snap, "base_tick", protoreflect.Uint32Kind, FieldSnapBaseTick},
@@ -69,11 +70,12 @@ func TestFieldNumbersMatchDescriptors(t *testing.T) {
 			t.Errorf("column %d has field %d, want %d", i, c.field, want)
 		}
 	}
-	// ServerScan relies on the oneof members being numbered hello..roster.
+	// ServerScan relies on the oneof members being numbered
+	// hello..roster_update.
 	oneof := server.Oneofs().ByName("msg").Fields()
 	for i := range oneof.Len() {
-		if n := oneof.Get(i).Number(); n < FieldServerHello || n > FieldServerRoster {
-			t.Errorf("ServerMessage.msg member %s is %d, outside [%d, %d]", oneof.Get(i).Name(), n, FieldServerHello, FieldServerRoster)
+		if n := oneof.Get(i).Number(); n < FieldServerHello || n > FieldServerRosterUpdate {
+			t.Errorf("ServerMessage.msg member %s is %d, outside [%d, %d]", oneof.Get(i).Name(), n, FieldServerHello, FieldServerRosterUpdate)
 		}
 	}
 	if got := len(AppendInputAck(nil, 1<<31)); got != InputAckSize {

@@ -39,7 +39,7 @@ func ScanServerMessage(p []byte) (s ServerScan, err error) {
 			}
 			s.Ack, s.HasAck = v, true
 			p = p[m:]
-		case typ == protowire.BytesType && num >= FieldServerHello && num <= FieldServerRoster:
+		case typ == protowire.BytesType && num >= FieldServerHello && num <= FieldServerRosterUpdate:
 			v, m := protowire.ConsumeBytes(p)
 			if m < 0 {
 				return s, fmt.Errorf("%w: field %d: %v", ErrBadMessage, num, protowire.ParseError(m))

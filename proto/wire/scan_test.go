@@ -31,8 +31,9 @@ func TestScanServerMessageAgreesWithGenerated(t *testing.T) {
 		{Msg: &skirmishv1.ServerMessage_Error{Error: &skirmishv1.Error{Code: skirmishv1.ErrorCode_ERROR_CODE_ROOM_FULL}}},
 		{Msg: &skirmishv1.ServerMessage_Roster{Roster: &skirmishv1.Roster{Players: []*skirmishv1.RosterEntry{{Id: 1, Name: "a"}}}}},
 		{Msg: &skirmishv1.ServerMessage_Pong{Pong: &skirmishv1.Pong{ClientTimeUs: 9}}},
+		{Msg: &skirmishv1.ServerMessage_RosterUpdate{RosterUpdate: &skirmishv1.RosterUpdate{Joined: []*skirmishv1.RosterEntry{{Id: 2, Name: "b"}}, Left: []uint32{1}}}},
 	}
-	kinds := []protowire.Number{FieldServerSnapshot, FieldServerSnapshot, FieldServerHello, FieldServerWelcome, FieldServerError, FieldServerRoster, FieldServerPong}
+	kinds := []protowire.Number{FieldServerSnapshot, FieldServerSnapshot, FieldServerHello, FieldServerWelcome, FieldServerError, FieldServerRoster, FieldServerPong, FieldServerRosterUpdate}
 	for i, m := range msgs {
 		b, err := proto.Marshal(m)
 		if err != nil {

@@ -38,7 +38,10 @@ const (
 	FieldServerPong     protowire.Number = 4
 	FieldServerError    protowire.Number = 5
 	FieldServerRoster   protowire.Number = 6
-	FieldServerInputAck protowire.Number = 15
+	// FieldServerRosterUpdate is the highest oneof member: ServerScan
+	// reads members hello..roster_update.
+	FieldServerRosterUpdate protowire.Number = 7
+	FieldServerInputAck     protowire.Number = 15
 
 	// Snapshot
 	FieldSnapTick     protowire.Number = 1

@@ -344,17 +344,35 @@ test("Create private room sends Join{private} and remembers the code it got", ()
   assert.equal(session.room.private, true, "still our private room");
 });
 
-test("players who leave are recorded from Roster changes; a resume is not a change", () => {
-  const { session, ws } = playing();
-  ws.deliver({ case: "roster", value: { players: [{ id: 7, name: "alice" }, { id: 8, name: "bob" }] } });
-  ws.deliver({ case: "roster", value: { players: [{ id: 7, name: "alice" }] } });
+test("RosterUpdates apply to the Roster: names join and leave, leaves are recorded", () => {
+  const { session, ws } = playing(); // Roster [alice]
+  ws.deliver({ case: "rosterUpdate", value: { joined: [{ id: 8, name: "bob" }], left: [] } });
+  assert.deepEqual([...session.names], [[7, "alice"], [8, "bob"]]);
+  ws.deliver({ case: "rosterUpdate", value: { joined: [{ id: 9, name: "carl" }, { id: 10, name: "dora" }], left: [8] } });
+  assert.deepEqual([...session.names], [[7, "alice"], [9, "carl"], [10, "dora"]]);
   assert.deepEqual(session.leaves, [{ id: 8, name: "bob", room: "ROOM1" }]);
+  // A leave of an id we never knew is no one we saw.
+  ws.deliver({ case: "rosterUpdate", value: { joined: [], left: [42] } });
+  assert.equal(session.leaves.length, 1);
+  assert.equal(session.rosterUpdates, 4, "the Roster and three updates");
+  // A resume brings a fresh Roster: the room as it is, not a change.
   ws.drop(1006);
   advance(250);
   const ws2 = handshake(1);
   ws2.deliver(welcome({ resumed: true }));
-  ws2.deliver({ case: "roster", value: { players: [{ id: 7, name: "alice" }, { id: 9, name: "carl" }] } });
-  assert.equal(session.leaves.length, 1, "the first Roster after a Welcome is the room as it is");
+  ws2.deliver({ case: "roster", value: { players: [{ id: 7, name: "alice" }, { id: 11, name: "eve" }] } });
+  assert.equal(session.leaves.length, 1, "the Roster after a Welcome is the room as it is");
+  assert.deepEqual([...session.names], [[7, "alice"], [11, "eve"]]);
+});
+
+test("the leaves kept are bounded", () => {
+  const { session, ws } = playing();
+  for (let id = 100; id < 400; id++) {
+    ws.deliver({ case: "rosterUpdate", value: { joined: [{ id, name: `p${id}` }], left: [] } });
+    ws.deliver({ case: "rosterUpdate", value: { joined: [], left: [id] } });
+  }
+  assert.equal(session.leaves.length, 100);
+  assert.equal(session.leaves.at(-1).id, 399, "the newest are kept");
 });
 
 test("a page reload within the grace resumes the saved session", () => {

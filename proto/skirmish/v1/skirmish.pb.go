@@ -143,10 +143,11 @@ const (
 	ErrorCode_ERROR_CODE_INTERNAL     ErrorCode = 6
 	ErrorCode_ERROR_CODE_ROOM_CLOSED  ErrorCode = 7
 	// The resume token is not one this server signed, or was already used,
-	// or its player is gone.
+	// or belongs to an earlier room of the same name or an earlier player
+	// with the same id.
 	ErrorCode_ERROR_CODE_SESSION_INVALID ErrorCode = 8
-	// The resume token expired, or the grace period after the disconnect
-	// passed.
+	// The token's player is gone: it left, the grace period after the
+	// disconnect passed, or its room closed.
 	ErrorCode_ERROR_CODE_SESSION_EXPIRED ErrorCode = 9
 	// The room ended on an internal error; the connection is closed (1011).
 	ErrorCode_ERROR_CODE_ROOM_FAILED ErrorCode = 10
@@ -159,6 +160,10 @@ const (
 	// short time, say); retry later. A client that keeps exceeding its limits
 	// is closed with 1008 (see docs/security.md).
 	ErrorCode_ERROR_CODE_RATE_LIMITED ErrorCode = 13
+	// The Join would open a room, and the server already holds its most
+	// rooms, or the client's address has its most rooms open. Join an
+	// existing room, or try again later; the connection stays open.
+	ErrorCode_ERROR_CODE_TOO_MANY_ROOMS ErrorCode = 14
 	// The server is draining before a restart: it takes no new players (a
 	// Join, including a spectator's, is refused) but its rooms play on and
 	// sessions still resume. Join another server (or retry later); the
@@ -187,6 +192,7 @@ var (
 		11: "ERROR_CODE_SPECTATOR",
 		12: "ERROR_CODE_SESSION_TAKEN_OVER",
 		13: "ERROR_CODE_RATE_LIMITED",
+		14: "ERROR_CODE_TOO_MANY_ROOMS",
 		15: "ERROR_CODE_DRAINING",
 		16: "ERROR_CODE_SERVER_RESTARTING",
 	}
@@ -205,6 +211,7 @@ var (
 		"ERROR_CODE_SPECTATOR":          11,
 		"ERROR_CODE_SESSION_TAKEN_OVER": 12,
 		"ERROR_CODE_RATE_LIMITED":       13,
+		"ERROR_CODE_TOO_MANY_ROOMS":     14,
 		"ERROR_CODE_DRAINING":           15,
 		"ERROR_CODE_SERVER_RESTARTING":  16,
 	}
@@ -427,7 +434,8 @@ func (x *Hello) GetClient() string {
 }
 
 // Join asks for a place in a room. The server answers Welcome, then Roster,
-// then a Snapshot every tick; or Error.
+// then a Snapshot every tick (and a RosterUpdate when players come and
+// go); or Error.
 type Join struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Display name, 1 to 16 characters after trimming; empty picks a default.
@@ -438,14 +446,15 @@ type Join struct {
 	// Room to join. Empty means quick-match into a public room of the mode
 	// (unless private is set). A room that does not exist yet is created.
 	Room string `protobuf:"bytes,3,opt,name=room,proto3" json:"room,omitempty"`
-	// Create a new private room with a short random code (returned in
+	// Create a new private room with a random 10-character code (returned in
 	// Welcome.room) instead of quick-matching. Ignored when room is set.
 	Private bool `protobuf:"varint,4,opt,name=private,proto3" json:"private,omitempty"`
 	// Watch instead of play: snapshots, no entity, no inputs.
 	Spectate bool `protobuf:"varint,5,opt,name=spectate,proto3" json:"spectate,omitempty"`
-	// For a room this Join creates: players it holds (0: the mode's default,
-	// at most the mode's maximum) and ticks per second (0: the server's
-	// default, 1 to 120). Ignored when the room exists.
+	// For a private or named room this Join creates: players it holds (0:
+	// the mode's default, at most the mode's maximum) and ticks per second
+	// (0: the server's default, 1 to 120). Ignored when the room exists, and
+	// by quick-match (public rooms have the mode's shape).
 	Capacity uint32 `protobuf:"varint,6,opt,name=capacity,proto3" json:"capacity,omitempty"`
 	TickRate uint32 `protobuf:"varint,7,opt,name=tick_rate,json=tickRate,proto3" json:"tick_rate,omitempty"`
 	// Resume a session: the token from the last Welcome. Within the grace
@@ -597,7 +606,8 @@ type Input struct {
 	// The newest snapshot tick the client has reconstructed (0 if none yet);
 	// the server uses it as the baseline for delta snapshots, and the arena
 	// judges this input's shots against the world of that tick (lag
-	// compensation, at most 200 ms back).
+	// compensation, at most 200 ms back, and no further than the round trip
+	// the server measured allows).
 	AckTick       uint32 `protobuf:"varint,6,opt,name=ack_tick,json=ackTick,proto3" json:"ack_tick,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -732,6 +742,7 @@ type ServerMessage struct {
 	//	*ServerMessage_Pong
 	//	*ServerMessage_Error
 	//	*ServerMessage_Roster
+	//	*ServerMessage_RosterUpdate
 	Msg isServerMessage_Msg `protobuf_oneof:"msg"`
 	// input_ack is the highest Input.seq the server has applied for the
 	// receiving player. It is sent with snapshots. It is a fixed32 outside the
@@ -833,6 +844,15 @@ func (x *ServerMessage) GetRoster() *Roster {
 	return nil
 }
 
+func (x *ServerMessage) GetRosterUpdate() *RosterUpdate {
+	if x != nil {
+		if x, ok := x.Msg.(*ServerMessage_RosterUpdate); ok {
+			return x.RosterUpdate
+		}
+	}
+	return nil
+}
+
 func (x *ServerMessage) GetInputAck() uint32 {
 	if x != nil {
 		return x.InputAck
@@ -868,6 +888,10 @@ type ServerMessage_Roster struct {
 	Roster *Roster `protobuf:"bytes,6,opt,name=roster,proto3,oneof"`
 }
 
+type ServerMessage_RosterUpdate struct {
+	RosterUpdate *RosterUpdate `protobuf:"bytes,7,opt,name=roster_update,json=rosterUpdate,proto3,oneof"`
+}
+
 func (*ServerMessage_Hello) isServerMessage_Msg() {}
 
 func (*ServerMessage_Welcome) isServerMessage_Msg() {}
@@ -879,6 +903,8 @@ func (*ServerMessage_Pong) isServerMessage_Msg() {}
 func (*ServerMessage_Error) isServerMessage_Msg() {}
 
 func (*ServerMessage_Roster) isServerMessage_Msg() {}
+
+func (*ServerMessage_RosterUpdate) isServerMessage_Msg() {}
 
 // ServerHello ends the protocol handshake.
 type ServerHello struct {
@@ -961,7 +987,8 @@ type Welcome struct {
 	// Positions in snapshots are world units multiplied by position_scale.
 	PositionScale uint32 `protobuf:"varint,8,opt,name=position_scale,json=positionScale,proto3" json:"position_scale,omitempty"`
 	// Token to resume this session after a disconnect (Join.resume_token).
-	// Each Welcome carries a new one; a token works once.
+	// Each Welcome carries a new one; a token works once, and only while the
+	// player is in the room (it has no expiry of its own).
 	SessionToken string `protobuf:"bytes,9,opt,name=session_token,json=sessionToken,proto3" json:"session_token,omitempty"`
 	// How long after a disconnect the player waits in the room for a resume.
 	ResumeGraceMs uint32 `protobuf:"varint,10,opt,name=resume_grace_ms,json=resumeGraceMs,proto3" json:"resume_grace_ms,omitempty"`
@@ -1106,8 +1133,9 @@ func (x *Welcome) GetInputSeq() uint32 {
 	return 0
 }
 
-// Roster lists the players of the room; it is sent on Welcome and whenever
-// someone joins or leaves. Names are not repeated in snapshots.
+// Roster lists the players of the room. It is sent once, right after each
+// Welcome; later changes come as RosterUpdate. Names are not repeated in
+// snapshots.
 type Roster struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Players       []*RosterEntry         `protobuf:"bytes,1,rep,name=players,proto3" json:"players,omitempty"`
@@ -1152,6 +1180,66 @@ func (x *Roster) GetPlayers() []*RosterEntry {
 	return nil
 }
 
+// RosterUpdate is a change of the room's players since the Roster that
+// followed Welcome and the RosterUpdates after it: apply it to that list.
+// The server sends at most one per tick, before that tick's Snapshot, to
+// every member; a player who joined and left within one tick is in
+// neither list. Ids are never reused within a room.
+type RosterUpdate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Players who joined, in the order they joined.
+	Joined []*RosterEntry `protobuf:"bytes,1,rep,name=joined,proto3" json:"joined,omitempty"`
+	// Ids of players who left (or whose resume grace ran out), in the order
+	// they left.
+	Left          []uint32 `protobuf:"varint,2,rep,packed,name=left,proto3" json:"left,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RosterUpdate) Reset() {
+	*x = RosterUpdate{}
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RosterUpdate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RosterUpdate) ProtoMessage() {}
+
+func (x *RosterUpdate) ProtoReflect() protoreflect.Message {
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RosterUpdate.ProtoReflect.Descriptor instead.
+func (*RosterUpdate) Descriptor() ([]byte, []int) {
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RosterUpdate) GetJoined() []*RosterEntry {
+	if x != nil {
+		return x.Joined
+	}
+	return nil
+}
+
+func (x *RosterUpdate) GetLeft() []uint32 {
+	if x != nil {
+		return x.Left
+	}
+	return nil
+}
+
 // RosterEntry names one player.
 type RosterEntry struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1163,7 +1251,7 @@ type RosterEntry struct {
 
 func (x *RosterEntry) Reset() {
 	*x = RosterEntry{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1263,7 @@ func (x *RosterEntry) String() string {
 func (*RosterEntry) ProtoMessage() {}
 
 func (x *RosterEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1276,7 @@ func (x *RosterEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RosterEntry.ProtoReflect.Descriptor instead.
 func (*RosterEntry) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{10}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RosterEntry) GetId() uint32 {
@@ -1249,7 +1337,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1261,7 +1349,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1274,7 +1362,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{11}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Snapshot) GetTick() uint32 {
@@ -1381,7 +1469,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1481,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1494,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{12}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Pong) GetClientTimeUs() uint64 {
@@ -1449,7 +1537,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1461,7 +1549,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1474,7 +1562,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{13}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1524,14 +1612,15 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\abuttons\x18\x05 \x01(\rR\abuttons\x12\x19\n" +
 	"\back_tick\x18\x06 \x01(\rR\aackTick\",\n" +
 	"\x04Ping\x12$\n" +
-	"\x0eclient_time_us\x18\x01 \x01(\x04R\fclientTimeUs\"\xd0\x02\n" +
+	"\x0eclient_time_us\x18\x01 \x01(\x04R\fclientTimeUs\"\x92\x03\n" +
 	"\rServerMessage\x120\n" +
 	"\x05hello\x18\x01 \x01(\v2\x18.skirmish.v1.ServerHelloH\x00R\x05hello\x120\n" +
 	"\awelcome\x18\x02 \x01(\v2\x14.skirmish.v1.WelcomeH\x00R\awelcome\x123\n" +
 	"\bsnapshot\x18\x03 \x01(\v2\x15.skirmish.v1.SnapshotH\x00R\bsnapshot\x12'\n" +
 	"\x04pong\x18\x04 \x01(\v2\x11.skirmish.v1.PongH\x00R\x04pong\x12*\n" +
 	"\x05error\x18\x05 \x01(\v2\x12.skirmish.v1.ErrorH\x00R\x05error\x12-\n" +
-	"\x06roster\x18\x06 \x01(\v2\x13.skirmish.v1.RosterH\x00R\x06roster\x12\x1b\n" +
+	"\x06roster\x18\x06 \x01(\v2\x13.skirmish.v1.RosterH\x00R\x06roster\x12@\n" +
+	"\rroster_update\x18\a \x01(\v2\x19.skirmish.v1.RosterUpdateH\x00R\frosterUpdate\x12\x1b\n" +
 	"\tinput_ack\x18\x0f \x01(\aR\binputAckB\x05\n" +
 	"\x03msg\"|\n" +
 	"\vServerHello\x12)\n" +
@@ -1556,7 +1645,10 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\aresumed\x18\r \x01(\bR\aresumed\x12\x1b\n" +
 	"\tinput_seq\x18\x0e \x01(\rR\binputSeq\"<\n" +
 	"\x06Roster\x122\n" +
-	"\aplayers\x18\x01 \x03(\v2\x18.skirmish.v1.RosterEntryR\aplayers\"1\n" +
+	"\aplayers\x18\x01 \x03(\v2\x18.skirmish.v1.RosterEntryR\aplayers\"T\n" +
+	"\fRosterUpdate\x120\n" +
+	"\x06joined\x18\x01 \x03(\v2\x18.skirmish.v1.RosterEntryR\x06joined\x12\x12\n" +
+	"\x04left\x18\x02 \x03(\rR\x04left\"1\n" +
 	"\vRosterEntry\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\rR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"\xf1\x01\n" +
@@ -1590,7 +1682,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x17ENTITY_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENTITY_KIND_PLAYER\x10\x01\x12\x1a\n" +
 	"\x16ENTITY_KIND_PROJECTILE\x10\x02\x12\x16\n" +
-	"\x12ENTITY_KIND_PICKUP\x10\x03*\xd5\x03\n" +
+	"\x12ENTITY_KIND_PICKUP\x10\x03*\xf4\x03\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x17\n" +
@@ -1606,7 +1698,8 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x12\x18\n" +
 	"\x14ERROR_CODE_SPECTATOR\x10\v\x12!\n" +
 	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\f\x12\x1b\n" +
-	"\x17ERROR_CODE_RATE_LIMITED\x10\r\x12\x17\n" +
+	"\x17ERROR_CODE_RATE_LIMITED\x10\r\x12\x1d\n" +
+	"\x19ERROR_CODE_TOO_MANY_ROOMS\x10\x0e\x12\x17\n" +
 	"\x13ERROR_CODE_DRAINING\x10\x0f\x12 \n" +
 	"\x1cERROR_CODE_SERVER_RESTARTING\x10\x10B=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
 
@@ -1623,7 +1716,7 @@ func file_skirmish_v1_skirmish_proto_rawDescGZIP() []byte {
 }
 
 var file_skirmish_v1_skirmish_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_skirmish_v1_skirmish_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_skirmish_v1_skirmish_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_skirmish_v1_skirmish_proto_goTypes = []any{
 	(Button)(0),           // 0: skirmish.v1.Button
 	(EntityKind)(0),       // 1: skirmish.v1.EntityKind
@@ -1638,10 +1731,11 @@ var file_skirmish_v1_skirmish_proto_goTypes = []any{
 	(*ServerHello)(nil),   // 10: skirmish.v1.ServerHello
 	(*Welcome)(nil),       // 11: skirmish.v1.Welcome
 	(*Roster)(nil),        // 12: skirmish.v1.Roster
-	(*RosterEntry)(nil),   // 13: skirmish.v1.RosterEntry
-	(*Snapshot)(nil),      // 14: skirmish.v1.Snapshot
-	(*Pong)(nil),          // 15: skirmish.v1.Pong
-	(*Error)(nil),         // 16: skirmish.v1.Error
+	(*RosterUpdate)(nil),  // 13: skirmish.v1.RosterUpdate
+	(*RosterEntry)(nil),   // 14: skirmish.v1.RosterEntry
+	(*Snapshot)(nil),      // 15: skirmish.v1.Snapshot
+	(*Pong)(nil),          // 16: skirmish.v1.Pong
+	(*Error)(nil),         // 17: skirmish.v1.Error
 }
 var file_skirmish_v1_skirmish_proto_depIdxs = []int32{
 	4,  // 0: skirmish.v1.ClientMessage.hello:type_name -> skirmish.v1.Hello
@@ -1651,17 +1745,19 @@ var file_skirmish_v1_skirmish_proto_depIdxs = []int32{
 	6,  // 4: skirmish.v1.ClientMessage.leave:type_name -> skirmish.v1.Leave
 	10, // 5: skirmish.v1.ServerMessage.hello:type_name -> skirmish.v1.ServerHello
 	11, // 6: skirmish.v1.ServerMessage.welcome:type_name -> skirmish.v1.Welcome
-	14, // 7: skirmish.v1.ServerMessage.snapshot:type_name -> skirmish.v1.Snapshot
-	15, // 8: skirmish.v1.ServerMessage.pong:type_name -> skirmish.v1.Pong
-	16, // 9: skirmish.v1.ServerMessage.error:type_name -> skirmish.v1.Error
+	15, // 7: skirmish.v1.ServerMessage.snapshot:type_name -> skirmish.v1.Snapshot
+	16, // 8: skirmish.v1.ServerMessage.pong:type_name -> skirmish.v1.Pong
+	17, // 9: skirmish.v1.ServerMessage.error:type_name -> skirmish.v1.Error
 	12, // 10: skirmish.v1.ServerMessage.roster:type_name -> skirmish.v1.Roster
-	13, // 11: skirmish.v1.Roster.players:type_name -> skirmish.v1.RosterEntry
-	2,  // 12: skirmish.v1.Error.code:type_name -> skirmish.v1.ErrorCode
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	13, // 11: skirmish.v1.ServerMessage.roster_update:type_name -> skirmish.v1.RosterUpdate
+	14, // 12: skirmish.v1.Roster.players:type_name -> skirmish.v1.RosterEntry
+	14, // 13: skirmish.v1.RosterUpdate.joined:type_name -> skirmish.v1.RosterEntry
+	2,  // 14: skirmish.v1.Error.code:type_name -> skirmish.v1.ErrorCode
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_skirmish_v1_skirmish_proto_init() }
@@ -1683,6 +1779,7 @@ func file_skirmish_v1_skirmish_proto_init() {
 		(*ServerMessage_Pong)(nil),
 		(*ServerMessage_Error)(nil),
 		(*ServerMessage_Roster)(nil),
+		(*ServerMessage_RosterUpdate)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1690,7 +1787,7 @@ func file_skirmish_v1_skirmish_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_skirmish_v1_skirmish_proto_rawDesc), len(file_skirmish_v1_skirmish_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -33,6 +33,7 @@ type options struct {
 	maxConnsPerIPFlag int // 0: no cap
 	allowedOrigins    string
 	srv               server.Config
+	hub               game.HubConfig // the limits and timeouts only
 }
 
 // parseOptions reads args and the environment (lookup).
@@ -56,6 +57,10 @@ func parseOptions(args []string, lookup func(string) (string, bool)) (*options, 
 	fs.BoolVar(&o.fullSnapshots, "full-snapshots", false, "send only full snapshots (no deltas), to compare bandwidth")
 	fs.StringVar(&o.allowedOrigins, "allowed-origins", "", "comma-separated origins (scheme://host[:port]) whose pages may connect besides the page's own; * for any")
 
+	fs.IntVar(&o.hub.MaxRooms, "max-rooms", game.DefaultMaxRooms, "most rooms open at once; 0 for no cap")
+	fs.IntVar(&o.hub.MaxRoomsPerOwner, "max-rooms-per-ip", game.DefaultMaxRoomsPerOwner, "most rooms opened by one IPv4 address or IPv6 /64 open at once; 0 for no cap")
+	fs.DurationVar(&o.hub.IdleTimeout, "room-idle-timeout", game.DefaultRoomIdleTimeout, "an empty private or named room closes after this")
+	fs.DurationVar(&o.hub.PublicIdleTimeout, "public-room-idle-timeout", game.DefaultPublicRoomIdleTimeout, "an empty public (listed) room closes after this")
 	fs.IntVar(&c.MaxConns, "max-conns", server.DefaultMaxConns, "most open connections (WebSocket and HTTP)")
 	fs.IntVar(&o.maxConnsPerIPFlag, "max-conns-per-ip", server.DefaultMaxConnsPerIP, "most open connections per IPv4 address or IPv6 /64; 0 for no cap")
 	fs.IntVar(&c.MaxHTTPConns, "max-http-conns", server.DefaultMaxHTTPConns, "most HTTP requests served at once")
@@ -82,10 +87,17 @@ func parseOptions(args []string, lookup func(string) (string, bool)) (*options, 
 	if err := fs.Parse(args, lookup); err != nil {
 		return nil, fs, err
 	}
-	c.MaxConnsPerIP = o.maxConnsPerIPFlag
-	if c.MaxConnsPerIP == 0 {
-		c.MaxConnsPerIP = -1 // the flag's 0 is "no cap"; Config's is "default"
+	// A flag's 0 is "no cap"; the configs' 0 is "the default", negative
+	// "no cap".
+	noCap := func(v *int) {
+		if *v == 0 {
+			*v = -1
+		}
 	}
+	c.MaxConnsPerIP = o.maxConnsPerIPFlag
+	noCap(&c.MaxConnsPerIP)
+	noCap(&o.hub.MaxRooms)
+	noCap(&o.hub.MaxRoomsPerOwner)
 	for _, origin := range strings.Split(o.allowedOrigins, ",") {
 		if origin = strings.TrimSpace(origin); origin != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, origin)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -69,29 +70,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	log.LogAttrs(context.Background(), slog.LevelInfo, "configuration",
 		append([]slog.Attr{slog.String("build", build.Version), slog.String("commit", build.Commit)}, fs.Effective()...)...)
 
-	sessions, err := server.NewSessions([]byte(o.sessionSecret), 0)
+	sessions, err := server.NewSessions([]byte(o.sessionSecret))
 	if err != nil {
 		return fmt.Errorf("session secret: %w", err)
 	}
 	rooms := server.NewRoomObserver(log)
-	shipped := modes.Shipped()
-	names := make([]string, 0, len(shipped))
-	for name := range shipped {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	rooms.Modes(names...)
-	hub := game.NewHub(game.HubConfig{
-		Modes:         shipped,
-		DefaultMode:   modes.Default,
-		TickRate:      o.tickRate,
-		NewLink:       server.NewLink,
-		FullSnapshots: o.fullSnapshots,
-		Sessions:      sessions,
-		ResumeGrace:   o.resumeGrace,
-		Observer:      rooms,
-		Logger:        log,
-	})
+	hc := o.hub
+	hc.Modes, hc.DefaultMode = modes.Shipped(), modes.Default
+	hc.TickRate, hc.ResumeGrace, hc.FullSnapshots = o.tickRate, o.resumeGrace, o.fullSnapshots
+	hc.NewLink, hc.Sessions, hc.Observer, hc.Logger = server.NewLink, sessions, rooms, log
+	rooms.Modes(slices.Sorted(maps.Keys(hc.Modes))...)
+	hub := game.NewHub(hc)
 	defer hub.Close()
 
 	cfg := o.srv

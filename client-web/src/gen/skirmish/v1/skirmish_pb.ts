@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file skirmish/v1/skirmish.proto.
  */
 export const file_skirmish_v1_skirmish: GenFile = /*@__PURE__*/
-  fileDesc("Chpza2lybWlzaC92MS9za2lybWlzaC5wcm90bxILc2tpcm1pc2gudjEiywEKDUNsaWVudE1lc3NhZ2USIwoFaGVsbG8YASABKAsyEi5za2lybWlzaC52MS5IZWxsb0gAEiEKBGpvaW4YAiABKAsyES5za2lybWlzaC52MS5Kb2luSAASIwoFaW5wdXQYAyABKAsyEi5za2lybWlzaC52MS5JbnB1dEgAEiEKBHBpbmcYBCABKAsyES5za2lybWlzaC52MS5QaW5nSAASIwoFbGVhdmUYBSABKAsyEi5za2lybWlzaC52MS5MZWF2ZUgAQgUKA21zZyIxCgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEg4KBmNsaWVudBgCIAEoCSKOAQoESm9pbhIMCgRuYW1lGAEgASgJEgwKBG1vZGUYAiABKAkSDAoEcm9vbRgDIAEoCRIPCgdwcml2YXRlGAQgASgIEhAKCHNwZWN0YXRlGAUgASgIEhAKCGNhcGFjaXR5GAYgASgNEhEKCXRpY2tfcmF0ZRgHIAEoDRIUCgxyZXN1bWVfdG9rZW4YCCABKAkiBwoFTGVhdmUiXAoFSW5wdXQSCwoDc2VxGAEgASgNEgoKAmR4GAIgASgCEgoKAmR5GAMgASgCEgsKA2FpbRgEIAEoAhIPCgdidXR0b25zGAUgASgNEhAKCGFja190aWNrGAYgASgNIh4KBFBpbmcSFgoOY2xpZW50X3RpbWVfdXMYASABKAQilwIKDVNlcnZlck1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5za2lybWlzaC52MS5TZXJ2ZXJIZWxsb0gAEicKB3dlbGNvbWUYAiABKAsyFC5za2lybWlzaC52MS5XZWxjb21lSAASKQoIc25hcHNob3QYAyABKAsyFS5za2lybWlzaC52MS5TbmFwc2hvdEgAEiEKBHBvbmcYBCABKAsyES5za2lybWlzaC52MS5Qb25nSAASIwoFZXJyb3IYBSABKAsyEi5za2lybWlzaC52MS5FcnJvckgAEiUKBnJvc3RlchgGIAEoCzITLnNraXJtaXNoLnYxLlJvc3RlckgAEhEKCWlucHV0X2FjaxgPIAEoB0IFCgNtc2ciUgoLU2VydmVySGVsbG8SGAoQcHJvdG9jb2xfdmVyc2lvbhgBIAEoDRIOCgZzZXJ2ZXIYAiABKAkSGQoRbWF4X21lc3NhZ2VfYnl0ZXMYAyABKA0ilQIKB1dlbGNvbWUSEQoJcGxheWVyX2lkGAEgASgNEgwKBHJvb20YAiABKAkSDAoEbW9kZRgDIAEoCRIRCgl0aWNrX3JhdGUYBCABKA0SDAoEdGljaxgFIAEoDRITCgt3b3JsZF93aWR0aBgGIAEoDRIUCgx3b3JsZF9oZWlnaHQYByABKA0SFgoOcG9zaXRpb25fc2NhbGUYCCABKA0SFQoNc2Vzc2lvbl90b2tlbhgJIAEoCRIXCg9yZXN1bWVfZ3JhY2VfbXMYCiABKA0SEQoJc3BlY3RhdG9yGAsgASgIEhAKCGNhcGFjaXR5GAwgASgNEg8KB3Jlc3VtZWQYDSABKAgSEQoJaW5wdXRfc2VxGA4gASgNIjMKBlJvc3RlchIpCgdwbGF5ZXJzGAEgAygLMhguc2tpcm1pc2gudjEuUm9zdGVyRW50cnkiJwoLUm9zdGVyRW50cnkSCgoCaWQYASABKA0SDAoEbmFtZRgCIAEoCSKuAQoIU25hcHNob3QSDAoEdGljaxgBIAEoDRIRCgliYXNlX3RpY2sYAiABKA0SCgoCaWQYAyADKA0SDAoEa2luZBgEIAMoERIJCgF4GAUgAygREgkKAXkYBiADKBESCgoCdngYByADKBESCgoCdnkYCCADKBESDQoFYW5nbGUYCSADKBESCgoCaHAYCiADKBESDQoFc2NvcmUYCyADKBESDwoHcmVtb3ZlZBgMIAMoDSJVCgRQb25nEhYKDmNsaWVudF90aW1lX3VzGAEgASgEEhYKDnNlcnZlcl90aW1lX3VzGAIgASgEEgwKBHRpY2sYAyABKA0SDwoHaG9sZF91cxgEIAEoDSI+CgVFcnJvchIkCgRjb2RlGAEgASgOMhYuc2tpcm1pc2gudjEuRXJyb3JDb2RlEg8KB21lc3NhZ2UYAiABKAkqMQoGQnV0dG9uEhYKEkJVVFRPTl9VTlNQRUNJRklFRBAAEg8KC0JVVFRPTl9GSVJFEAEqdQoKRW50aXR5S2luZBIbChdFTlRJVFlfS0lORF9VTlNQRUNJRklFRBAAEhYKEkVOVElUWV9LSU5EX1BMQVlFUhABEhoKFkVOVElUWV9LSU5EX1BST0pFQ1RJTEUQAhIWChJFTlRJVFlfS0lORF9QSUNLVVAQAyrVAwoJRXJyb3JDb2RlEhoKFkVSUk9SX0NPREVfVU5TUEVDSUZJRUQQABIaChZFUlJPUl9DT0RFX0JBRF9SRVFVRVNUEAESFwoTRVJST1JfQ09ERV9QUk9UT0NPTBACEhsKF0VSUk9SX0NPREVfVU5LTk9XTl9NT0RFEAMSGAoURVJST1JfQ09ERV9ST09NX0ZVTEwQBBIaChZFUlJPUl9DT0RFX1NFUlZFUl9GVUxMEAUSFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAGEhoKFkVSUk9SX0NPREVfUk9PTV9DTE9TRUQQBxIeChpFUlJPUl9DT0RFX1NFU1NJT05fSU5WQUxJRBAIEh4KGkVSUk9SX0NPREVfU0VTU0lPTl9FWFBJUkVEEAkSGgoWRVJST1JfQ09ERV9ST09NX0ZBSUxFRBAKEhgKFEVSUk9SX0NPREVfU1BFQ1RBVE9SEAsSIQodRVJST1JfQ09ERV9TRVNTSU9OX1RBS0VOX09WRVIQDBIbChdFUlJPUl9DT0RFX1JBVEVfTElNSVRFRBANEhcKE0VSUk9SX0NPREVfRFJBSU5JTkcQDxIgChxFUlJPUl9DT0RFX1NFUlZFUl9SRVNUQVJUSU5HEBBCPVo7Z2l0aHViLmNvbS9za2lybWlzaGdnL3NraXJtaXNoL3Byb3RvL3NraXJtaXNoL3YxO3NraXJtaXNodjFiBnByb3RvMw");
+  fileDesc("Chpza2lybWlzaC92MS9za2lybWlzaC5wcm90bxILc2tpcm1pc2gudjEiywEKDUNsaWVudE1lc3NhZ2USIwoFaGVsbG8YASABKAsyEi5za2lybWlzaC52MS5IZWxsb0gAEiEKBGpvaW4YAiABKAsyES5za2lybWlzaC52MS5Kb2luSAASIwoFaW5wdXQYAyABKAsyEi5za2lybWlzaC52MS5JbnB1dEgAEiEKBHBpbmcYBCABKAsyES5za2lybWlzaC52MS5QaW5nSAASIwoFbGVhdmUYBSABKAsyEi5za2lybWlzaC52MS5MZWF2ZUgAQgUKA21zZyIxCgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEg4KBmNsaWVudBgCIAEoCSKOAQoESm9pbhIMCgRuYW1lGAEgASgJEgwKBG1vZGUYAiABKAkSDAoEcm9vbRgDIAEoCRIPCgdwcml2YXRlGAQgASgIEhAKCHNwZWN0YXRlGAUgASgIEhAKCGNhcGFjaXR5GAYgASgNEhEKCXRpY2tfcmF0ZRgHIAEoDRIUCgxyZXN1bWVfdG9rZW4YCCABKAkiBwoFTGVhdmUiXAoFSW5wdXQSCwoDc2VxGAEgASgNEgoKAmR4GAIgASgCEgoKAmR5GAMgASgCEgsKA2FpbRgEIAEoAhIPCgdidXR0b25zGAUgASgNEhAKCGFja190aWNrGAYgASgNIh4KBFBpbmcSFgoOY2xpZW50X3RpbWVfdXMYASABKAQiywIKDVNlcnZlck1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5za2lybWlzaC52MS5TZXJ2ZXJIZWxsb0gAEicKB3dlbGNvbWUYAiABKAsyFC5za2lybWlzaC52MS5XZWxjb21lSAASKQoIc25hcHNob3QYAyABKAsyFS5za2lybWlzaC52MS5TbmFwc2hvdEgAEiEKBHBvbmcYBCABKAsyES5za2lybWlzaC52MS5Qb25nSAASIwoFZXJyb3IYBSABKAsyEi5za2lybWlzaC52MS5FcnJvckgAEiUKBnJvc3RlchgGIAEoCzITLnNraXJtaXNoLnYxLlJvc3RlckgAEjIKDXJvc3Rlcl91cGRhdGUYByABKAsyGS5za2lybWlzaC52MS5Sb3N0ZXJVcGRhdGVIABIRCglpbnB1dF9hY2sYDyABKAdCBQoDbXNnIlIKC1NlcnZlckhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDgoGc2VydmVyGAIgASgJEhkKEW1heF9tZXNzYWdlX2J5dGVzGAMgASgNIpUCCgdXZWxjb21lEhEKCXBsYXllcl9pZBgBIAEoDRIMCgRyb29tGAIgASgJEgwKBG1vZGUYAyABKAkSEQoJdGlja19yYXRlGAQgASgNEgwKBHRpY2sYBSABKA0SEwoLd29ybGRfd2lkdGgYBiABKA0SFAoMd29ybGRfaGVpZ2h0GAcgASgNEhYKDnBvc2l0aW9uX3NjYWxlGAggASgNEhUKDXNlc3Npb25fdG9rZW4YCSABKAkSFwoPcmVzdW1lX2dyYWNlX21zGAogASgNEhEKCXNwZWN0YXRvchgLIAEoCBIQCghjYXBhY2l0eRgMIAEoDRIPCgdyZXN1bWVkGA0gASgIEhEKCWlucHV0X3NlcRgOIAEoDSIzCgZSb3N0ZXISKQoHcGxheWVycxgBIAMoCzIYLnNraXJtaXNoLnYxLlJvc3RlckVudHJ5IkYKDFJvc3RlclVwZGF0ZRIoCgZqb2luZWQYASADKAsyGC5za2lybWlzaC52MS5Sb3N0ZXJFbnRyeRIMCgRsZWZ0GAIgAygNIicKC1Jvc3RlckVudHJ5EgoKAmlkGAEgASgNEgwKBG5hbWUYAiABKAkirgEKCFNuYXBzaG90EgwKBHRpY2sYASABKA0SEQoJYmFzZV90aWNrGAIgASgNEgoKAmlkGAMgAygNEgwKBGtpbmQYBCADKBESCQoBeBgFIAMoERIJCgF5GAYgAygREgoKAnZ4GAcgAygREgoKAnZ5GAggAygREg0KBWFuZ2xlGAkgAygREgoKAmhwGAogAygREg0KBXNjb3JlGAsgAygREg8KB3JlbW92ZWQYDCADKA0iVQoEUG9uZxIWCg5jbGllbnRfdGltZV91cxgBIAEoBBIWCg5zZXJ2ZXJfdGltZV91cxgCIAEoBBIMCgR0aWNrGAMgASgNEg8KB2hvbGRfdXMYBCABKA0iPgoFRXJyb3ISJAoEY29kZRgBIAEoDjIWLnNraXJtaXNoLnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJKjEKBkJ1dHRvbhIWChJCVVRUT05fVU5TUEVDSUZJRUQQABIPCgtCVVRUT05fRklSRRABKnUKCkVudGl0eUtpbmQSGwoXRU5USVRZX0tJTkRfVU5TUEVDSUZJRUQQABIWChJFTlRJVFlfS0lORF9QTEFZRVIQARIaChZFTlRJVFlfS0lORF9QUk9KRUNUSUxFEAISFgoSRU5USVRZX0tJTkRfUElDS1VQEAMq9AMKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBABEhcKE0VSUk9SX0NPREVfUFJPVE9DT0wQAhIbChdFUlJPUl9DT0RFX1VOS05PV05fTU9ERRADEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAQSGgoWRVJST1JfQ09ERV9TRVJWRVJfRlVMTBAFEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQBhIaChZFUlJPUl9DT0RFX1JPT01fQ0xPU0VEEAcSHgoaRVJST1JfQ09ERV9TRVNTSU9OX0lOVkFMSUQQCBIeChpFUlJPUl9DT0RFX1NFU1NJT05fRVhQSVJFRBAJEhoKFkVSUk9SX0NPREVfUk9PTV9GQUlMRUQQChIYChRFUlJPUl9DT0RFX1NQRUNUQVRPUhALEiEKHUVSUk9SX0NPREVfU0VTU0lPTl9UQUtFTl9PVkVSEAwSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQDRIdChlFUlJPUl9DT0RFX1RPT19NQU5ZX1JPT01TEA4SFwoTRVJST1JfQ09ERV9EUkFJTklORxAPEiAKHEVSUk9SX0NPREVfU0VSVkVSX1JFU1RBUlRJTkcQEEI9WjtnaXRodWIuY29tL3NraXJtaXNoZ2cvc2tpcm1pc2gvcHJvdG8vc2tpcm1pc2gvdjE7c2tpcm1pc2h2MWIGcHJvdG8z");
 
 /**
  * ClientMessage is every frame a client sends.
@@ -102,7 +102,8 @@ export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
 
 /**
  * Join asks for a place in a room. The server answers Welcome, then Roster,
- * then a Snapshot every tick; or Error.
+ * then a Snapshot every tick (and a RosterUpdate when players come and
+ * go); or Error.
  *
  * @generated from message skirmish.v1.Join
  */
@@ -131,7 +132,7 @@ export type Join = Message<"skirmish.v1.Join"> & {
   room: string;
 
   /**
-   * Create a new private room with a short random code (returned in
+   * Create a new private room with a random 10-character code (returned in
    * Welcome.room) instead of quick-matching. Ignored when room is set.
    *
    * @generated from field: bool private = 4;
@@ -146,9 +147,10 @@ export type Join = Message<"skirmish.v1.Join"> & {
   spectate: boolean;
 
   /**
-   * For a room this Join creates: players it holds (0: the mode's default,
-   * at most the mode's maximum) and ticks per second (0: the server's
-   * default, 1 to 120). Ignored when the room exists.
+   * For a private or named room this Join creates: players it holds (0:
+   * the mode's default, at most the mode's maximum) and ticks per second
+   * (0: the server's default, 1 to 120). Ignored when the room exists, and
+   * by quick-match (public rooms have the mode's shape).
    *
    * @generated from field: uint32 capacity = 6;
    */
@@ -237,7 +239,8 @@ export type Input = Message<"skirmish.v1.Input"> & {
    * The newest snapshot tick the client has reconstructed (0 if none yet);
    * the server uses it as the baseline for delta snapshots, and the arena
    * judges this input's shots against the world of that tick (lag
-   * compensation, at most 200 ms back).
+   * compensation, at most 200 ms back, and no further than the round trip
+   * the server measured allows).
    *
    * @generated from field: uint32 ack_tick = 6;
    */
@@ -317,6 +320,12 @@ export type ServerMessage = Message<"skirmish.v1.ServerMessage"> & {
      */
     value: Roster;
     case: "roster";
+  } | {
+    /**
+     * @generated from field: skirmish.v1.RosterUpdate roster_update = 7;
+     */
+    value: RosterUpdate;
+    case: "rosterUpdate";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -430,7 +439,8 @@ export type Welcome = Message<"skirmish.v1.Welcome"> & {
 
   /**
    * Token to resume this session after a disconnect (Join.resume_token).
-   * Each Welcome carries a new one; a token works once.
+   * Each Welcome carries a new one; a token works once, and only while the
+   * player is in the room (it has no expiry of its own).
    *
    * @generated from field: string session_token = 9;
    */
@@ -481,8 +491,9 @@ export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
   messageDesc(file_skirmish_v1_skirmish, 8);
 
 /**
- * Roster lists the players of the room; it is sent on Welcome and whenever
- * someone joins or leaves. Names are not repeated in snapshots.
+ * Roster lists the players of the room. It is sent once, right after each
+ * Welcome; later changes come as RosterUpdate. Names are not repeated in
+ * snapshots.
  *
  * @generated from message skirmish.v1.Roster
  */
@@ -499,6 +510,39 @@ export type Roster = Message<"skirmish.v1.Roster"> & {
  */
 export const RosterSchema: GenMessage<Roster> = /*@__PURE__*/
   messageDesc(file_skirmish_v1_skirmish, 9);
+
+/**
+ * RosterUpdate is a change of the room's players since the Roster that
+ * followed Welcome and the RosterUpdates after it: apply it to that list.
+ * The server sends at most one per tick, before that tick's Snapshot, to
+ * every member; a player who joined and left within one tick is in
+ * neither list. Ids are never reused within a room.
+ *
+ * @generated from message skirmish.v1.RosterUpdate
+ */
+export type RosterUpdate = Message<"skirmish.v1.RosterUpdate"> & {
+  /**
+   * Players who joined, in the order they joined.
+   *
+   * @generated from field: repeated skirmish.v1.RosterEntry joined = 1;
+   */
+  joined: RosterEntry[];
+
+  /**
+   * Ids of players who left (or whose resume grace ran out), in the order
+   * they left.
+   *
+   * @generated from field: repeated uint32 left = 2;
+   */
+  left: number[];
+};
+
+/**
+ * Describes the message skirmish.v1.RosterUpdate.
+ * Use `create(RosterUpdateSchema)` to create a new message.
+ */
+export const RosterUpdateSchema: GenMessage<RosterUpdate> = /*@__PURE__*/
+  messageDesc(file_skirmish_v1_skirmish, 10);
 
 /**
  * RosterEntry names one player.
@@ -522,7 +566,7 @@ export type RosterEntry = Message<"skirmish.v1.RosterEntry"> & {
  * Use `create(RosterEntrySchema)` to create a new message.
  */
 export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 10);
+  messageDesc(file_skirmish_v1_skirmish, 11);
 
 /**
  * Snapshot is the world at one server tick, as parallel columns: index i of
@@ -624,7 +668,7 @@ export type Snapshot = Message<"skirmish.v1.Snapshot"> & {
  * Use `create(SnapshotSchema)` to create a new message.
  */
 export const SnapshotSchema: GenMessage<Snapshot> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 11);
+  messageDesc(file_skirmish_v1_skirmish, 12);
 
 /**
  * Pong answers Ping.
@@ -668,7 +712,7 @@ export type Pong = Message<"skirmish.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 12);
+  messageDesc(file_skirmish_v1_skirmish, 13);
 
 /**
  * Error reports a refused request. Errors that end the connection are
@@ -693,7 +737,7 @@ export type Error = Message<"skirmish.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 13);
+  messageDesc(file_skirmish_v1_skirmish, 14);
 
 /**
  * Button bits of Input.buttons.
@@ -801,15 +845,16 @@ export enum ErrorCode {
 
   /**
    * The resume token is not one this server signed, or was already used,
-   * or its player is gone.
+   * or belongs to an earlier room of the same name or an earlier player
+   * with the same id.
    *
    * @generated from enum value: ERROR_CODE_SESSION_INVALID = 8;
    */
   SESSION_INVALID = 8,
 
   /**
-   * The resume token expired, or the grace period after the disconnect
-   * passed.
+   * The token's player is gone: it left, the grace period after the
+   * disconnect passed, or its room closed.
    *
    * @generated from enum value: ERROR_CODE_SESSION_EXPIRED = 9;
    */
@@ -845,6 +890,15 @@ export enum ErrorCode {
    * @generated from enum value: ERROR_CODE_RATE_LIMITED = 13;
    */
   RATE_LIMITED = 13,
+
+  /**
+   * The Join would open a room, and the server already holds its most
+   * rooms, or the client's address has its most rooms open. Join an
+   * existing room, or try again later; the connection stays open.
+   *
+   * @generated from enum value: ERROR_CODE_TOO_MANY_ROOMS = 14;
+   */
+  TOO_MANY_ROOMS = 14,
 
   /**
    * The server is draining before a restart: it takes no new players (a
