@@ -43,7 +43,7 @@ func parseOptions(args []string, lookup func(string) (string, bool)) (*options, 
 	c := &o.srv
 	r := &c.Rates
 	fs.StringVar(&o.addr, "addr", server.DefaultAddr, "public listen address: the page, /rooms and /ws")
-	fs.StringVar(&o.adminAddr, "admin-addr", DefaultAdminAddr, "operator listen address: /debug/stats (and /debug/pprof/ with -pprof); empty disables; keep it off the public network")
+	fs.StringVar(&o.adminAddr, "admin-addr", DefaultAdminAddr, "operator listen address: /metrics, /healthz, /readyz, POST /drain, /debug/stats (and /debug/pprof/ with -pprof); empty disables; keep it off the public network")
 	fs.BoolVar(&o.pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/ on the admin address")
 	fs.BoolVar(&o.verbose, "v", false, "log debug events (every close, refused upgrades and resumes)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log line format on stderr: text (key=value) or json")

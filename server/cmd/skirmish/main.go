@@ -66,6 +66,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "skirmish %s (%s, commit %s)\n", build.Version, goVersion(), build.Commit)
 		return nil
 	}
+	// From here on a signal drains or stops: one that comes before the
+	// server serves must not kill the process half set up.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	log := newLogger(stderr, o.logFormat, o.verbose)
 	log.LogAttrs(context.Background(), slog.LevelInfo, "configuration",
 		append([]slog.Attr{slog.String("build", build.Version), slog.String("commit", build.Commit)}, fs.Effective()...)...)
@@ -120,9 +125,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}()
 	}
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	go func() {
 		if err := srv.Serve(ln); err != nil {
 			errs <- err
