@@ -350,18 +350,7 @@ func TestScrapePassesPromtool(t *testing.T) {
 		}
 		t.Skip("promtool not found (Debian's prometheus package)")
 	}
-	ts := startServer(t, server.Config{})
-	admin := startAdmin(t, ts)
-	c := dial(t, ts.addr)
-	c.hello()
-	c.join("p", "movers", "lint")
-	for seq := uint32(1); seq <= 5; seq++ {
-		m := c.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil })
-		c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Input{Input: &skirmishv1.Input{Seq: seq, AckTick: m.GetSnapshot().Tick}}})
-	}
-	s := waitMetric(t, admin, "a delta snapshot", func(s scrape) bool {
-		return s.value(t, "skirmish_snapshot_bytes", "kind", "delta") > 0
-	})
+	s := scrapeAfterPlay(t)
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = strings.NewReader(s.raw)
 	var out bytes.Buffer
@@ -447,4 +436,23 @@ func TestDrainDeadlineWarnsThePlayers(t *testing.T) {
 	if code := a.closeCode(5 * time.Second); code != ws.StatusGoingAway {
 		t.Fatalf("close code %d after the drain, want 1001", code)
 	}
+}
+
+// scrapeAfterPlay scrapes a server after a player has played in a room,
+// acknowledging snapshots: every series the server has exists, with
+// samples in every histogram.
+func scrapeAfterPlay(t *testing.T) scrape {
+	t.Helper()
+	ts := startServer(t, server.Config{})
+	admin := startAdmin(t, ts)
+	c := dial(t, ts.addr)
+	c.hello()
+	c.join("p", "movers", "played")
+	for seq := uint32(1); seq <= 5; seq++ {
+		m := c.until(2*time.Second, "snapshot", func(m *skirmishv1.ServerMessage) bool { return m.GetSnapshot() != nil })
+		c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Input{Input: &skirmishv1.Input{Seq: seq, AckTick: m.GetSnapshot().Tick}}})
+	}
+	return waitMetric(t, admin, "a delta snapshot", func(s scrape) bool {
+		return s.value(t, "skirmish_snapshot_bytes", "kind", "delta") > 0
+	})
 }
