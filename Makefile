@@ -51,9 +51,10 @@ check: $(NPM_STAMP)
 	$(BUF) lint
 	bash .ci/check-generated
 
-## gotest: the Go tests with the race detector
+## gotest: the Go tests with the race detector (a real /metrics scrape
+## goes through promtool, from Debian's prometheus package)
 gotest:
-	$(GO) test -race -count=1 ./...
+	SKIRMISH_REQUIRE_PROMTOOL=1 $(GO) test -race -count=1 ./...
 
 ## fuzz: a short bounded run of every fuzz target (seed corpora are committed)
 FUZZTIME ?= 10s
