@@ -12,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: run build test check gotest webtest proto web bench robust interest bandwidth resume match match-away fuzz clean
+.PHONY: run build test check gotest webtest proto web bench metrics-cost robust interest bandwidth resume match match-away fuzz clean
 
 ## run: build everything and start the server with the web client embedded
 run: build
@@ -74,6 +74,12 @@ webtest: build
 ## bench: start a server and measure it with the bots (docs/performance.md)
 bench: build
 	$(BIN)/skirmish-bots suite -server $(BIN)/skirmish -json bench/results/latest.json
+
+## metrics-cost: what Prometheus scrapes cost: scrape time with 19,000
+## connections open, and server CPU per client·tick of the 20×50 play load
+## with and without a scrape a second (~5 min; docs/operations.md)
+metrics-cost: build
+	bench/metrics-cost.sh
 
 ## robust: stall 5000, churn 100 000 and slow 20×50 against fresh servers,
 ## with pass lines (~2.5 min)
