@@ -5,10 +5,14 @@ ADDR  ?= :8080
 WEB   := client-web
 BIN   := bin
 BUF   := $(WEB)/node_modules/.bin/buf
+# The build's name in `skirmish -version`, its logs and skirmish_build_info.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: run build test check gotest webtest proto web bench robust interest bandwidth resume match match-away fuzz clean
+.PHONY: run build test check gotest webtest proto web bench metrics-cost robust interest bandwidth resume match match-away fuzz clean
 
 ## run: build everything and start the server with the web client embedded
 run: build
@@ -16,7 +20,7 @@ run: build
 
 ## build: the server and the bench bots into bin/
 build: web
-	$(GO) build -o $(BIN)/skirmish ./server/cmd/skirmish
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/skirmish ./server/cmd/skirmish
 	$(GO) build -o $(BIN)/skirmish-bots ./bench/cmd/skirmish-bots
 
 ## web: bundle the browser client into client-web/dist (embedded by go:embed)
@@ -47,9 +51,10 @@ check: $(NPM_STAMP)
 	$(BUF) lint
 	bash .ci/check-generated
 
-## gotest: the Go tests with the race detector
+## gotest: the Go tests with the race detector (a real /metrics scrape
+## goes through promtool, from Debian's prometheus package)
 gotest:
-	$(GO) test -race -count=1 ./...
+	SKIRMISH_REQUIRE_PROMTOOL=1 $(GO) test -race -count=1 ./...
 
 ## fuzz: a short bounded run of every fuzz target (seed corpora are committed)
 FUZZTIME ?= 10s
@@ -69,6 +74,12 @@ webtest: build
 ## bench: start a server and measure it with the bots (docs/performance.md)
 bench: build
 	$(BIN)/skirmish-bots suite -server $(BIN)/skirmish -json bench/results/latest.json
+
+## metrics-cost: what Prometheus scrapes cost: scrape time with 19,000
+## connections open, and server CPU per client·tick of the 20×50 play load
+## with and without a scrape a second (~5 min; docs/operations.md)
+metrics-cost: build
+	bench/metrics-cost.sh
 
 ## robust: stall 5000, churn 100 000 and slow 20×50 against fresh servers,
 ## with pass lines (~2.5 min)

@@ -61,6 +61,11 @@ func (r *Room) broadcast() {
 		}
 		r.msg = r.enc.Encode(r.msg[:0], r.tick, a.base, old, cur)
 		r.cfg.Link.Broadcast(r.msg, r.receivers)
+		var age uint32
+		if a.base != 0 {
+			age = r.tick - a.base
+		}
+		r.report.Snapshots = append(r.report.Snapshots, SnapshotReport{Bytes: len(r.msg), BaseAge: age, Receivers: end - start})
 		start = end
 	}
 }

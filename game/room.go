@@ -64,7 +64,9 @@ type RoomConfig struct {
 	// OnClose is called once, from the room's goroutine, when the loop
 	// ends; after a panic, before the members are dropped.
 	OnClose func(*Room)
-	Logger  *slog.Logger
+	// Observer hears what each tick did; nil for none.
+	Observer TickObserver
+	Logger   *slog.Logger
 }
 
 // RoomStats are counters of a room, safe to read at any time.
@@ -127,6 +129,7 @@ type Room struct {
 	enc       wire.SnapshotEncoder
 	msg       []byte
 	countBuf  []int
+	report    TickReport
 	public    bool   // listed for quick-match; set before Run
 	owner     string // JoinRequest.Owner of the join that opened it; set before Run
 
@@ -136,6 +139,9 @@ type Room struct {
 	lastTick                 atomic.Uint32
 	started                  atomic.Bool // Run was called
 	failed                   atomic.Bool // the loop ended on a panic
+	// busySince is when the loop's current turn of ticks began (monoNow),
+	// 0 while it waits: see Busy.
+	busySince atomic.Int64
 
 	stop      chan struct{}
 	wake      chan struct{} // one token per sleep, sent by pushLocked
@@ -207,9 +213,9 @@ func NewRoom(cfg RoomConfig) *Room {
 		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
-	r.log = cfg.Logger.With("room", cfg.ID)
 	r.enc.TickRate = cfg.TickRate
 	r.mode = cfg.Mode(ModeConfig{Seed: cfg.Seed, IDs: &r.ids})
+	r.log = cfg.Logger.With("room", cfg.ID, "mode", r.mode.Name())
 	w, h := r.mode.WorldSize()
 	r.grid = newGrid(cfg.ViewRange, w, h)
 	return r

@@ -126,7 +126,7 @@ func (s *Server) accepted(fd int, sa unix.Sockaddr) {
 	c.lastRead.Store(now)
 	s.wheel.arm(c, now+int64(s.cfg.HandshakeTimeout))
 	if err := s.poller.add(c); err != nil {
-		s.log.Error("register connection", "err", err)
+		s.log.Error("register connection", c.logArgs("err", err)...)
 		c.finalClose()
 	}
 }

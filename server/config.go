@@ -51,6 +51,15 @@ const (
 	// reads the answer slower than this is cut off.
 	DefaultHTTPReadTimeout  = 10 * time.Second
 	DefaultHTTPWriteTimeout = 30 * time.Second
+	// DefaultDrainWarning is how long before a drain's deadline the
+	// players still connected are told that the server restarts: enough
+	// for a client to say so before the close.
+	DefaultDrainWarning = 5 * time.Second
+	// DefaultStallTimeout: a room's loop busy in one turn, a worker busy
+	// with one connection, or a deadline wheel silent for this long is
+	// stuck, and /healthz fails. A turn takes milliseconds; this leaves
+	// room for a long GC pause or a starved machine.
+	DefaultStallTimeout = 10 * time.Second
 
 	// maxHeadBytes bounds an HTTP request head read before routing it.
 	maxHeadBytes = 8 << 10
@@ -123,7 +132,19 @@ type Config struct {
 	// Workers is the number of goroutines reading connections;
 	// GOMAXPROCS when 0.
 	Workers int
-	Logger  *slog.Logger
+	// Rooms observes the hub's rooms: give the same observer to the hub
+	// (game.HubConfig.Observer), and /metrics serves its histograms. When
+	// nil the server makes one whose histograms stay empty.
+	Rooms *RoomObserver
+	// Build names the build in skirmish_build_info.
+	Build BuildInfo
+	// DrainWarning is how long before the end of a drain (Drain's
+	// deadline) the connections are told that the server restarts.
+	DrainWarning time.Duration
+	// StallTimeout is how long a room's loop, a worker or the deadline
+	// wheel may be stuck before /healthz fails.
+	StallTimeout time.Duration
+	Logger       *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -168,8 +189,13 @@ func (c Config) withDefaults() Config {
 	orInt(&r.MaxViolations, DefaultMaxViolations)
 	orDur(&c.HTTPReadTimeout, DefaultHTTPReadTimeout)
 	orDur(&c.HTTPWriteTimeout, DefaultHTTPWriteTimeout)
+	orDur(&c.DrainWarning, DefaultDrainWarning)
+	orDur(&c.StallTimeout, DefaultStallTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Rooms == nil {
+		c.Rooms = NewRoomObserver(c.Logger)
 	}
 	if c.Handler == nil {
 		c.Handler = http.NotFoundHandler()

@@ -55,6 +55,7 @@ const (
 // An idle open connection holds no buffer, no timer and no goroutine.
 type Conn struct {
 	srv    *Server
+	id     uint64 // the server's number for it, in logs
 	fd     int
 	remote netip.AddrPort
 	ready  atomic.Int32 // readiness events not yet served
@@ -112,7 +113,7 @@ type Conn struct {
 }
 
 func newConn(s *Server, fd int, remote netip.AddrPort) *Conn {
-	c := &Conn{srv: s, fd: fd, remote: remote}
+	c := &Conn{srv: s, id: s.connSeq.Add(1), fd: fd, remote: remote}
 	c.dec.MaxMessage = int64(s.cfg.MaxMessageBytes)
 	return c
 }

@@ -34,7 +34,7 @@ func (s *Server) handOff(c *Conn) {
 	c.mu.Unlock()
 	if err != nil {
 		s.httpClosed(c.remote.Addr())
-		s.limited.warn("hand off http connection", "err", err)
+		s.limited.warn("hand off http connection", c.logArgs("err", err)...)
 		return
 	}
 	prefix := c.head

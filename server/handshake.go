@@ -63,7 +63,7 @@ func (c *Conn) route(end int) {
 		} else {
 			c.srv.stats.handshakeErrors.Add(1)
 		}
-		c.srv.log.Debug("websocket upgrade refused", "remote", c.remote, "err", err)
+		c.srv.log.Debug("websocket upgrade refused", c.logArgs("err", err)...)
 		c.mu.Lock()
 		c.state = stateClosing
 		c.flushLocked()

@@ -89,7 +89,6 @@ func (c *Conn) allow(bucket *rate.Limiter, n int) bool {
 	c.srv.stats.rateLimited.Add(1)
 	if !c.limits.violations.AllowN(now, 1) {
 		c.srv.stats.rateClosed.Add(1)
-		c.srv.limited.info("closing a flooding connection", "remote", c.remote)
 		c.closeWith(ws.StatusPolicyViolation, "rate limit exceeded")
 	}
 	return false

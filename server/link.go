@@ -53,14 +53,14 @@ func (l *roomLink) add(c *Conn) bool {
 	if l.ep < 0 {
 		ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 		if err != nil {
-			c.srv.limited.warn("create a room's epoll", "err", err)
+			c.srv.limited.warn("create a room's epoll", c.logArgsLocked("err", err)...)
 			return false
 		}
 		l.ep = ep
 	}
 	ev := unix.EpollEvent{Events: linkEvents, Fd: int32(c.fd)}
 	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
-		c.srv.limited.warn("watch a member's connection", "err", err)
+		c.srv.limited.warn("watch a member's connection", c.logArgsLocked("err", err)...)
 		return false
 	}
 	l.conns[int32(c.fd)] = c

@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mailru/easygo/netpoll"
 )
@@ -19,7 +21,12 @@ const connEvents = netpoll.EPOLLIN | netpoll.EPOLLOUT | netpoll.EPOLLRDHUP | net
 type poller struct {
 	ep    *netpoll.Epoll
 	queue *runQueue
+	probe *epollProbe
 	wg    sync.WaitGroup
+	epoch time.Time
+	// busy has, per worker, when it took its current connection (time
+	// since epoch, never 0), or 0 while it waits: see stuckWorkers.
+	busy []atomic.Int64
 }
 
 func newPoller(workers int, onError func(error)) (*poller, error) {
@@ -27,10 +34,15 @@ func newPoller(workers int, onError func(error)) (*poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create epoll: %w", err)
 	}
-	p := &poller{ep: ep, queue: newRunQueue()}
-	for range workers {
+	probe, err := newEpollProbe(ep)
+	if err != nil {
+		_ = ep.Close()
+		return nil, err
+	}
+	p := &poller{ep: ep, queue: newRunQueue(), probe: probe, epoch: time.Now(), busy: make([]atomic.Int64, workers)}
+	for i := range workers {
 		p.wg.Add(1)
-		go p.work()
+		go p.work(&p.busy[i])
 	}
 	return p, nil
 }
@@ -51,7 +63,7 @@ func (p *poller) del(fd int) {
 // schedule queues c for a worker. It never blocks.
 func (p *poller) schedule(c *Conn) { p.queue.push(c) }
 
-func (p *poller) work() {
+func (p *poller) work(busy *atomic.Int64) {
 	defer p.wg.Done()
 	buf := make([]byte, readBufferSize)
 	for {
@@ -59,13 +71,31 @@ func (p *poller) work() {
 		if !ok {
 			return
 		}
+		busy.Store(int64(time.Since(p.epoch)) | 1)
 		c.serve(buf)
+		busy.Store(0)
 	}
+}
+
+// stuckWorkers counts the workers busy with one connection for longer
+// than limit (a turn is one read budget: microseconds), and the longest.
+func (p *poller) stuckWorkers(limit time.Duration) (n int, longest time.Duration) {
+	now := int64(time.Since(p.epoch))
+	for i := range p.busy {
+		if since := p.busy[i].Load(); since != 0 {
+			if d := time.Duration(now - since); d > limit {
+				n++
+				longest = max(longest, d)
+			}
+		}
+	}
+	return n, longest
 }
 
 // close stops the workers and the epoll goroutine.
 func (p *poller) close() {
 	p.queue.close()
 	p.wg.Wait()
+	p.probe.close(p.ep)
 	_ = p.ep.Close()
 }

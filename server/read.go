@@ -159,7 +159,7 @@ func (c *Conn) handleMessage(m wsframe.Message) bool {
 		if code.Empty() {
 			code = ws.StatusNormalClosure
 		}
-		c.closeWith(code, "")
+		c.echoClose(code)
 		return false
 	}
 	c.closeWith(ws.StatusProtocolError, "unknown opcode")

@@ -14,9 +14,11 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Server is a Skirmish game server: one port serves the web page, the room
@@ -32,6 +34,13 @@ type Server struct {
 	stats   stats
 	http    *http.Server
 	httpLn  *handoffListener
+
+	registry  *prometheus.Registry
+	connSeq   atomic.Uint64 // numbers the connections, for logs
+	accepting atomic.Int32  // accept loops running
+	draining  atomic.Bool
+	drainOnce sync.Once
+	drainCh   chan struct{} // closed when draining starts
 
 	mu        sync.Mutex
 	conns     map[*Conn]struct{}
@@ -66,7 +75,9 @@ func New(cfg Config) (*Server, error) {
 		conns:   make(map[*Conn]struct{}),
 		perIP:   make(map[netip.Addr]int32),
 		done:    make(chan struct{}),
+		drainCh: make(chan struct{}),
 	}
+	s.registry = s.newRegistry()
 	p, err := newPoller(workers, func(err error) {
 		s.log.Error("epoll wait failed", "err", err)
 	})
@@ -117,8 +128,10 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners = append(s.listeners, ln)
 	s.wg.Add(1)
+	s.accepting.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
+	defer s.accepting.Add(-1)
 	return s.acceptLoop(tl)
 }
 

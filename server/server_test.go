@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -38,18 +39,24 @@ func startServer(t *testing.T, cfg server.Config) *testServer {
 
 // startServerWith starts a server whose hub has hc's settings on top of
 // the test modes (arena, movers, and "buggy", which panics at its 10th
-// tick) and session tokens.
+// tick, besides hc.Modes) and session tokens.
 func startServerWith(t *testing.T, cfg server.Config, hc game.HubConfig) *testServer {
 	t.Helper()
 	sessions, err := server.NewSessions(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	extra := hc.Modes
 	hc.Modes = modes.Shipped()
+	maps.Copy(hc.Modes, extra)
 	hc.Modes["buggy"] = game.ModeSpec{New: func(c game.ModeConfig) game.Mode { return &buggyMode{Mode: movers.New(c)} }}
 	hc.DefaultMode = modes.Default
 	hc.NewLink = server.NewLink
 	hc.Sessions = sessions
+	if cfg.Rooms == nil {
+		cfg.Rooms = server.NewRoomObserver(cfg.Logger)
+	}
+	hc.Observer = cfg.Rooms
 	hub := game.NewHub(hc)
 	cfg.Hub = hub
 	if cfg.Handler == nil {

@@ -28,7 +28,6 @@ const (
 func (c *Conn) onMessage(p []byte) bool {
 	c.lastMessage.Store(c.srv.wheel.now())
 	if in, err := wire.DecodeInput(p); err == nil {
-		c.srv.stats.inputs.Add(1)
 		c.onInput(in)
 		return c.isOpen()
 	}
@@ -71,10 +70,9 @@ func (c *Conn) onMessage(p []byte) bool {
 		if c.allowJoin() {
 			c.onJoin(msg.Join)
 		} else {
-			c.sendError(skirmishv1.ErrorCode_ERROR_CODE_RATE_LIMITED, "too many joins: slow down")
+			c.refuseJoin(msg.Join, skirmishv1.ErrorCode_ERROR_CODE_RATE_LIMITED, "too many joins: slow down")
 		}
 	case *skirmishv1.ClientMessage_Input:
-		c.srv.stats.inputs.Add(1)
 		in := msg.Input
 		c.onInput(wire.Input{Seq: in.Seq, DX: in.Dx, DY: in.Dy, Aim: in.Aim, Buttons: in.Buttons, AckTick: in.AckTick})
 	case *skirmishv1.ClientMessage_Leave:
@@ -113,6 +111,11 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 }
 
 func (c *Conn) onJoin(j *skirmishv1.Join) {
+	if j.ResumeToken == "" && c.srv.draining.Load() {
+		// A resume is not a new player: it goes on below.
+		c.refuseJoin(j, skirmishv1.ErrorCode_ERROR_CODE_DRAINING, "this server is draining before a restart and takes no new players; join another server or retry later")
+		return
+	}
 	c.leaveRoom() // joining another room leaves the current one
 	if j.ResumeToken != "" {
 		c.onResume(j.ResumeToken)
@@ -129,15 +132,24 @@ func (c *Conn) onJoin(j *skirmishv1.Join) {
 		Owner:    ipKey(c.remote.Addr()).String(),
 	})
 	if err != nil {
-		c.srv.stats.joinErrors.Add(1)
-		c.sendError(joinErrorCode(err), err.Error())
+		c.refuseJoin(j, joinErrorCode(err), err.Error())
 		if errors.Is(err, game.ErrNoSuchRoom) {
 			c.failedLookup()
 		}
 		return
 	}
 	c.attach(room, id, j.Spectate)
-	c.srv.stats.joins.Add(1)
+	result(&c.srv.stats.joinResults, 0)
+}
+
+// refuseJoin answers a Join (or a resume) with an Error and counts it.
+func (c *Conn) refuseJoin(j *skirmishv1.Join, code skirmishv1.ErrorCode, text string) {
+	if j.ResumeToken != "" {
+		result(&c.srv.stats.resumeResults, code)
+	} else {
+		result(&c.srv.stats.joinResults, code)
+	}
+	c.sendError(code, text)
 }
 
 // failedLookup counts a Join for a room that is not there; a connection
@@ -149,7 +161,6 @@ func (c *Conn) failedLookup() {
 	c.mu.Unlock()
 	if over {
 		c.srv.stats.lookupsClosed.Add(1)
-		c.srv.limited.info("closing a connection that guesses room codes", "remote", c.remote)
 		c.closeWith(ws.StatusPolicyViolation, "too many look-ups of rooms that do not exist")
 	}
 }
@@ -159,17 +170,17 @@ func (c *Conn) onResume(token string) {
 	room, player, err := c.srv.cfg.Hub.Resume(c, token)
 	if err == nil {
 		c.attach(room, player, false)
-		c.srv.stats.resumes.Add(1)
+		result(&c.srv.stats.resumeResults, 0)
 		return
 	}
-	c.srv.stats.resumeErrors.Add(1)
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
 	if errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
 	// Any client can send bad tokens at will: Debug only (counted in
-	// resume_errors).
-	c.srv.log.Debug("resume refused", "remote", c.remote, "err", err)
+	// skirmish_resumes_total).
+	c.srv.log.Debug("resume refused", c.logArgs("err", err)...)
+	result(&c.srv.stats.resumeResults, code)
 	c.sendError(code, err.Error())
 }
 
@@ -218,13 +229,16 @@ func (c *Conn) onInput(in wire.Input) {
 	c.mu.Unlock()
 	if room != nil && !spectator {
 		if !c.allowInput() {
+			c.srv.stats.inputsLimited.Add(1)
 			return // dropped and counted
 		}
 		if room.Input(id, c, in) {
+			c.srv.stats.inputsQueued.Add(1)
 			return
 		}
 	}
 	if !hello {
+		c.srv.stats.inputsEarly.Add(1)
 		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_PROTOCOL, "send hello first")
 		c.closeWith(ws.StatusPolicyViolation, "message before hello")
 		return

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -13,9 +12,13 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 )
 
-// stats are the server's counters; all are safe for concurrent use.
+// stats are the server's counters; all are safe for concurrent use. They
+// are plain atomics on the paths that count them; /debug/stats and the
+// Prometheus collector read them when asked.
 type stats struct {
 	accepted, rejected, rejectedPerIP, acceptErrors atomic.Uint64
 	upgraded, handshakeErrors, originRejected       atomic.Uint64
@@ -23,25 +26,70 @@ type stats struct {
 	helloTimeouts, lobbyTimeouts, pingTimeouts      atomic.Uint64
 	pingsSent                                       atomic.Uint64
 	httpRejected                                    atomic.Uint64
-	bytesIn, bytesOut, framesIn                     atomic.Uint64
-	inputs, inputsOutsideRoom, badMessages          atomic.Uint64
+	bytesIn, bytesOut, framesIn, framesOut          atomic.Uint64
+	badMessages                                     atomic.Uint64
 	rateLimited, rateClosed, lookupsClosed          atomic.Uint64
-	protocolErrors, joins, joinErrors               atomic.Uint64
+	protocolErrors                                  atomic.Uint64
 	snapshotsSent, snapshotsReplaced                atomic.Uint64
 	slowClosed                                      atomic.Uint64
-	resumes, resumeErrors, roomFailures             atomic.Uint64
-	closeCodes                                      [closeCodeSlots]atomic.Uint64
+	// Every decoded input is counted once, by what became of it.
+	inputsQueued, inputsOutsideRoom, inputsLimited, inputsEarly atomic.Uint64
+	// Joins and resumes by result: slot 0 counts successes, slot n those
+	// refused with ErrorCode n.
+	joinResults, resumeResults [resultSlots]atomic.Uint64
+	closeCodes                 [closeCodeSlots]atomic.Uint64
 }
 
-// closeCodeSlots covers close codes 1000..1015 (4001, session taken
-// over, is counted in resumes).
-const closeCodeSlots = 16
+// resultSlots covers the ErrorCode values a join or resume is refused
+// with; larger ones share the last slot.
+const resultSlots = 32
+
+// result counts one outcome in slots: code 0 for success.
+func result(slots *[resultSlots]atomic.Uint64, code skirmishv1.ErrorCode) {
+	slots[min(int(code), resultSlots-1)].Add(1)
+}
+
+// sumResults adds up slots[from:].
+func sumResults(slots *[resultSlots]atomic.Uint64, from int) uint64 {
+	var n uint64
+	for i := from; i < resultSlots; i++ {
+		n += slots[i].Load()
+	}
+	return n
+}
+
+// closeCodeSlots covers close codes 1000..1015 and 4000..4015.
+const closeCodeSlots = 32
+
+// closeCodeSlot is the slot of code, or -1.
+func closeCodeSlot(code ws.StatusCode) int {
+	switch {
+	case code >= 1000 && code < 1016:
+		return int(code) - 1000
+	case code >= 4000 && code < 4016:
+		return 16 + int(code) - 4000
+	}
+	return -1
+}
+
+// slotCloseCode is the close code of slot i.
+func slotCloseCode(i int) int {
+	if i < 16 {
+		return 1000 + i
+	}
+	return 4000 + i - 16
+}
 
 // closed counts a connection closed with code (1006: without a close frame).
 func (s *stats) closed(code ws.StatusCode) {
-	if i := int(code) - 1000; i >= 0 && i < closeCodeSlots {
+	if i := closeCodeSlot(code); i >= 0 {
 		s.closeCodes[i].Add(1)
 	}
+}
+
+// inputs is every input decoded, whatever became of it.
+func (s *stats) inputs() uint64 {
+	return s.inputsQueued.Load() + s.inputsOutsideRoom.Load() + s.inputsLimited.Load() + s.inputsEarly.Load()
 }
 
 // Stats is the JSON document served at /debug/stats on the admin
@@ -135,7 +183,7 @@ func (s *Server) Stats() Stats {
 		BytesIn:           s.stats.bytesIn.Load(),
 		BytesOut:          s.stats.bytesOut.Load(),
 		FramesIn:          s.stats.framesIn.Load(),
-		Inputs:            s.stats.inputs.Load(),
+		Inputs:            s.stats.inputs(),
 		InputsOutsideRoom: s.stats.inputsOutsideRoom.Load(),
 		InputsDropped:     hs.InputsDropped,
 		RateLimited:       s.stats.rateLimited.Load(),
@@ -143,13 +191,13 @@ func (s *Server) Stats() Stats {
 		LookupsClosed:     s.stats.lookupsClosed.Load(),
 		BadMessages:       s.stats.badMessages.Load(),
 		ProtocolErrors:    s.stats.protocolErrors.Load(),
-		Joins:             s.stats.joins.Load(),
-		JoinErrors:        s.stats.joinErrors.Load(),
+		Joins:             s.stats.joinResults[0].Load(),
+		JoinErrors:        sumResults(&s.stats.joinResults, 1),
 		SnapshotsSent:     s.stats.snapshotsSent.Load(),
 		SnapshotsReplaced: s.stats.snapshotsReplaced.Load(),
 		SlowClosed:        s.stats.slowClosed.Load(),
-		Resumes:           s.stats.resumes.Load(),
-		ResumeErrors:      s.stats.resumeErrors.Load(),
+		Resumes:           s.stats.resumeResults[0].Load(),
+		ResumeErrors:      sumResults(&s.stats.resumeResults, 1),
 		RoomsFailed:       hs.RoomsFailed,
 		TickOverruns:      hs.Overruns,
 		TicksSkipped:      hs.Skipped,
@@ -160,7 +208,7 @@ func (s *Server) Stats() Stats {
 	}
 	for i := range s.stats.closeCodes {
 		if n := s.stats.closeCodes[i].Load(); n > 0 {
-			st.CloseCodes[strconv.Itoa(1000+i)] = n
+			st.CloseCodes[strconv.Itoa(slotCloseCode(i))] = n
 		}
 	}
 	return st
@@ -219,30 +267,6 @@ func (f *fdCounter) get() int {
 		f.last = -1
 	}
 	return f.last
-}
-
-// AdminHandler serves the operator's endpoints: GET /debug/stats and,
-// with pprofOn, /debug/pprof/. Serve it on a listener of the operator's
-// network only (the binary's -admin-addr), never on the public port.
-func (s *Server) AdminHandler(pprofOn bool) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /debug/stats", s.serveStats)
-	if pprofOn {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	}
-	return mux
-}
-
-func (s *Server) serveStats(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(s.Stats())
 }
 
 // serveRooms lists the public rooms (those quick-match fills) as JSON:

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,6 +29,10 @@ type wheel struct {
 	slots [wheelSlots]*Conn // list heads
 	armed int
 	next  int64 // start of the first slot not yet walked
+
+	// walked is the wheel time of the last walk: a health check sees a
+	// wheel that stopped.
+	walked atomic.Int64
 
 	stop chan struct{}
 	done chan struct{}
@@ -117,6 +122,7 @@ func (w *wheel) run() {
 		case <-t.C:
 		}
 		now := w.now()
+		w.walked.Store(now)
 		due = w.collect(now, due[:0])
 		for i, c := range due {
 			w.fire(c, now)

@@ -27,6 +27,7 @@ func (c *Conn) writeFrameLocked(f []byte) {
 	if c.state != stateOpen {
 		return
 	}
+	c.srv.stats.framesOut.Add(1)
 	if len(c.rest) == 0 && c.next == nil {
 		n := c.writeLocked(f)
 		if n < 0 {
@@ -157,6 +158,11 @@ func (c *Conn) writevLocked(iov [][]byte) int {
 		case unix.EAGAIN:
 			return 0
 		}
+		if c.state == stateOpen {
+			// The peer reset the connection, or it broke: it went away.
+			c.srv.stats.closed(closeAbnormal)
+			c.srv.logClose(c.logArgsLocked(), closeAbnormal, "write failed: "+err.Error(), false)
+		}
 		c.failLocked()
 		return -1
 	}
@@ -178,7 +184,7 @@ func (c *Conn) failLocked() {
 // abortLocked gives up on a peer that does not read: no close frame can
 // reach it through a full socket buffer, so the socket is closed soon.
 func (c *Conn) abortLocked() {
-	c.srv.limited.info("closing slow connection", "remote", c.remote, "pending", len(c.rest))
+	c.srv.logClose(c.logArgsLocked("pending", len(c.rest)), ws.StatusPolicyViolation, "too slow: not reading its snapshots", false)
 	c.failLocked()
 	c.closeCode = uint16(ws.StatusPolicyViolation)
 	c.srv.stats.closed(ws.StatusPolicyViolation)

@@ -94,6 +94,28 @@ func (s *Set) PrintUsage(w io.Writer) {
 	})
 }
 
+// PrintMarkdown writes every flag as a row of a Markdown table: flag,
+// variable, default, meaning (for the operator's documentation).
+func (s *Set) PrintMarkdown(w io.Writer) {
+	fmt.Fprintln(w, "| flag | environment | default | meaning |")
+	fmt.Fprintln(w, "|------|-------------|---------|---------|")
+	s.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		if name != "" {
+			name = " " + name
+		}
+		def := "`" + f.DefValue + "`"
+		switch {
+		case s.secret[f.Name]:
+			def = "(secret)"
+		case f.DefValue == "":
+			def = "(empty)"
+		}
+		usage = strings.ReplaceAll(strings.ReplaceAll(usage, "\n", " "), "|", "\\|")
+		fmt.Fprintf(w, "| `-%s%s` | `%s` | %s | %s |\n", f.Name, name, s.Var(f.Name), def, usage)
+	})
+}
+
 // Effective returns the configuration as log attributes, one per flag in
 // name order, with the source of each non-default value; secrets are
 // shown only as set or unset.

@@ -66,3 +66,23 @@ func TestUsageNamesVariablesAndNeverSecrets(t *testing.T) {
 		t.Fatalf("usage prints a secret:\n%s", u)
 	}
 }
+
+func TestMarkdownListsEveryFlagWithoutSecrets(t *testing.T) {
+	s, _, _, secret := newTestSet()
+	*secret = "hunter2hunter2hunter2hunter2hunter2"
+	var b bytes.Buffer
+	s.PrintMarkdown(&b)
+	got := b.String()
+	for _, want := range []string{
+		"| `-max-conns-per-ip int` | `SKIRMISH_MAX_CONNS_PER_IP` | `64` | connections per IP |",
+		"| `-hello-timeout duration` | `SKIRMISH_HELLO_TIMEOUT` | `5s` | time to send Hello |",
+		"| `-session-secret string` | `SKIRMISH_SESSION_SECRET` | (secret) | HMAC key |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "hunter2") {
+		t.Fatal("markdown shows a secret")
+	}
+}

@@ -164,6 +164,15 @@ const (
 	// rooms, or the client's address has its most rooms open. Join an
 	// existing room, or try again later; the connection stays open.
 	ErrorCode_ERROR_CODE_TOO_MANY_ROOMS ErrorCode = 14
+	// The server is draining before a restart: it takes no new players (a
+	// Join, including a spectator's, is refused) but its rooms play on and
+	// sessions still resume. Join another server (or retry later); the
+	// connection stays open.
+	ErrorCode_ERROR_CODE_DRAINING ErrorCode = 15
+	// The server is about to close every connection (1001) for a restart;
+	// the message says when. A client may tell its player ("server
+	// restarting") and reconnect after the close.
+	ErrorCode_ERROR_CODE_SERVER_RESTARTING ErrorCode = 16
 )
 
 // Enum value maps for ErrorCode.
@@ -184,6 +193,8 @@ var (
 		12: "ERROR_CODE_SESSION_TAKEN_OVER",
 		13: "ERROR_CODE_RATE_LIMITED",
 		14: "ERROR_CODE_TOO_MANY_ROOMS",
+		15: "ERROR_CODE_DRAINING",
+		16: "ERROR_CODE_SERVER_RESTARTING",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":        0,
@@ -201,6 +212,8 @@ var (
 		"ERROR_CODE_SESSION_TAKEN_OVER": 12,
 		"ERROR_CODE_RATE_LIMITED":       13,
 		"ERROR_CODE_TOO_MANY_ROOMS":     14,
+		"ERROR_CODE_DRAINING":           15,
+		"ERROR_CODE_SERVER_RESTARTING":  16,
 	}
 )
 
@@ -1669,7 +1682,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x17ENTITY_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENTITY_KIND_PLAYER\x10\x01\x12\x1a\n" +
 	"\x16ENTITY_KIND_PROJECTILE\x10\x02\x12\x16\n" +
-	"\x12ENTITY_KIND_PICKUP\x10\x03*\xb9\x03\n" +
+	"\x12ENTITY_KIND_PICKUP\x10\x03*\xf4\x03\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x17\n" +
@@ -1686,7 +1699,9 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x14ERROR_CODE_SPECTATOR\x10\v\x12!\n" +
 	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\f\x12\x1b\n" +
 	"\x17ERROR_CODE_RATE_LIMITED\x10\r\x12\x1d\n" +
-	"\x19ERROR_CODE_TOO_MANY_ROOMS\x10\x0eB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
+	"\x19ERROR_CODE_TOO_MANY_ROOMS\x10\x0e\x12\x17\n" +
+	"\x13ERROR_CODE_DRAINING\x10\x0f\x12 \n" +
+	"\x1cERROR_CODE_SERVER_RESTARTING\x10\x10B=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
 
 var (
 	file_skirmish_v1_skirmish_proto_rawDescOnce sync.Once

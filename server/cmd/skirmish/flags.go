@@ -14,11 +14,18 @@ import (
 // that a default install never exposes them.
 const DefaultAdminAddr = "127.0.0.1:9090"
 
+// DefaultDrainTimeout is how long a drain lets rooms play on: most
+// matches end well within it, and an orchestrator's grace period must
+// exceed it (docs/operations.md).
+const DefaultDrainTimeout = 10 * time.Minute
+
 // options is the server's configuration, from flags or SKIRMISH_<FLAG>.
 type options struct {
 	addr, adminAddr   string
 	pprof, verbose    bool
 	version           bool
+	logFormat         string
+	drainTimeout      time.Duration
 	tickRate          int
 	sessionSecret     string
 	resumeGrace       time.Duration
@@ -36,9 +43,12 @@ func parseOptions(args []string, lookup func(string) (string, bool)) (*options, 
 	c := &o.srv
 	r := &c.Rates
 	fs.StringVar(&o.addr, "addr", server.DefaultAddr, "public listen address: the page, /rooms and /ws")
-	fs.StringVar(&o.adminAddr, "admin-addr", DefaultAdminAddr, "operator listen address: /debug/stats (and /debug/pprof/ with -pprof); empty disables; keep it off the public network")
+	fs.StringVar(&o.adminAddr, "admin-addr", DefaultAdminAddr, "operator listen address: /metrics, /healthz, /readyz, POST /drain, /debug/stats (and /debug/pprof/ with -pprof); empty disables; keep it off the public network")
 	fs.BoolVar(&o.pprof, "pprof", false, "serve net/http/pprof at /debug/pprof/ on the admin address")
 	fs.BoolVar(&o.verbose, "v", false, "log debug events (every close, refused upgrades and resumes)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log line format on stderr: text (key=value) or json")
+	fs.DurationVar(&o.drainTimeout, "drain-timeout", DefaultDrainTimeout, "on SIGTERM (or POST /drain on the admin address), how long rooms may play on without new players before every connection is closed; a second SIGTERM ends it at once")
+	fs.DurationVar(&c.DrainWarning, "drain-warning", server.DefaultDrainWarning, "how long before the end of a drain the players still connected are told the server restarts")
 	fs.BoolVar(&o.version, "version", false, "print the build and exit")
 	fs.IntVar(&o.tickRate, "tick-rate", game.DefaultTickRate, "room ticks per second")
 	fs.StringVar(&o.sessionSecret, "session-secret", "", "HMAC key of session tokens, at least 32 bytes; random when empty (set it in the environment, not on the command line)")
@@ -95,6 +105,12 @@ func parseOptions(args []string, lookup func(string) (string, bool)) (*options, 
 	}
 	if fs.NArg() > 0 {
 		return nil, fs, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return nil, fs, fmt.Errorf("-log-format %q: want text or json", o.logFormat)
+	}
+	if o.drainTimeout <= 0 || c.DrainWarning <= 0 {
+		return nil, fs, fmt.Errorf("-drain-timeout and -drain-warning must be positive")
 	}
 	return o, fs, nil
 }
