@@ -17,7 +17,7 @@ import (
 // world, grouped by baseline alone. Each group gets one encoding.
 func (r *Room) broadcast() {
 	world := r.history.record(r.tick, r.mode)
-	if len(r.members) == 0 || r.cfg.Broadcaster == nil {
+	if len(r.members) == 0 || r.cfg.Link == nil {
 		return
 	}
 	var cells []cell
@@ -68,7 +68,12 @@ func (r *Room) broadcast() {
 			}
 		}
 		r.msg = r.enc.Encode(r.msg[:0], r.tick, a.base, old, cur)
-		r.cfg.Broadcaster.Broadcast(r.msg, r.receivers)
+		r.cfg.Link.Broadcast(r.msg, r.receivers)
+		var age uint32
+		if a.base != 0 {
+			age = r.tick - a.base
+		}
+		r.report.Snapshots = append(r.report.Snapshots, SnapshotReport{Bytes: len(r.msg), BaseAge: age, Receivers: end - start})
 		start = end
 	}
 }

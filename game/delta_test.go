@@ -42,16 +42,19 @@ type lossyClient struct {
 	maxSeen int // most entities in one rebuilt world
 }
 
-// routeBroadcaster delivers each receiver's snapshot into its client's
+// routeLink delivers each receiver's snapshot into its client's
 // inbox, after a random delay, or loses it.
-type routeBroadcaster struct {
+type routeLink struct {
 	r       *rand.Rand
 	now     *uint32
 	clients map[game.Peer]*lossyClient
 	loss    float64
 }
 
-func (b *routeBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
+func (b *routeLink) Poll()  {}
+func (b *routeLink) Close() {}
+
+func (b *routeLink) Broadcast(msg []byte, to []game.Receiver) {
 	for _, rc := range to {
 		c := b.clients[rc.Peer]
 		if b.r.Float64() < b.loss {
@@ -62,15 +65,19 @@ func (b *routeBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
 	}
 }
 
-// viewRecorder is the lossless client of a room without deltas: it keeps
-// every full snapshot each player receives, by player and tick. The
-// property test compares what lossy delta clients rebuild with these
-// views, so it needs no model of interest management of its own.
+// viewRecorder is the link to the lossless clients of a room without
+// deltas: it keeps every full snapshot each player receives, by player
+// and tick. The property test compares what lossy delta clients rebuild
+// with these views, so it needs no model of interest management of its
+// own.
 type viewRecorder struct {
 	ids   map[game.Peer]uint32
 	views map[uint32]map[uint32][]byte // player → tick → snapshot
 	now   *uint32
 }
+
+func (v *viewRecorder) Poll()  {}
+func (v *viewRecorder) Close() {}
 
 func (v *viewRecorder) Broadcast(msg []byte, to []game.Receiver) {
 	for _, rc := range to {
@@ -123,16 +130,16 @@ func TestDeltaStreamReconstructsWorld(t *testing.T) {
 			r := rand.New(rand.NewPCG(7, 11))
 			var tick uint32
 			rec := &worldRecorder{tick: &tick, worlds: map[uint32][]wire.Entity{}}
-			rb := &routeBroadcaster{r: r, now: &tick, clients: map[game.Peer]*lossyClient{}, loss: 0.2}
+			rb := &routeLink{r: r, now: &tick, clients: map[game.Peer]*lossyClient{}, loss: 0.2}
 			ref := &viewRecorder{ids: map[game.Peer]uint32{}, views: map[uint32]map[uint32][]byte{}, now: &tick}
 			cfg := game.RoomConfig{ID: "prop", TickRate: 30, Capacity: 200, Seed: 3, ViewRange: mode.viewRange}
 			lossy, full := cfg, cfg
-			lossy.Broadcaster = rb
+			lossy.Link = rb
 			lossy.Mode = func(cfg game.ModeConfig) game.Mode {
 				rec.Mode = mode.new(cfg)
 				return rec
 			}
-			full.Broadcaster, full.FullSnapshots, full.Mode = ref, true, mode.new
+			full.Link, full.FullSnapshots, full.Mode = ref, true, mode.new
 			room, refRoom := game.NewRoom(lossy), game.NewRoom(full)
 			var clients []*lossyClient
 			var seq uint32

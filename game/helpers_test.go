@@ -4,7 +4,7 @@ package game_test
 // drive a Room by calling Step directly: no network, no sleeping, no loop
 // goroutine (except where a test runs a hub or Run itself). The game
 // rules are the real movers and arena modes; only the server side (Peer
-// and Broadcaster) is faked. The tests live in package game_test because
+// and Link) is faked. The tests live in package game_test because
 // movers and arena import game.
 
 import (
@@ -78,26 +78,29 @@ func (p *fakePeer) take(t *testing.T) []*skirmishv1.ServerMessage {
 	return out
 }
 
-// broadcast is one recorded Broadcaster.Broadcast call.
+// broadcast is one recorded Link.Broadcast call.
 type broadcast struct {
 	msg []byte
 	to  []game.Receiver
 }
 
-// recBroadcaster records every broadcast, copying msg because the room
+// recLink records every broadcast, copying msg because the room
 // reuses it for the next tick.
-type recBroadcaster struct {
+type recLink struct {
 	mu    sync.Mutex
 	calls []broadcast
 }
 
-func (b *recBroadcaster) Broadcast(msg []byte, to []game.Receiver) {
+func (b *recLink) Poll()  {}
+func (b *recLink) Close() {}
+
+func (b *recLink) Broadcast(msg []byte, to []game.Receiver) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.calls = append(b.calls, broadcast{msg: bytes.Clone(msg), to: slices.Clone(to)})
 }
 
-func (b *recBroadcaster) take() []broadcast {
+func (b *recLink) take() []broadcast {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.calls
@@ -105,10 +108,12 @@ func (b *recBroadcaster) take() []broadcast {
 	return c
 }
 
-// discard is a Broadcaster that drops everything; safe for concurrent use.
+// discard is a Link that drops everything; safe for concurrent use.
 type discard struct{}
 
 func (discard) Broadcast([]byte, []game.Receiver) {}
+func (discard) Poll()                             {}
+func (discard) Close()                            {}
 
 type nopPeer struct{}
 
@@ -126,7 +131,7 @@ func decode(t testing.TB, b []byte) *skirmishv1.ServerMessage {
 }
 
 // deliver builds what receiver i of bc gets on the wire, as the contract of
-// Broadcaster says: msg followed by that receiver's input_ack.
+// Link.Broadcast says: msg followed by that receiver's input_ack.
 func deliver(t *testing.T, bc broadcast, i int) *skirmishv1.ServerMessage {
 	t.Helper()
 	return decode(t, wire.AppendInputAck(bytes.Clone(bc.msg), bc.to[i].InputAck))
@@ -186,12 +191,12 @@ func (m *placedMode) AppendEntities(dst []wire.Entity) []wire.Entity {
 }
 
 // testRoom is a room driven by Step, with the mode it created and the
-// broadcaster it sends to. It remembers which peer owns each member, so
+// link it sends to. It remembers which peer owns each member, so
 // that tests can send inputs and leaves by id as that peer.
 type testRoom struct {
 	*game.Room
 	mode   *recordingMode
-	bc     *recBroadcaster
+	bc     *recLink
 	owners map[uint32]game.Peer
 }
 
@@ -234,16 +239,16 @@ func (r *testRoom) Leave(id uint32) { r.Room.Leave(id, r.owners[id]) }
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newRoom creates a room of the given real mode. cfg.Mode and
-// cfg.Broadcaster are filled in.
+// cfg.Link are filled in.
 func newRoom(t testing.TB, newMode game.NewModeFunc, cfg game.RoomConfig) *testRoom {
 	t.Helper()
-	tr := &testRoom{bc: &recBroadcaster{}, owners: map[uint32]game.Peer{}}
+	tr := &testRoom{bc: &recLink{}, owners: map[uint32]game.Peer{}}
 	cfg.Mode = func(c game.ModeConfig) game.Mode {
 		tr.mode = &recordingMode{Mode: newMode(c)}
 		return tr.mode
 	}
-	if cfg.Broadcaster == nil {
-		cfg.Broadcaster = tr.bc
+	if cfg.Link == nil {
+		cfg.Link = tr.bc
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()

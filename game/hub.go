@@ -61,7 +61,8 @@ type HubConfig struct {
 	// (JoinRequest.Owner); DefaultMaxRoomsPerOwner when 0, no limit when
 	// negative.
 	MaxRoomsPerOwner int
-	Broadcaster      Broadcaster
+	// NewLink opens the Link of each new room.
+	NewLink func() Link
 	// Sessions signs the tokens of its rooms' Welcome messages and checks
 	// those presented to Resume; nil disables resume.
 	Sessions Sessions
@@ -70,7 +71,10 @@ type HubConfig struct {
 	ResumeGrace time.Duration
 	// FullSnapshots turns delta snapshots off in every room.
 	FullSnapshots bool
-	Logger        *slog.Logger
+	// Observer hears of every room opened and closed and of their ticks;
+	// nil for none.
+	Observer Observer
+	Logger   *slog.Logger
 }
 
 // Hub owns the rooms of a server: it finds or creates the room a player
@@ -82,12 +86,17 @@ type Hub struct {
 	cfg HubConfig
 	log *slog.Logger
 
-	mu      sync.Mutex
-	rooms   map[string]*Room
-	running int            // rooms whose loop has not ended, in h.rooms or not
-	owners  map[string]int // running rooms by owner; bounded by running
-	closed  bool
-	counts  hubCounts
+	mu    sync.Mutex
+	rooms map[string]*Room // by name: the rooms a join can find
+	// live are the rooms whose loop has not ended, found by name or not
+	// (a join forgets a closing room's name before its loop ends).
+	live   map[*Room]struct{}
+	owners map[string]int // live rooms by owner; bounded by live
+	closed bool
+	counts hubCounts
+	// retired sums the counters of closed rooms, so that the hub's stay
+	// monotonic.
+	retired RoomStats
 	wg      sync.WaitGroup
 }
 
@@ -115,7 +124,7 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Hub{cfg: cfg, log: cfg.Logger, rooms: make(map[string]*Room), owners: make(map[string]int)}
+	return &Hub{cfg: cfg, log: cfg.Logger, rooms: make(map[string]*Room), live: make(map[*Room]struct{}), owners: make(map[string]int)}
 }
 
 // remove forgets a room whose loop has ended; it is each room's OnClose.
@@ -126,7 +135,7 @@ func (h *Hub) remove(r *Room) {
 	if h.rooms[r.ID()] == r {
 		delete(h.rooms, r.ID())
 	}
-	h.running--
+	delete(h.live, r)
 	if r.owner != "" {
 		if h.owners[r.owner]--; h.owners[r.owner] <= 0 {
 			delete(h.owners, r.owner)
@@ -136,8 +145,15 @@ func (h *Hub) remove(r *Room) {
 	if r.Failed() {
 		h.counts.failed++
 	}
+	rs := r.Stats()
+	h.retired.Ticks += rs.Ticks
+	h.retired.Overruns += rs.Overruns
+	h.retired.Skipped += rs.Skipped
+	h.retired.InputsDropped += rs.InputsDropped
 	h.mu.Unlock()
-	h.log.Debug("room closed", "room", r.ID(), "ticks", r.Stats().Ticks)
+	if h.cfg.Observer != nil {
+		h.cfg.Observer.RoomClosed(r)
+	}
 }
 
 // Close stops every room and waits for their loops to end.
@@ -153,4 +169,20 @@ func (h *Hub) Close() {
 		r.Close()
 	}
 	h.wg.Wait()
+}
+
+// TickRate is the tick rate of the rooms a Join does not shape.
+func (h *Hub) TickRate() int {
+	if h.cfg.TickRate <= 0 {
+		return DefaultTickRate
+	}
+	return min(h.cfg.TickRate, MaxTickRate)
+}
+
+// newLink opens a room's link, if the hub has a way to.
+func (h *Hub) newLink() Link {
+	if h.cfg.NewLink == nil {
+		return nil
+	}
+	return h.cfg.NewLink()
 }

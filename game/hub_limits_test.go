@@ -19,7 +19,7 @@ func limitedHub(t *testing.T, cfg game.HubConfig) *game.Hub {
 	t.Helper()
 	cfg.Modes = map[string]game.ModeSpec{movers.Name: {New: movers.New, Capacity: 4}}
 	cfg.DefaultMode = movers.Name
-	cfg.Broadcaster = discard{}
+	cfg.NewLink = func() game.Link { return discard{} }
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
@@ -168,7 +168,7 @@ func TestHubUnlistedRoomsCloseSoonPublicOnesLinger(t *testing.T) {
 // nothing while it sleeps; a join wakes it at once.
 func TestRoomSleepsWhileEmpty(t *testing.T) {
 	newRunning := func(id string) *game.Room {
-		r := game.NewRoom(game.RoomConfig{ID: id, Mode: movers.New, TickRate: game.MaxTickRate, Broadcaster: discard{}, Logger: quietLogger()})
+		r := game.NewRoom(game.RoomConfig{ID: id, Mode: movers.New, TickRate: game.MaxTickRate, Link: discard{}, Logger: quietLogger()})
 		go r.Run()
 		t.Cleanup(r.Close)
 		return r

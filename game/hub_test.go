@@ -28,7 +28,7 @@ func newHub(t *testing.T, moversCap int, idle time.Duration) *game.Hub {
 		DefaultMode: movers.Name,
 		TickRate:    game.MaxTickRate,
 		IdleTimeout: idle,
-		Broadcaster: discard{},
+		NewLink:     func() game.Link { return discard{} },
 		Logger:      quietLogger(),
 	})
 	t.Cleanup(h.Close)
@@ -297,7 +297,7 @@ func TestHubQuickMatchConcurrentJoins(t *testing.T) {
 // make joins fail; JoinWith's retry is meant for exactly that window.
 func TestHubJoinReplacesClosedRoom(t *testing.T) {
 	h := newHub(t, 3, time.Minute)
-	stale := game.NewRoom(game.RoomConfig{ID: "window", Mode: movers.New, Broadcaster: discard{}, Logger: quietLogger()})
+	stale := game.NewRoom(game.RoomConfig{ID: "window", Mode: movers.New, Link: discard{}, Logger: quietLogger()})
 	go stale.Run()
 	stale.Close() // closed; its OnClose (here: none) has not removed it
 	game.InsertRoomForTest(h, stale)
@@ -315,7 +315,7 @@ func TestHubPrivateRoomsAndListing(t *testing.T) {
 	hub := game.NewHub(game.HubConfig{
 		Modes:       map[string]game.ModeSpec{movers.Name: {New: movers.New, Capacity: 8}},
 		DefaultMode: movers.Name,
-		Broadcaster: &recBroadcaster{},
+		NewLink:     func() game.Link { return &recLink{} },
 		Logger:      quietLogger(),
 	})
 	defer hub.Close()

@@ -5,10 +5,13 @@ import (
 	"strings"
 )
 
-// HubStats are the hub's gauges and counters.
+// HubStats are the hub's gauges and counters. The counters (Ticks,
+// Overruns, Skipped, InputsDropped, RoomsFailed) include the rooms that
+// have closed: they only grow.
 type HubStats struct {
 	Rooms         int
 	Players       int
+	Ticks         uint64
 	Overruns      uint64
 	Skipped       uint64
 	InputsDropped uint64
@@ -17,21 +20,41 @@ type HubStats struct {
 	RoomsClosed   uint64
 	// RoomsRefused counts joins refused with ErrTooManyRooms.
 	RoomsRefused uint64
+	// Modes has the rooms and players of every mode the hub serves, those
+	// with none included.
+	Modes map[string]ModeStats
+}
+
+// ModeStats are the gauges of one game mode.
+type ModeStats struct {
+	Rooms, Players int
 }
 
 // Stats sums the rooms' counters.
 func (h *Hub) Stats() HubStats {
 	h.mu.Lock()
-	rooms := make([]*Room, 0, len(h.rooms))
-	for _, r := range h.rooms {
+	rooms := make([]*Room, 0, len(h.live))
+	for r := range h.live {
 		rooms = append(rooms, r)
 	}
-	c := h.counts
+	c, retired := h.counts, h.retired
 	h.mu.Unlock()
-	s := HubStats{Rooms: len(rooms), RoomsFailed: c.failed, RoomsOpened: c.opened, RoomsClosed: c.closed, RoomsRefused: c.refused}
+	s := HubStats{
+		Rooms: len(rooms), RoomsFailed: c.failed, RoomsOpened: c.opened, RoomsClosed: c.closed, RoomsRefused: c.refused,
+		Modes: make(map[string]ModeStats, len(h.cfg.Modes)),
+		Ticks: retired.Ticks, Overruns: retired.Overruns, Skipped: retired.Skipped, InputsDropped: retired.InputsDropped,
+	}
+	for name := range h.cfg.Modes {
+		s.Modes[name] = ModeStats{}
+	}
 	for _, r := range rooms {
 		rs := r.Stats()
 		s.Players += rs.Players
+		s.Ticks += rs.Ticks
+		m := s.Modes[r.ModeName()]
+		m.Rooms++
+		m.Players += rs.Players
+		s.Modes[r.ModeName()] = m
 		s.Overruns += rs.Overruns
 		s.Skipped += rs.Skipped
 		s.InputsDropped += rs.InputsDropped

@@ -16,6 +16,8 @@ import (
 type byteCounter struct{ bytes int }
 
 func (d *byteCounter) Broadcast(msg []byte, to []game.Receiver) { d.bytes += len(msg) * len(to) }
+func (d *byteCounter) Poll()                                    {}
+func (d *byteCounter) Close()                                   {}
 
 // BenchmarkRoomTickPerClient compares the room's cost per client per tick
 // (simulate, encode the snapshots each client needs) in a 50-player movers
@@ -34,7 +36,7 @@ func BenchmarkRoomTickPerClient(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			d := &byteCounter{}
-			room := game.NewRoom(game.RoomConfig{ID: "b", Mode: bc.mode, Capacity: bc.players, Seed: 1, Broadcaster: d, ViewRange: bc.viewRange})
+			room := game.NewRoom(game.RoomConfig{ID: "b", Mode: bc.mode, Capacity: bc.players, Seed: 1, Link: d, ViewRange: bc.viewRange})
 			r := rand.New(rand.NewPCG(1, 1))
 			ids := make([]uint32, bc.players)
 			for i := range ids {

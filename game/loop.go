@@ -19,6 +19,9 @@ func (r *Room) Run() {
 	if err != nil {
 		r.fail(err)
 	}
+	if r.cfg.Link != nil {
+		r.cfg.Link.Close()
+	}
 	if r.cfg.OnClose != nil {
 		r.cfg.OnClose(r)
 	}
@@ -35,11 +38,13 @@ func (r *Room) loop() error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		r.busySince.Store(0)
 		select {
 		case <-r.stop:
 			return nil
 		case <-timer.C:
 		}
+		r.busySince.Store(monoNow())
 		run, skipped := s.due(time.Now())
 		if run > 1 {
 			r.overruns.Add(uint64(run - 1))
@@ -48,11 +53,18 @@ func (r *Room) loop() error {
 			r.skipped.Add(uint64(skipped))
 		}
 		for range run {
+			start := time.Now()
 			if err := r.safeStep(); err != nil {
 				return err
 			}
+			if obs := r.cfg.Observer; obs != nil {
+				r.report.Tick = r.tick
+				r.report.Work = time.Since(start)
+				obs.ObserveTick(&r.report)
+			}
 		}
 		if len(r.members) == 0 && r.settle() {
+			r.busySince.Store(0) // asleep is waiting, not stuck
 			if !r.sleep() {
 				return nil
 			}
@@ -65,9 +77,13 @@ func (r *Room) loop() error {
 // Step runs one tick: apply queued joins, leaves and inputs, advance the
 // world, and broadcast the snapshot.
 func (r *Room) Step() {
+	r.report.Snapshots = r.report.Snapshots[:0]
 	r.tick++
 	r.ticks.Add(1)
 	r.lastTick.Store(r.tick)
+	if r.cfg.Link != nil {
+		r.cfg.Link.Poll()
+	}
 	r.applyCommands()
 	r.applyInputs()
 	r.mode.Step(r.period.Seconds())

@@ -20,12 +20,24 @@ type Receiver struct {
 	InputAck uint32
 }
 
-// Broadcaster delivers a room's snapshots. msg is an encoded ServerMessage
-// without input_ack; each receiver gets msg followed by its own input_ack
-// field. The broadcaster must not keep msg after Broadcast returns: the room
-// reuses it for the next tick.
-type Broadcaster interface {
+// Link is the server's side of one room: where, at the start of every
+// tick, what the members sent comes from, and where the room's snapshots
+// go. The hub opens one per room (HubConfig.NewLink); the room calls it
+// only from its loop goroutine and closes it when the loop ends.
+type Link interface {
+	// Poll reads what the members' connections delivered since the last
+	// tick and hands it to the room through its methods (Input, Leave,
+	// ...). Inputs are applied at the tick, so reading them here rather
+	// than as they arrive costs nothing in latency and saves a wake-up per
+	// message.
+	Poll()
+	// Broadcast delivers msg, an encoded ServerMessage without input_ack,
+	// to every receiver, each followed by its own input_ack field. The
+	// link must not keep msg after Broadcast returns: the room reuses it
+	// for the next tick.
 	Broadcast(msg []byte, to []Receiver)
+	// Close releases the link: the room has ended.
+	Close()
 }
 
 // DropReason says why a room ends a peer's membership from its side.

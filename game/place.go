@@ -190,15 +190,18 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 		Sessions:      h.cfg.Sessions,
 		ResumeGrace:   h.cfg.ResumeGrace,
 		Seed:          rand.Uint64(),
-		Broadcaster:   h.cfg.Broadcaster,
+		Link:          h.newLink(),
 		IdleTimeout:   idle,
 		FullSnapshots: h.cfg.FullSnapshots,
 		OnClose:       h.remove,
 		Logger:        h.log,
 	})
 	r.public, r.owner = public, req.Owner
+	if h.cfg.Observer != nil {
+		r.cfg.Observer = h.cfg.Observer.RoomOpened(r)
+	}
 	h.rooms[id] = r
-	h.running++
+	h.live[r] = struct{}{}
 	if req.Owner != "" {
 		h.owners[req.Owner]++
 	}
@@ -208,15 +211,13 @@ func (h *Hub) open(mode string, spec ModeSpec, req JoinRequest) (*Room, error) {
 		defer h.wg.Done()
 		r.Run()
 	}()
-	// Any client can open rooms: Debug only (HubStats counts them).
-	h.log.Debug("room opened", "room", id, "mode", mode)
 	return r, nil
 }
 
 // roomAllowed returns an ErrTooManyRooms when opening one more room
 // would pass MaxRooms, or MaxRoomsPerOwner for owner. h.mu must be held.
 func (h *Hub) roomAllowed(owner string) error {
-	if limit := h.cfg.MaxRooms; limit > 0 && h.running >= limit {
+	if limit := h.cfg.MaxRooms; limit > 0 && len(h.live) >= limit {
 		return fmt.Errorf("%w: the server holds its most rooms (%d); join an existing one", ErrTooManyRooms, limit)
 	}
 	if limit := h.cfg.MaxRoomsPerOwner; owner != "" && limit > 0 && h.owners[owner] >= limit {

@@ -2,8 +2,8 @@
 // players in rooms, the Room and its fixed-tick loop, the Mode interface
 // that game rules implement, and the snapshot history and interest
 // management behind the broadcast. It knows nothing about sockets: the
-// server reaches a player through a Peer and delivers snapshots through a
-// Broadcaster.
+// server reaches a player through a Peer, and a room reads its members'
+// messages and sends its snapshots through its Link.
 package game
 
 import (
@@ -44,8 +44,9 @@ type RoomConfig struct {
 	TickRate int // ticks per second; DefaultTickRate when 0
 	Capacity int // players; DefaultCapacity when 0
 	Seed     uint64
-	// Broadcaster delivers snapshots to the members.
-	Broadcaster Broadcaster
+	// Link reads the members' messages at each tick and delivers the
+	// snapshots; nil for a room stepped without connections (tests).
+	Link Link
 	// IdleTimeout closes the room once it has been empty this long; zero
 	// keeps it open until Close. An empty room does not tick either way.
 	IdleTimeout time.Duration
@@ -67,7 +68,9 @@ type RoomConfig struct {
 	// OnClose is called once, from the room's goroutine, when the loop
 	// ends; after a panic, before the members are dropped.
 	OnClose func(*Room)
-	Logger  *slog.Logger
+	// Observer hears what each tick did; nil for none.
+	Observer TickObserver
+	Logger   *slog.Logger
 }
 
 // RoomStats are counters of a room, safe to read at any time.
@@ -130,6 +133,7 @@ type Room struct {
 	enc       wire.SnapshotEncoder
 	msg       []byte
 	countBuf  []int
+	report    TickReport
 	public    bool   // listed for quick-match; set before Run
 	owner     string // JoinRequest.Owner of the join that opened it; set before Run
 
@@ -139,6 +143,9 @@ type Room struct {
 	lastTick                 atomic.Uint32
 	started                  atomic.Bool // Run was called
 	failed                   atomic.Bool // the loop ended on a panic
+	// busySince is when the loop's current turn of ticks began (monoNow),
+	// 0 while it waits: see Busy.
+	busySince atomic.Int64
 
 	stop      chan struct{}
 	wake      chan struct{} // one token per sleep, sent by pushLocked
@@ -210,9 +217,9 @@ func NewRoom(cfg RoomConfig) *Room {
 		wake:        make(chan struct{}, 1),
 		done:        make(chan struct{}),
 	}
-	r.log = cfg.Logger.With("room", cfg.ID)
 	r.enc.TickRate = cfg.TickRate
 	r.mode = cfg.Mode(ModeConfig{Seed: cfg.Seed, IDs: &r.ids})
+	r.log = cfg.Logger.With("room", cfg.ID, "mode", r.mode.Name())
 	w, h := r.mode.WorldSize()
 	r.grid = newGrid(cfg.ViewRange, w, h)
 	return r
@@ -356,3 +363,6 @@ func (r *Room) Close() {
 
 // Done is closed when the loop has ended.
 func (r *Room) Done() <-chan struct{} { return r.done }
+
+// Link is the room's link to its members' connections (nil without one).
+func (r *Room) Link() Link { return r.cfg.Link }

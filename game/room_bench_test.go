@@ -28,7 +28,7 @@ func TestRoomStepDoesNotAllocate(t *testing.T) {
 func benchRoom(tb testing.TB, n int) (*game.Room, []uint32) {
 	tb.Helper()
 	r := game.NewRoom(game.RoomConfig{
-		ID: "bench", Mode: movers.New, Capacity: n, Seed: 1, Broadcaster: discard{}, Logger: quietLogger(),
+		ID: "bench", Mode: movers.New, Capacity: n, Seed: 1, Link: discard{}, Logger: quietLogger(),
 	})
 	ids := make([]uint32, n)
 	for i := range ids {

@@ -137,7 +137,7 @@ func TestRoomSnapshotEncodedOncePerTick(t *testing.T) {
 		bc := r.step(t)
 		for _, p := range peers {
 			if n := p.count(); n != 0 {
-				t.Fatalf("tick %d: peer got %d messages through Send; snapshots go through the Broadcaster", tick, n)
+				t.Fatalf("tick %d: peer got %d messages through Send; snapshots go through the Link", tick, n)
 			}
 		}
 		var first []byte
@@ -174,8 +174,8 @@ func TestRoomNoBroadcastWhenEmpty(t *testing.T) {
 	}
 }
 
-func TestRoomWithoutBroadcaster(t *testing.T) {
-	// A nil Broadcaster is allowed (the room still sends Welcome/Roster).
+func TestRoomWithoutLink(t *testing.T) {
+	// A nil Link is allowed (the room still sends Welcome/Roster).
 	tr := &testRoom{owners: map[uint32]game.Peer{}}
 	r := game.NewRoom(game.RoomConfig{Mode: movers.New, Logger: quietLogger()})
 	tr.Room = r

@@ -19,9 +19,9 @@ import (
 func TestRoomRunAndClose(t *testing.T) {
 	var closes int
 	closed := make(chan *game.Room, 1)
-	bc := &recBroadcaster{}
+	bc := &recLink{}
 	r := game.NewRoom(game.RoomConfig{
-		ID: "loop", Mode: movers.New, TickRate: game.MaxTickRate, Broadcaster: bc, Logger: quietLogger(),
+		ID: "loop", Mode: movers.New, TickRate: game.MaxTickRate, Link: bc, Logger: quietLogger(),
 		OnClose: func(r *game.Room) { closes++; closed <- r },
 	})
 	go r.Run()
@@ -88,9 +88,9 @@ func TestRoomPanicEndsOnlyThatRoom(t *testing.T) {
 			"buggy":     {New: func(c game.ModeConfig) game.Mode { return &panicMode{Mode: movers.New(c), at: 5} }},
 			movers.Name: {New: movers.New},
 		},
-		TickRate:    60,
-		Broadcaster: &recBroadcaster{},
-		Logger:      quietLogger(),
+		TickRate: 60,
+		NewLink:  func() game.Link { return &recLink{} },
+		Logger:   quietLogger(),
 	})
 	defer hub.Close()
 	// What the hub reports as the victim hears of the failure: a client

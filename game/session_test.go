@@ -268,7 +268,7 @@ func sessionHub(t *testing.T, idle time.Duration) *game.Hub {
 		DefaultMode: movers.Name,
 		TickRate:    game.MaxTickRate,
 		IdleTimeout: idle,
-		Broadcaster: discard{},
+		NewLink:     func() game.Link { return discard{} },
 		Sessions:    plainTokens{},
 		Logger:      quietLogger(),
 	})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -10,9 +11,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// acceptBackoff is how long the accept loop pauses when the process is
-// out of file descriptors, instead of spinning.
-const acceptBackoff = 50 * time.Millisecond
+// Accept back-off: after a failed accept the loop waits, doubling from
+// acceptBackoffMin to acceptBackoffMax, instead of spinning while the
+// process is out of file descriptors or memory.
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
 
 // acceptLoop accepts connections as raw non-blocking fds. Go's listener
 // cannot wait for readiness on our behalf (its raw Read is refused), so a
@@ -47,44 +52,61 @@ func (s *Server) acceptLoop(ln *net.TCPListener) error {
 	}
 	defer s.poller.del(lfd)
 
+	backoff := time.Duration(0)
 	for {
-		for {
-			fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-			if err == nil {
-				s.accepted(fd, sa)
+		fd, sa, err := unix.Accept4(lfd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		switch {
+		case err == nil:
+			backoff = 0
+			s.accepted(fd, sa)
+			continue
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			select {
+			case <-wake:
 				continue
+			case <-s.done:
+				return nil
 			}
-			if err == unix.EAGAIN {
-				break
-			}
-			if err == unix.EINTR || err == unix.ECONNABORTED {
-				continue
-			}
-			if err == unix.EMFILE || err == unix.ENFILE || err == unix.ENOBUFS || err == unix.ENOMEM {
-				s.stats.acceptErrors.Add(1)
-				s.log.Warn("accept failed, backing off", "err", err)
-				select {
-				case <-time.After(acceptBackoff):
-					continue
-				case <-s.done:
-					return nil
-				}
+		case fatalAcceptError(err):
+			select {
+			case <-s.done:
+				return nil // the listener was closed by Shutdown
+			default:
 			}
 			return fmt.Errorf("server: accept: %w", err)
 		}
+		// Anything else (EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED,
+		// EPROTO, a network error on the new connection) is transient.
+		s.stats.acceptErrors.Add(1)
+		backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
+		s.limited.warn("accept failed, backing off", "err", err, "backoff", backoff)
 		select {
-		case <-wake:
+		case <-time.After(backoff):
 		case <-s.done:
 			return nil
 		}
 	}
 }
 
+// fatalAcceptError reports errors that mean the listener itself is gone.
+func fatalAcceptError(err error) bool {
+	return errors.Is(err, unix.EBADF) || errors.Is(err, unix.EINVAL) ||
+		errors.Is(err, unix.ENOTSOCK) || errors.Is(err, unix.EOPNOTSUPP)
+}
+
 // accepted sets up a new connection: it starts in the handshake state with
 // its handshake deadline armed.
 func (s *Server) accepted(fd int, sa unix.Sockaddr) {
 	c := newConn(s, fd, sockaddrToAddrPort(sa))
-	if !s.track(c) {
+	switch s.track(c) {
+	case acceptOK:
+	case rejectPerIP:
+		s.stats.rejectedPerIP.Add(1)
+		_ = unix.Close(fd)
+		return
+	default:
 		s.stats.rejected.Add(1)
 		_ = unix.Close(fd)
 		return
@@ -95,11 +117,16 @@ func (s *Server) accepted(fd int, sa unix.Sockaddr) {
 	if s.cfg.SendBuffer > 0 {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, s.cfg.SendBuffer)
 	}
-	c.mu.Lock()
-	c.armTimer(s.cfg.HandshakeTimeout)
-	c.mu.Unlock()
+	enableStamps(fd)
+	if s.cfg.TCPUserTimeout > 0 {
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT, int(s.cfg.TCPUserTimeout.Milliseconds()))
+	}
+	now := s.wheel.now()
+	c.since = now
+	c.lastRead.Store(now)
+	s.wheel.arm(c, now+int64(s.cfg.HandshakeTimeout))
 	if err := s.poller.add(c); err != nil {
-		s.log.Error("register connection", "err", err)
+		s.log.Error("register connection", c.logArgs("err", err)...)
 		c.finalClose()
 	}
 }

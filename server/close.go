@@ -18,6 +18,16 @@ var errConnClosed = errors.New("connection closed")
 // the socket once that is out, and waits CloseTimeout for the peer to
 // close its side. The player leaves its room at once.
 func (c *Conn) closeWith(code ws.StatusCode, reason string) {
+	c.startClose(code, reason, false)
+}
+
+// echoClose answers the peer's close frame with its code: the peer
+// closed, which is never worth more than a Debug line.
+func (c *Conn) echoClose(code ws.StatusCode) {
+	c.startClose(code, "", true)
+}
+
+func (c *Conn) startClose(code ws.StatusCode, reason string, byPeer bool) {
 	c.mu.Lock()
 	if state := c.state; state != stateOpen {
 		c.mu.Unlock()
@@ -33,12 +43,15 @@ func (c *Conn) closeWith(code ws.StatusCode, reason string) {
 	// inside it.
 	c.next = nil
 	c.rest = wsframe.AppendClose(c.rest, code, reason, nil)
+	c.srv.stats.framesOut.Add(1)
 	c.flushLocked()
-	c.armTimer(c.srv.cfg.CloseTimeout)
+	c.since = c.srv.wheel.now()
+	c.srv.wheel.arm(c, c.since+int64(c.srv.cfg.CloseTimeout))
+	args := c.logArgsLocked()
 	c.mu.Unlock()
 
 	c.srv.stats.closed(code)
-	c.srv.log.Debug("closing connection", "remote", c.remote, "code", int(code), "reason", reason)
+	c.srv.logClose(args, code, reason, byPeer)
 	c.disconnect()
 }
 
@@ -50,16 +63,22 @@ func (c *Conn) finalClose() {
 		return
 	}
 	wasOpen := c.state == stateOpen
+	var args []any
+	if wasOpen {
+		args = c.logArgsLocked()
+	}
 	c.state = stateClosed
+	c.leaveLinkLocked()
 	c.srv.poller.del(c.fd)
 	_ = unix.Close(c.fd)
-	c.stopTimerLocked()
+	c.srv.wheel.disarm(c)
 	c.rest, c.next = nil, nil
 	c.mu.Unlock()
 
 	if wasOpen {
 		// Closed without a close frame from us: the peer went away.
-		c.srv.stats.closed(1006)
+		c.srv.stats.closed(closeAbnormal)
+		c.srv.logClose(args, closeAbnormal, "the peer went away without a close frame", false)
 	}
 	c.disconnect()
 	c.srv.forget(c)
@@ -81,12 +100,17 @@ func (c *Conn) disconnect() {
 	}
 }
 
-// detach forgets the session's room and returns what it was.
+// detach forgets the session's room and returns what it was. Back in the
+// lobby, the lobby's idle deadline applies again.
 func (c *Conn) detach() (*game.Room, uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	room, player := c.room, c.player
 	c.room, c.player, c.spectator = nil, 0, false
+	c.leaveLinkLocked()
+	if room != nil && c.state == stateOpen {
+		c.srv.wheel.armEarlier(c, c.lastMessage.Load()+int64(c.srv.cfg.LobbyTimeout))
+	}
 	return room, player
 }
 
@@ -103,6 +127,10 @@ func (c *Conn) Drop(reason game.DropReason) {
 		c.closeWith(ws.StatusInternalServerError, "room failed")
 	}
 }
+
+// closeAbnormal is what RFC 6455 calls a connection that ended without a
+// close frame: never sent, only counted and logged.
+const closeAbnormal ws.StatusCode = 1006
 
 // CloseSessionTakenOver is the close code (application range) of a
 // connection whose session was resumed on another connection.

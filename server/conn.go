@@ -31,11 +31,20 @@ const (
 
 // Conn is one client connection. Its lifecycle is explicit:
 //
-//   - The accept loop creates it and registers its fd with the poller.
+//   - The accept loop creates it, counts it against MaxConns and its IP's
+//     MaxConnsPerIP, registers its fd with the poller and arms its
+//     handshake deadline.
 //   - Readiness events queue it for a worker; exactly one worker at a time
-//     serves it (the ready counter guarantees that), reading what is there
-//     until EAGAIN and flushing pending writes. Fields marked "worker" are
-//     touched only by that worker.
+//     serves it (the ready counter guarantees that), for one read budget
+//     per turn: a connection with more to read goes to the back of the
+//     queue.
+//   - While its player is in a room, the room's loop reads it instead, at
+//     the start of each tick (roomLink), and the workers only flush its
+//     writes. Whoever reads holds readMu; fields marked "reader" are
+//     touched only under it.
+//   - Every time limit (handshake, Hello, lobby idle, ping, incomplete
+//     frame, closing) is one deadline in the server's wheel; onDeadline
+//     decides what was due and arms the next. No timer per connection.
 //   - Anyone may write: the room's loop broadcasts snapshots and sends
 //     messages, the worker answers pings. Writes never block; what the
 //     socket does not take waits in rest/next under mu.
@@ -43,45 +52,68 @@ const (
 //     closed, so a closed fd number that the kernel reuses for a new
 //     connection can never be read or written through this Conn.
 //
-// An idle open connection holds no buffer and no goroutine.
+// An idle open connection holds no buffer, no timer and no goroutine.
 type Conn struct {
 	srv    *Server
+	id     uint64 // the server's number for it, in logs
 	fd     int
 	remote netip.AddrPort
 	ready  atomic.Int32 // readiness events not yet served
 	hup    atomic.Bool  // the peer hung up or the socket failed: read to EOF
+	// lastRead is the wheel time of the last bytes read: the ping and
+	// lobby-idle deadlines are measured from it, lazily.
+	lastRead atomic.Int64
+	// lastMessage is the wheel time of the last data message (lobby idle).
+	lastMessage atomic.Int64
 
-	// worker
+	// Links of the run queue and the deadline wheel, owned by them.
+	nextQueued           *Conn
+	wheelPrev, wheelNext *Conn
+	wheelAt              int64
+
+	// reader: the worker serving the connection or, while its player is in
+	// a room, that room's loop; readMu is held while reading.
+	readMu  sync.Mutex
+	arrived int64           // kernel time (Unix ns) the newest bytes read arrived; 0: unknown
 	head    []byte          // HTTP request head, during the handshake only
 	partial []byte          // an incomplete frame carried to the next read
 	dec     wsframe.Decoder // joins fragments; holds none between messages
+	limits  *connLimits     // made at the first message after Hello
+	pings   []byte          // payload of the newest unanswered ping in a read
 
 	mu    sync.Mutex
 	state connState
-	timer *time.Timer // handshake, frame and close deadlines
+	// since is the wheel time the state began (accept, upgrade, close).
+	since int64
 	// partialSince is when the current incomplete frame started (0: none).
-	partialSince time.Time
+	partialSince int64
+	// pingSent is when our unanswered ping went out (0: none outstanding),
+	// lastPing when the last one did; rtt is the newest round trip.
+	pingSent, lastPing int64
+	rtt                time.Duration
 	// rest must go out, in order, before anything else: the remainder of
 	// a frame the socket took only part of, and messages that may not be
 	// dropped. next is the newest unsent snapshot, which a newer one
-	// replaces. stallSince is when bytes started waiting.
+	// replaces. stallSince is when bytes started waiting (0: none).
 	rest       []byte
 	next       []byte
 	nextAck    [wire.InputAckSize]byte
 	ackBuf     [wire.InputAckSize]byte // the suffix being written
-	stallSince time.Time
+	stallSince int64
 	closeCode  uint16 // close code we sent, for stats
 
 	// session, under mu
+	link        *roomLink // the room's link reading the connection; nil: the workers
 	hello       bool
 	room        *game.Room
 	player      uint32
 	spectator   bool
 	warnedInput bool
+	lookups     uint8 // failed room look-ups (spectating a room that is not there)
 }
 
 func newConn(s *Server, fd int, remote netip.AddrPort) *Conn {
-	c := &Conn{srv: s, fd: fd, remote: remote}
+	c := &Conn{srv: s, id: s.connSeq.Add(1), fd: fd, remote: remote}
 	c.dec.MaxMessage = int64(s.cfg.MaxMessageBytes)
 	return c
 }
@@ -100,24 +132,25 @@ func (c *Conn) onEvent(ev netpoll.EpollEvent) {
 	}
 }
 
-// serve is run by a worker for a queued connection.
+// serve is run by a worker for a queued connection: one read budget, then
+// the connection leaves the worker. If events came in meanwhile or the
+// budget ran out with data still waiting, it goes to the back of the
+// queue (its ready counter left non-zero, so no event queues it twice).
 func (c *Conn) serve(buf []byte) {
-	for {
-		n := c.ready.Load()
-		if more := c.handle(buf); more {
-			// Budget used up with data still waiting: back of the queue,
-			// ready counter left non-zero so no event queues it twice.
-			c.srv.poller.schedule(c)
-			return
-		}
-		if c.ready.CompareAndSwap(n, 0) {
-			return
-		}
+	n := c.ready.Load()
+	more := true // a room's loop is reading it: try again after the others
+	if c.readMu.TryLock() {
+		more = c.handle(buf)
+		c.readMu.Unlock()
 	}
+	if !more && c.ready.CompareAndSwap(n, 0) {
+		return
+	}
+	c.srv.poller.schedule(c)
 }
 
 // handle flushes pending writes and reads what has arrived. It reports
-// whether the connection has more to read than this wakeup's budget.
+// whether the connection has more to read than this turn's budget.
 func (c *Conn) handle(buf []byte) bool {
 	c.mu.Lock()
 	c.flushLocked()
@@ -127,7 +160,7 @@ func (c *Conn) handle(buf []byte) bool {
 	case stateHandshake:
 		return c.readHead(buf)
 	case stateOpen:
-		more := c.readFrames(buf)
+		more := c.readFrames(buf, nil, maxReadsPerTurn)
 		if !c.isOpen() {
 			// A frame made us close (the peer's close frame, say): read on
 			// now, so that the peer's end of stream is seen without
@@ -142,15 +175,23 @@ func (c *Conn) handle(buf []byte) bool {
 }
 
 // read reads from the socket once. It returns (0, nil) at end of stream
-// and unix.EAGAIN when nothing is there.
-func (c *Conn) read(p []byte) (int, error) {
+// and unix.EAGAIN when nothing is there. With stamped, it also takes the
+// kernel's receive time of the bytes into c.arrived (see stampedRead).
+func (c *Conn) read(p []byte, stamped bool) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == stateClosed {
 		return 0, errConnClosed
 	}
 	for {
-		n, err := unix.Read(c.fd, p)
+		var n int
+		var err error
+		if stamped {
+			n, c.arrived, err = stampedRead(c.fd, p)
+		} else {
+			n, err = unix.Read(c.fd, p)
+			c.arrived = 0 // read as it arrived
+		}
 		if err == unix.EINTR {
 			continue
 		}
@@ -159,6 +200,7 @@ func (c *Conn) read(p []byte) (int, error) {
 		}
 		if n > 0 {
 			c.srv.stats.bytesIn.Add(uint64(n))
+			c.lastRead.Store(c.srv.wheel.now())
 		}
 		return n, err
 	}
@@ -166,8 +208,8 @@ func (c *Conn) read(p []byte) (int, error) {
 
 // drain discards what a closing peer still sends until it closes.
 func (c *Conn) drain(buf []byte) bool {
-	for range maxReadsPerWakeup {
-		n, err := c.read(buf)
+	for range maxReadsPerTurn {
+		n, err := c.read(buf, false)
 		switch {
 		case err == unix.EAGAIN:
 			return false
@@ -179,41 +221,8 @@ func (c *Conn) drain(buf []byte) bool {
 	return true
 }
 
-// armTimer starts or moves the connection's single deadline timer. c.mu
-// must be held.
-func (c *Conn) armTimer(d time.Duration) {
-	if c.timer == nil {
-		c.timer = time.AfterFunc(d, c.onTimer)
-		return
-	}
-	c.timer.Reset(d)
-}
-
-// stopTimerLocked stops and drops the timer so that an idle connection
-// holds none. c.mu must be held.
-func (c *Conn) stopTimerLocked() {
-	if c.timer != nil {
-		c.timer.Stop()
-		c.timer = nil
-	}
-}
-
-// onTimer enforces whichever deadline applies to the current state.
-func (c *Conn) onTimer() {
+func (c *Conn) isOpen() bool {
 	c.mu.Lock()
-	state := c.state
-	since := c.partialSince
-	c.mu.Unlock()
-	switch state {
-	case stateHandshake:
-		c.srv.stats.handshakeTimeouts.Add(1)
-		c.finalClose()
-	case stateOpen:
-		if !since.IsZero() && time.Since(since) >= c.srv.cfg.FrameTimeout {
-			c.srv.stats.frameTimeouts.Add(1)
-			c.closeWith(1008, "incomplete frame timed out")
-		}
-	case stateClosing:
-		c.finalClose()
-	}
+	defer c.mu.Unlock()
+	return c.state == stateOpen
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net/http"
 
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
@@ -15,20 +16,22 @@ var (
 )
 
 // readHead reads the HTTP request head on readiness. A peer that sends
-// half a head holds no worker: the bytes wait in c.head (bounded) and the
-// handshake timer closes the connection if the rest never comes.
+// half a head holds no worker: the bytes wait in c.head (bounded by
+// maxHeadBytes, checked on every read) and the handshake deadline closes
+// the connection if the rest never comes.
 func (c *Conn) readHead(buf []byte) (more bool) {
-	for range maxReadsPerWakeup {
-		n, err := c.read(buf)
+	for range maxReadsPerTurn {
+		n, err := c.read(buf, false)
 		if n > 0 {
 			c.head = append(c.head, buf[:n]...)
-			if end := bytes.Index(c.head, headEnd); end >= 0 {
-				c.route(end + len(headEnd))
-				return false
-			}
-			if len(c.head) > maxHeadBytes {
+			end := bytes.Index(c.head, headEnd)
+			if end < 0 && len(c.head) > maxHeadBytes || end+len(headEnd) > maxHeadBytes {
 				c.srv.stats.handshakeErrors.Add(1)
 				c.rejectHTTP("431 Request Header Fields Too Large")
+				return false
+			}
+			if end >= 0 {
+				c.route(end + len(headEnd))
 				return false
 			}
 		}
@@ -51,22 +54,29 @@ func (c *Conn) route(end int) {
 		return
 	}
 	head, extra := c.head[:end], c.head[end:]
-	_, err := c.srv.upgrader.Upgrade(&handshakeIO{r: bytes.NewReader(head), c: c})
+	u := c.srv.upgrader()
+	_, err := u.Upgrade(&handshakeIO{r: bytes.NewReader(head), c: c})
 	if err != nil {
 		// The upgrader has written the HTTP error response.
-		c.srv.stats.handshakeErrors.Add(1)
-		c.srv.log.Debug("websocket upgrade refused", "remote", c.remote, "err", err)
+		if errors.Is(err, errOriginRefused) {
+			c.srv.stats.originRejected.Add(1)
+		} else {
+			c.srv.stats.handshakeErrors.Add(1)
+		}
+		c.srv.log.Debug("websocket upgrade refused", c.logArgs("err", err)...)
 		c.mu.Lock()
 		c.state = stateClosing
 		c.flushLocked()
-		c.armTimer(c.srv.cfg.CloseTimeout)
+		c.since = c.srv.wheel.now()
+		c.srv.wheel.arm(c, c.since+int64(c.srv.cfg.CloseTimeout))
 		c.mu.Unlock()
 		return
 	}
 	c.mu.Lock()
 	if c.state == stateHandshake {
 		c.state = stateOpen
-		c.stopTimerLocked()
+		c.since = c.srv.wheel.now()
+		c.srv.wheel.arm(c, c.since+int64(c.srv.cfg.HelloTimeout))
 	}
 	c.mu.Unlock()
 	c.head = nil
@@ -85,7 +95,8 @@ func (c *Conn) rejectHTTP(status string) {
 		c.writeLocked([]byte("HTTP/1.1 " + status + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
 		c.state = stateClosing
 		c.flushLocked()
-		c.armTimer(c.srv.cfg.CloseTimeout)
+		c.since = c.srv.wheel.now()
+		c.srv.wheel.arm(c, c.since+int64(c.srv.cfg.CloseTimeout))
 	}
 	c.mu.Unlock()
 }
@@ -125,11 +136,36 @@ func (h *handshakeIO) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// newUpgrader returns the server's WebSocket upgrader: the request head
-// is already in memory, so its buffers only need to hold it.
-func newUpgrader() ws.Upgrader {
+// errOriginRefused is the upgrade error of a page from another origin.
+var errOriginRefused = ws.RejectConnectionError(
+	ws.RejectionStatus(http.StatusForbidden),
+	ws.RejectionReason("origin not allowed"),
+)
+
+// upgrader returns a WebSocket upgrader for one request. The request head
+// is already in memory, so its buffers only need to hold it. Its callbacks
+// collect Host and Origin, and refuse a browser page of another origin
+// before the 101 is written (its Origin header names the page).
+func (s *Server) upgrader() ws.Upgrader {
+	var host, origin []byte
 	return ws.Upgrader{
 		ReadBufferSize:  maxHeadBytes,
 		WriteBufferSize: 512,
+		OnHost: func(h []byte) error {
+			host = append(host[:0], h...)
+			return nil
+		},
+		OnHeader: func(key, value []byte) error {
+			if bytes.EqualFold(key, []byte("Origin")) {
+				origin = append(origin[:0], value...)
+			}
+			return nil
+		},
+		OnBeforeUpgrade: func() (ws.HandshakeHeader, error) {
+			if origin != nil && !s.origins.allows(string(origin), string(host)) {
+				return nil, errOriginRefused
+			}
+			return nil, nil
+		},
 	}
 }

@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mailru/easygo/netpoll"
 )
@@ -18,28 +20,29 @@ const connEvents = netpoll.EPOLLIN | netpoll.EPOLLOUT | netpoll.EPOLLRDHUP | net
 // ready and queues it; a worker does the reading and writing.
 type poller struct {
 	ep    *netpoll.Epoll
-	queue chan *Conn // bounded: a connection is in it at most once
+	queue *runQueue
+	probe *epollProbe
 	wg    sync.WaitGroup
-	stop  chan struct{}
+	epoch time.Time
+	// busy has, per worker, when it took its current connection (time
+	// since epoch, never 0), or 0 while it waits: see stuckWorkers.
+	busy []atomic.Int64
 }
 
-func newPoller(maxConns, workers int, onError func(error)) (*poller, error) {
+func newPoller(workers int, onError func(error)) (*poller, error) {
 	ep, err := netpoll.EpollCreate(&netpoll.EpollConfig{OnWaitError: onError})
 	if err != nil {
 		return nil, fmt.Errorf("create epoll: %w", err)
 	}
-	p := &poller{
-		ep: ep,
-		// A connection is queued only when its ready counter goes from 0
-		// to 1, and every queued connection is open, so the queue never
-		// holds more than maxConns (+ listeners' spare) entries and the
-		// epoll goroutine never blocks on it.
-		queue: make(chan *Conn, maxConns+64),
-		stop:  make(chan struct{}),
+	probe, err := newEpollProbe(ep)
+	if err != nil {
+		_ = ep.Close()
+		return nil, err
 	}
-	for range workers {
+	p := &poller{ep: ep, queue: newRunQueue(), probe: probe, epoch: time.Now(), busy: make([]atomic.Int64, workers)}
+	for i := range workers {
 		p.wg.Add(1)
-		go p.work()
+		go p.work(&p.busy[i])
 	}
 	return p, nil
 }
@@ -57,30 +60,42 @@ func (p *poller) del(fd int) {
 	_ = p.ep.Del(fd) // ErrNotRegistered when the epoll is closed: nothing to undo
 }
 
-// schedule queues c for a worker.
-func (p *poller) schedule(c *Conn) {
-	select {
-	case p.queue <- c:
-	case <-p.stop:
-	}
-}
+// schedule queues c for a worker. It never blocks.
+func (p *poller) schedule(c *Conn) { p.queue.push(c) }
 
-func (p *poller) work() {
+func (p *poller) work(busy *atomic.Int64) {
 	defer p.wg.Done()
 	buf := make([]byte, readBufferSize)
 	for {
-		select {
-		case <-p.stop:
+		c, ok := p.queue.pop()
+		if !ok {
 			return
-		case c := <-p.queue:
-			c.serve(buf)
+		}
+		busy.Store(int64(time.Since(p.epoch)) | 1)
+		c.serve(buf)
+		busy.Store(0)
+	}
+}
+
+// stuckWorkers counts the workers busy with one connection for longer
+// than limit (a turn is one read budget: microseconds), and the longest.
+func (p *poller) stuckWorkers(limit time.Duration) (n int, longest time.Duration) {
+	now := int64(time.Since(p.epoch))
+	for i := range p.busy {
+		if since := p.busy[i].Load(); since != 0 {
+			if d := time.Duration(now - since); d > limit {
+				n++
+				longest = max(longest, d)
+			}
 		}
 	}
+	return n, longest
 }
 
 // close stops the workers and the epoll goroutine.
 func (p *poller) close() {
-	close(p.stop)
+	p.queue.close()
 	p.wg.Wait()
+	p.probe.close(p.ep)
 	_ = p.ep.Close()
 }

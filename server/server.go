@@ -11,30 +11,45 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gobwas/ws"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Server is a Skirmish game server: one port serves the web page, other
-// HTTP requests and the WebSocket endpoint.
+// Server is a Skirmish game server: one port serves the web page, the room
+// listing and the WebSocket endpoint; AdminHandler serves the operator's
+// endpoints on a listener of the operator's choosing.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	poller   *poller
-	upgrader ws.Upgrader
-	stats    stats
-	http     *http.Server
-	httpLn   *handoffListener
+	cfg     Config
+	log     *slog.Logger
+	limited *limitedLog
+	poller  *poller
+	wheel   *wheel
+	origins originPolicy
+	stats   stats
+	http    *http.Server
+	httpLn  *handoffListener
+
+	registry  *prometheus.Registry
+	connSeq   atomic.Uint64 // numbers the connections, for logs
+	accepting atomic.Int32  // accept loops running
+	draining  atomic.Bool
+	drainOnce sync.Once
+	drainCh   chan struct{} // closed when draining starts
 
 	mu        sync.Mutex
 	conns     map[*Conn]struct{}
+	perIP     map[netip.Addr]int32 // open connections (WebSocket and HTTP) per address or /64
+	httpConns int                  // HTTP connections handed to net/http, still open
 	listeners []net.Listener
 	closed    bool
 	done      chan struct{}  // closed by Shutdown: stops accept loops
-	wg        sync.WaitGroup // accept loops and the HTTP server
+	wg        sync.WaitGroup // accept loops, the HTTP server, the wheel
 }
 
 // New creates a server. Serve starts it.
@@ -48,29 +63,44 @@ func New(cfg Config) (*Server, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		upgrader: newUpgrader(),
-		conns:    make(map[*Conn]struct{}),
-		done:     make(chan struct{}),
+	origins, err := newOriginPolicy(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
 	}
-	p, err := newPoller(cfg.MaxConns, workers, func(err error) {
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		limited: newLimitedLog(cfg.Logger),
+		origins: origins,
+		conns:   make(map[*Conn]struct{}),
+		perIP:   make(map[netip.Addr]int32),
+		done:    make(chan struct{}),
+		drainCh: make(chan struct{}),
+	}
+	s.registry = s.newRegistry()
+	p, err := newPoller(workers, func(err error) {
 		s.log.Error("epoll wait failed", "err", err)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.poller = p
+	s.wheel = newWheel(func(c *Conn, now int64) { c.onDeadline(now) })
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.wheel.run()
+	}()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /debug/stats", s.serveStats)
 	mux.HandleFunc("GET /rooms", s.serveRooms)
 	mux.Handle("/", cfg.Handler)
 	s.httpLn = newHandoffListener()
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: cfg.HandshakeTimeout,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		ReadTimeout:       cfg.HTTPReadTimeout,
+		WriteTimeout:      cfg.HTTPWriteTimeout,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
 	}
 	// Every HTTP request arrives on a fresh connection through our own head
 	// reader; keep-alive would let a later WebSocket upgrade reach net/http.
@@ -83,8 +113,9 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Serve accepts connections on ln until the server is closed. ln must be a
-// *net.TCPListener.
+// Serve accepts connections on ln until the server is shut down. ln must
+// be a *net.TCPListener. It returns nil after Shutdown and an error only
+// when the listener itself fails; the caller should then shut down.
 func (s *Server) Serve(ln net.Listener) error {
 	tl, ok := ln.(*net.TCPListener)
 	if !ok {
@@ -97,8 +128,10 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners = append(s.listeners, ln)
 	s.wg.Add(1)
+	s.accepting.Add(1)
 	s.mu.Unlock()
 	defer s.wg.Done()
+	defer s.accepting.Add(-1)
 	return s.acceptLoop(tl)
 }
 
@@ -127,8 +160,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	httpErr := s.http.Shutdown(ctx)
 	_ = s.httpLn.Close()
-	// Give peers until ctx ends (or CloseTimeout, whose timers close them
-	// anyway) to answer our close frames.
+	// Give peers until ctx ends (or CloseTimeout, whose deadlines close
+	// them anyway) to answer our close frames.
 	tick := time.NewTicker(10 * time.Millisecond)
 	for s.Conns() > 0 {
 		select {
@@ -140,31 +173,93 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	tick.Stop()
+	s.wheel.close()
 	s.wg.Wait()
 	s.poller.close()
 	return httpErr
 }
 
-// track registers a new connection; it reports false when the server is
-// full or closed.
-func (s *Server) track(c *Conn) bool {
+// ipKey is what per-address limits count: the address itself for IPv4,
+// its /64 for IPv6 (one subscriber usually holds a whole /64).
+func ipKey(a netip.Addr) netip.Addr {
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.Addr()
+	}
+	return a
+}
+
+// rejectReason tells why track refused a connection.
+type rejectReason uint8
+
+const (
+	acceptOK rejectReason = iota
+	rejectClosed
+	rejectMaxConns
+	rejectPerIP
+)
+
+// track registers a new connection against MaxConns and MaxConnsPerIP.
+func (s *Server) track(c *Conn) rejectReason {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || len(s.conns) >= s.cfg.MaxConns {
-		return false
+	key := ipKey(c.remote.Addr())
+	switch {
+	case s.closed:
+		return rejectClosed
+	case len(s.conns)+s.httpConns >= s.cfg.MaxConns:
+		return rejectMaxConns
+	case s.cfg.MaxConnsPerIP > 0 && int(s.perIP[key]) >= s.cfg.MaxConnsPerIP:
+		return rejectPerIP
 	}
 	s.conns[c] = struct{}{}
-	return true
+	s.perIP[key]++
+	return acceptOK
 }
 
 // forget drops a closed connection.
 func (s *Server) forget(c *Conn) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.conns[c]; !ok {
+		return
+	}
 	delete(s.conns, c)
-	s.mu.Unlock()
+	s.releaseIPLocked(c.remote.Addr())
 }
 
-// Conns is the number of open connections.
+// moveToHTTP turns c's slot into an HTTP connection's, unless
+// MaxHTTPConns are being served; httpClosed gives it back.
+func (s *Server) moveToHTTP(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.httpConns >= s.cfg.MaxHTTPConns {
+		return false
+	}
+	delete(s.conns, c)
+	s.httpConns++
+	return true
+}
+
+// httpClosed releases the slot of a handed-off HTTP connection.
+func (s *Server) httpClosed(remote netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.httpConns--
+	s.releaseIPLocked(remote)
+}
+
+func (s *Server) releaseIPLocked(a netip.Addr) {
+	key := ipKey(a)
+	if n := s.perIP[key] - 1; n > 0 {
+		s.perIP[key] = n
+	} else {
+		delete(s.perIP, key)
+	}
+}
+
+// Conns is the number of open WebSocket (and handshaking) connections.
 func (s *Server) Conns() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

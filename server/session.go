@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
@@ -25,10 +26,10 @@ const (
 // onMessage handles one complete client message. It reports false when
 // the connection is closing.
 func (c *Conn) onMessage(p []byte) bool {
+	c.lastMessage.Store(c.srv.wheel.now())
 	if in, err := wire.DecodeInput(p); err == nil {
-		c.srv.stats.inputs.Add(1)
 		c.onInput(in)
-		return true
+		return c.isOpen()
 	}
 	var m skirmishv1.ClientMessage
 	if err := proto.Unmarshal(p, &m); err != nil {
@@ -43,10 +44,19 @@ func (c *Conn) onMessage(p []byte) bool {
 	case *skirmishv1.ClientMessage_Hello:
 		return c.onHello(msg.Hello)
 	case *skirmishv1.ClientMessage_Ping:
+		if !c.allowControl() {
+			return c.isOpen()
+		}
+		now := time.Now()
+		var hold uint32
+		if c.arrived != 0 {
+			hold = uint32(max(0, now.UnixNano()-c.arrived) / 1e3)
+		}
 		c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Pong{Pong: &skirmishv1.Pong{
 			ClientTimeUs: msg.Ping.ClientTimeUs,
-			ServerTimeUs: uint64(time.Now().UnixMicro()),
+			ServerTimeUs: uint64(now.UnixMicro()),
 			Tick:         c.roomTick(),
+			HoldUs:       hold,
 		}}}))
 		return true
 	}
@@ -57,17 +67,24 @@ func (c *Conn) onMessage(p []byte) bool {
 	}
 	switch msg := m.Msg.(type) {
 	case *skirmishv1.ClientMessage_Join:
-		c.onJoin(msg.Join)
+		if c.allowJoin() {
+			c.onJoin(msg.Join)
+		} else {
+			c.refuseJoin(msg.Join, skirmishv1.ErrorCode_ERROR_CODE_RATE_LIMITED, "too many joins: slow down")
+		}
 	case *skirmishv1.ClientMessage_Input:
-		c.srv.stats.inputs.Add(1)
 		in := msg.Input
 		c.onInput(wire.Input{Seq: in.Seq, DX: in.Dx, DY: in.Dy, Aim: in.Aim, Buttons: in.Buttons, AckTick: in.AckTick})
 	case *skirmishv1.ClientMessage_Leave:
-		c.leaveRoom()
+		if c.allowControl() {
+			c.leaveRoom()
+		}
 	default:
-		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST, "empty or unknown message")
+		if c.allowControl() {
+			c.sendError(skirmishv1.ErrorCode_ERROR_CODE_BAD_REQUEST, "empty or unknown message")
+		}
 	}
-	return true
+	return c.isOpen()
 }
 
 func (c *Conn) onHello(h *skirmishv1.Hello) bool {
@@ -77,8 +94,14 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 		return false
 	}
 	c.mu.Lock()
+	again := c.hello
 	c.hello = true
+	// The Hello deadline is over; the lobby's and the ping's may be sooner.
+	c.srv.wheel.armEarlier(c, c.srv.wheel.now()+int64(min(c.srv.cfg.LobbyTimeout, c.srv.cfg.PingInterval)))
 	c.mu.Unlock()
+	if again && !c.allowControl() {
+		return c.isOpen()
+	}
 	c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Hello{Hello: &skirmishv1.ServerHello{
 		ProtocolVersion: wire.ProtocolVersion,
 		Server:          serverName,
@@ -88,6 +111,11 @@ func (c *Conn) onHello(h *skirmishv1.Hello) bool {
 }
 
 func (c *Conn) onJoin(j *skirmishv1.Join) {
+	if j.ResumeToken == "" && c.srv.draining.Load() {
+		// A resume is not a new player: it goes on below.
+		c.refuseJoin(j, skirmishv1.ErrorCode_ERROR_CODE_DRAINING, "this server is draining before a restart and takes no new players; join another server or retry later")
+		return
+	}
 	c.leaveRoom() // joining another room leaves the current one
 	if j.ResumeToken != "" {
 		c.onResume(j.ResumeToken)
@@ -101,14 +129,40 @@ func (c *Conn) onJoin(j *skirmishv1.Join) {
 		Spectate: j.Spectate,
 		Capacity: int(min(j.Capacity, math.MaxInt32)),
 		TickRate: int(min(j.TickRate, math.MaxInt32)),
+		Owner:    ipKey(c.remote.Addr()).String(),
 	})
 	if err != nil {
-		c.srv.stats.joinErrors.Add(1)
-		c.sendError(joinErrorCode(err), err.Error())
+		c.refuseJoin(j, joinErrorCode(err), err.Error())
+		if errors.Is(err, game.ErrNoSuchRoom) {
+			c.failedLookup()
+		}
 		return
 	}
 	c.attach(room, id, j.Spectate)
-	c.srv.stats.joins.Add(1)
+	result(&c.srv.stats.joinResults, 0)
+}
+
+// refuseJoin answers a Join (or a resume) with an Error and counts it.
+func (c *Conn) refuseJoin(j *skirmishv1.Join, code skirmishv1.ErrorCode, text string) {
+	if j.ResumeToken != "" {
+		result(&c.srv.stats.resumeResults, code)
+	} else {
+		result(&c.srv.stats.joinResults, code)
+	}
+	c.sendError(code, text)
+}
+
+// failedLookup counts a Join for a room that is not there; a connection
+// that keeps guessing is closed (room codes are not to be enumerated).
+func (c *Conn) failedLookup() {
+	c.mu.Lock()
+	c.lookups++
+	over := c.lookups > maxFailedLookups
+	c.mu.Unlock()
+	if over {
+		c.srv.stats.lookupsClosed.Add(1)
+		c.closeWith(ws.StatusPolicyViolation, "too many look-ups of rooms that do not exist")
+	}
 }
 
 // onResume gives the connection the player its token names.
@@ -116,17 +170,17 @@ func (c *Conn) onResume(token string) {
 	room, player, err := c.srv.cfg.Hub.Resume(c, token)
 	if err == nil {
 		c.attach(room, player, false)
-		c.srv.stats.resumes.Add(1)
+		result(&c.srv.stats.resumeResults, 0)
 		return
 	}
-	c.srv.stats.resumeErrors.Add(1)
 	code := skirmishv1.ErrorCode_ERROR_CODE_SESSION_INVALID
 	if errors.Is(err, game.ErrSessionGone) {
 		code = skirmishv1.ErrorCode_ERROR_CODE_SESSION_EXPIRED
 	}
 	// Any client can send bad tokens at will: Debug only (counted in
-	// resume_errors).
-	c.srv.log.Debug("resume refused", "remote", c.remote, "err", err)
+	// skirmish_resumes_total).
+	c.srv.log.Debug("resume refused", c.logArgs("err", err)...)
+	result(&c.srv.stats.resumeResults, code)
 	c.sendError(code, err.Error())
 }
 
@@ -140,7 +194,14 @@ func (c *Conn) attach(room *game.Room, id uint32, spectator bool) {
 		return
 	}
 	c.room, c.player, c.spectator, c.warnedInput = room, id, spectator, false
+	if l, ok := room.Link().(*roomLink); ok {
+		c.enterLinkLocked(l)
+	}
+	if !spectator {
+		c.srv.wheel.armEarlier(c, c.srv.wheel.now()+int64(c.srv.cfg.RTTInterval))
+	}
 	c.mu.Unlock()
+	c.setTickRate(room.TickRate())
 }
 
 func joinErrorCode(err error) skirmishv1.ErrorCode {
@@ -166,10 +227,18 @@ func (c *Conn) onInput(in wire.Input) {
 		c.warnedInput = true
 	}
 	c.mu.Unlock()
-	if room != nil && !spectator && room.Input(id, c, in) {
-		return
+	if room != nil && !spectator {
+		if !c.allowInput() {
+			c.srv.stats.inputsLimited.Add(1)
+			return // dropped and counted
+		}
+		if room.Input(id, c, in) {
+			c.srv.stats.inputsQueued.Add(1)
+			return
+		}
 	}
 	if !hello {
+		c.srv.stats.inputsEarly.Add(1)
 		c.sendError(skirmishv1.ErrorCode_ERROR_CODE_PROTOCOL, "send hello first")
 		c.closeWith(ws.StatusPolicyViolation, "message before hello")
 		return
@@ -197,21 +266,36 @@ func (c *Conn) sendError(code skirmishv1.ErrorCode, text string) {
 	c.Send(mustMarshal(&skirmishv1.ServerMessage{Msg: &skirmishv1.ServerMessage_Error{Error: &skirmishv1.Error{Code: code, Message: text}}}))
 }
 
-// cleanName trims a display name to maxNameRunes printable runes.
+// cleanName makes a display name safe to show: control, format (bidi
+// overrides, zero-width joiners and spaces), private-use and invalid runes
+// are dropped, other spaces become one plain space, and the result is cut
+// to maxNameRunes runes.
 func cleanName(s string) string {
-	s = strings.TrimSpace(strings.Map(func(r rune) rune {
-		if r < ' ' || r == utf8.RuneError {
-			return -1
+	var b strings.Builder
+	n, space := 0, false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r) || unicode.In(r, unicode.Zl, unicode.Zp):
+			space = b.Len() > 0
+			continue
+		case r == utf8.RuneError || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs):
+			continue
 		}
-		return r
-	}, s))
-	if utf8.RuneCountInString(s) > maxNameRunes {
-		s = string([]rune(s)[:maxNameRunes])
+		if n >= maxNameRunes {
+			break
+		}
+		if space && n+1 < maxNameRunes {
+			b.WriteByte(' ')
+			n++
+		}
+		space = false
+		b.WriteRune(r)
+		n++
 	}
-	if s == "" {
+	if b.Len() == 0 {
 		return defaultName
 	}
-	return s
+	return b.String()
 }
 
 func mustMarshal(m proto.Message) []byte {

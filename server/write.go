@@ -1,12 +1,9 @@
 package server
 
 import (
-	"time"
-
 	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
 
-	"github.com/skirmishgg/skirmish/game"
 	"github.com/skirmishgg/skirmish/proto/wire"
 	"github.com/skirmishgg/skirmish/server/wsframe"
 )
@@ -23,9 +20,14 @@ func (c *Conn) Send(msg []byte) {
 func (c *Conn) writeFrame(f []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.writeFrameLocked(f)
+}
+
+func (c *Conn) writeFrameLocked(f []byte) {
 	if c.state != stateOpen {
 		return
 	}
+	c.srv.stats.framesOut.Add(1)
 	if len(c.rest) == 0 && c.next == nil {
 		n := c.writeLocked(f)
 		if n < 0 {
@@ -58,7 +60,7 @@ func (c *Conn) writeSnapshot(frame []byte, ack [wire.InputAckSize]byte) {
 			c.srv.stats.snapshotsReplaced.Add(1)
 		}
 		c.next, c.nextAck = frame, ack
-		if time.Since(c.stallSince) > c.srv.cfg.WriteStall {
+		if c.srv.wheel.now()-c.stallSince > int64(c.srv.cfg.WriteStall) {
 			c.srv.stats.slowClosed.Add(1)
 			c.abortLocked()
 		}
@@ -88,7 +90,7 @@ func (c *Conn) writeSnapshot(frame []byte, ack [wire.InputAckSize]byte) {
 // queueLocked appends to rest, copying, and starts the stall clock.
 func (c *Conn) queueLocked(p []byte) {
 	if len(c.rest) == 0 && c.next == nil {
-		c.stallSince = time.Now()
+		c.stallSince = c.srv.wheel.now()
 	}
 	c.rest = append(c.rest, p...)
 }
@@ -130,7 +132,7 @@ func (c *Conn) flushLocked() {
 			return
 		}
 	}
-	c.stallSince = time.Time{}
+	c.stallSince = 0
 	if c.state == stateClosing {
 		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
 	}
@@ -156,6 +158,11 @@ func (c *Conn) writevLocked(iov [][]byte) int {
 		case unix.EAGAIN:
 			return 0
 		}
+		if c.state == stateOpen {
+			// The peer reset the connection, or it broke: it went away.
+			c.srv.stats.closed(closeAbnormal)
+			c.srv.logClose(c.logArgsLocked(), closeAbnormal, "write failed: "+err.Error(), false)
+		}
 		c.failLocked()
 		return -1
 	}
@@ -166,39 +173,25 @@ func (c *Conn) writevLocked(iov [][]byte) int {
 func (c *Conn) failLocked() {
 	c.rest, c.next = nil, nil
 	if c.state == stateOpen {
+		// Closing with its deadline already passed: the wheel closes the
+		// fd at its next walk, off this (possibly the room's) goroutine.
 		c.state = stateClosing
-		c.armTimer(0)
+		c.since = c.srv.wheel.now() - int64(c.srv.cfg.CloseTimeout)
+		c.srv.wheel.arm(c, c.since)
 	}
 }
 
 // abortLocked gives up on a peer that does not read: no close frame can
 // reach it through a full socket buffer, so the socket is closed soon.
 func (c *Conn) abortLocked() {
-	c.srv.log.Info("closing slow connection", "remote", c.remote, "pending", len(c.rest))
+	c.srv.logClose(c.logArgsLocked("pending", len(c.rest)), ws.StatusPolicyViolation, "too slow: not reading its snapshots", false)
 	c.failLocked()
 	c.closeCode = uint16(ws.StatusPolicyViolation)
 	c.srv.stats.closed(ws.StatusPolicyViolation)
 }
 
-// Broadcaster implements game.Broadcaster for connections of this
-// package: it frames a room's snapshot once and writes the same bytes to
-// every receiver, each followed by its own input_ack.
-type Broadcaster struct{}
-
-// Broadcast frames msg once and writes it to every receiver.
-func (Broadcaster) Broadcast(msg []byte, to []game.Receiver) {
-	// One allocation per room per tick: a receiver whose socket is full
-	// keeps a reference to the frame as its newest pending snapshot.
-	frame := make([]byte, 0, wsframe.MaxHeaderSize+len(msg))
-	frame = wsframe.AppendHeader(frame, ws.Header{Fin: true, OpCode: ws.OpBinary, Length: int64(len(msg) + wire.InputAckSize)})
-	frame = append(frame, msg...)
-	var ack [wire.InputAckSize]byte
-	for _, r := range to {
-		c, ok := r.Peer.(*Conn)
-		if !ok {
-			continue
-		}
-		wire.AppendInputAck(ack[:0], r.InputAck)
-		c.writeSnapshot(frame, ack)
-	}
+// wsHeaderBinary is the header of a final, unmasked binary frame of n
+// bytes: what the server sends.
+func wsHeaderBinary(n int) ws.Header {
+	return ws.Header{Fin: true, OpCode: ws.OpBinary, Length: int64(n)}
 }

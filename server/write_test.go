@@ -22,7 +22,7 @@ func newTestServer(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { s.poller.close(); hub.Close() })
+	tb.Cleanup(func() { s.wheel.close(); _ = s.httpLn.Close(); s.poller.close(); hub.Close() })
 	return s
 }
 
@@ -51,7 +51,7 @@ func TestSnapshotLatestWins(t *testing.T) {
 	s := newTestServer(t)
 	c, peer := socketPair(t, s)
 	msg := make([]byte, 1000)
-	b := Broadcaster{}
+	b := newTestLink()
 	for i := range 2000 { // far more than the socket buffer holds
 		msg[0] = byte(i)
 		b.Broadcast(msg, []game.Receiver{{Peer: c, InputAck: uint32(i)}})
@@ -109,7 +109,7 @@ func BenchmarkBroadcast(b *testing.B) {
 		go func() { defer wg.Done(); _, _ = io.Copy(io.Discard, peer) }()
 	}
 	msg := make([]byte, 400) // about a 50-player movers snapshot
-	bc := Broadcaster{}
+	bc := newTestLink()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -121,3 +121,6 @@ func BenchmarkBroadcast(b *testing.B) {
 		r.Peer.(*Conn).finalClose()
 	}
 }
+
+// newTestLink is a room link for Conns made over socket pairs.
+func newTestLink() *roomLink { return NewLink().(*roomLink) }

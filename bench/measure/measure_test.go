@@ -221,7 +221,7 @@ func TestEndpointURLs(t *testing.T) {
 	if err != nil || u != "http://127.0.0.1:9/rooms" {
 		t.Errorf("rooms url %q %v", u, err)
 	}
-	u, err = StatsURL("ws://127.0.0.1:9/ws")
+	u, err = StatsURL("http://127.0.0.1:9/")
 	if err != nil || u != "http://127.0.0.1:9/debug/stats" {
 		t.Errorf("stats url %q %v", u, err)
 	}

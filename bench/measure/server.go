@@ -21,14 +21,21 @@ import (
 // debugClient keeps no idle connections (and so no lingering goroutines).
 var debugClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
-// StatsURL derives http://HOST:PORT/debug/stats from the ws:// URL.
-func StatsURL(wsURL string) (string, error) { return endpoint(wsURL, "/debug/stats") }
+// StatsURL is /debug/stats on the admin listener at adminURL
+// (http://HOST:PORT/); "" for an empty adminURL.
+func StatsURL(adminURL string) (string, error) {
+	if adminURL == "" {
+		return "", nil
+	}
+	return endpoint(adminURL, "/debug/stats")
+}
 
 // RoomsURL derives http://HOST:PORT/rooms from the ws:// URL.
 func RoomsURL(wsURL string) (string, error) { return endpoint(wsURL, "/rooms") }
 
-func endpoint(wsURL, path string) (string, error) {
-	u, err := url.Parse(wsURL)
+// endpoint is path on the host of base (a ws:// or http:// URL).
+func endpoint(base, path string) (string, error) {
+	u, err := url.Parse(base)
 	if err != nil {
 		return "", fmt.Errorf("%s url: %w", path, err)
 	}

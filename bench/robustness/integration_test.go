@@ -20,7 +20,7 @@ import (
 func TestMain(m *testing.M) { benchtest.Main(m) }
 
 func testOptions(s *target.Server) scenario.Options {
-	return scenario.Options{URL: s.URL, ServerPID: s.PID, Warmup: benchtest.Warmup, Window: benchtest.Window,
+	return scenario.Options{URL: s.URL, AdminURL: s.Admin, ServerPID: s.PID, Warmup: benchtest.Warmup, Window: benchtest.Window,
 		ConnectTimeout: benchtest.ConnectTimeout, Workers: 2}
 }
 

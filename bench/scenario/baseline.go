@@ -108,7 +108,7 @@ func runBaseline(ctx context.Context, o Options, pc PlayConfig, size int) (*base
 	bo := o
 	bo.URL = bp.URL
 	bo.ServerPID = bp.PID
-	bo.NoDebugStats = true
+	bo.AdminURL = "" // the baseline has no /debug/stats
 	play, res, err := RunPlay(ctx, bo, pc, "baseline", 0)
 	if err != nil {
 		return nil, nil, err

@@ -14,6 +14,6 @@ import (
 func TestMain(m *testing.M) { benchtest.Main(m) }
 
 func testOptions(s *target.Server) Options {
-	return Options{URL: s.URL, ServerPID: s.PID, Warmup: benchtest.Warmup, Window: benchtest.Window,
+	return Options{URL: s.URL, AdminURL: s.Admin, ServerPID: s.PID, Warmup: benchtest.Warmup, Window: benchtest.Window,
 		ConnectTimeout: benchtest.ConnectTimeout, Workers: 2}
 }

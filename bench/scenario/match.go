@@ -142,6 +142,12 @@ func runMatch(ctx context.Context, o Options, mc matchConfig) (*matchResult, *re
 		m.rooms, m.roomsErr = measure.FetchRooms(ctx, roomsURL)
 		var derr error
 		m.during, derr = measure.FetchStats(ctx, statsURL)
+		// Away bots have closed their sockets; the server notices at its
+		// rooms' next tick, so give it a few.
+		for deadline := time.Now().Add(awaySettle); mc.away && derr == nil && m.during.Connections > 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+			m.during, derr = measure.FetchStats(ctx, statsURL)
+		}
 		m.duringOK = derr == nil
 	}
 	if m.res, err = botnet.Run(ctx, rc); err != nil {
@@ -150,6 +156,10 @@ func runMatch(ctx context.Context, o Options, mc matchConfig) (*matchResult, *re
 	r := newMatchResult(mc, &m)
 	return r, matchVerdict(mc, &m, r), nil
 }
+
+// awaySettle bounds the wait for the server to see the away bots' closed
+// sockets (a room reads its members at its ticks).
+const awaySettle = 2 * time.Second
 
 // matchResult is what the match scenario measured.
 type matchResult struct {

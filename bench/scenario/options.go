@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -16,7 +17,10 @@ import (
 
 // Options are the settings every load scenario shares.
 type Options struct {
-	URL             string
+	URL string
+	// AdminURL is the server's admin listener (http://HOST:PORT/), where
+	// /debug/stats is; "" when the run has none.
+	AdminURL        string
 	Latency         time.Duration
 	Warmup          time.Duration
 	Window          time.Duration
@@ -28,8 +32,6 @@ type Options struct {
 	Workers         int
 	SourceAddrs     []netip.Addr
 	Progress        io.Writer
-	// NoDebugStats: the server has no /debug/stats (the baseline).
-	NoDebugStats bool
 }
 
 // ShardSpec is the bots' spec for count bots doing w.
@@ -49,9 +51,6 @@ func (o Options) ShardSpec(w botnet.Workload, count int) botnet.ShardSpec {
 // RunConfig is a run of spec with these options.
 func (o Options) RunConfig(label string, spec botnet.ShardSpec) botnet.RunConfig {
 	statsURL := o.StatsURL()
-	if o.NoDebugStats {
-		statsURL = ""
-	}
 	return botnet.RunConfig{
 		Label:          label,
 		Spec:           spec,
@@ -65,9 +64,10 @@ func (o Options) RunConfig(label string, spec botnet.ShardSpec) botnet.RunConfig
 	}
 }
 
-// StatsURL is the server's /debug/stats ("" when the URL does not parse).
+// StatsURL is the server's /debug/stats on its admin listener ("" when
+// the run knows none).
 func (o Options) StatsURL() string {
-	u, err := measure.StatsURL(o.URL)
+	u, err := measure.StatsURL(o.AdminURL)
 	if err != nil {
 		return ""
 	}
@@ -77,7 +77,7 @@ func (o Options) StatsURL() string {
 // LoadFlags are the flags every load command shares.
 type LoadFlags struct {
 	fs                       *flag.FlagSet
-	url, srcAddrs            string
+	url, adminURL, srcAddrs  string
 	latency, warmup, window  time.Duration
 	connectTimeout           time.Duration
 	serverPID, perProcess    int
@@ -90,6 +90,7 @@ type LoadFlags struct {
 func (l *LoadFlags) Register(fs *flag.FlagSet) {
 	l.fs = fs
 	fs.StringVar(&l.url, "url", "ws://127.0.0.1:8080/ws", "server WebSocket URL")
+	fs.StringVar(&l.adminURL, "admin-url", os.Getenv("SKIRMISH_ADMIN_URL"), "the server's admin listener, for its /debug/stats (env SKIRMISH_ADMIN_URL; with -server the bots know it; without, server figures are left out)")
 	fs.DurationVar(&l.latency, "latency", 0, "hold every frame a bot sends for this long (simulated network delay)")
 	fs.DurationVar(&l.warmup, "warmup", 2*time.Second, "time between all bots connected and the measurement window")
 	fs.DurationVar(&l.window, "window", 10*time.Second, "measurement window")
@@ -114,7 +115,7 @@ func (l *LoadFlags) urlGiven() bool {
 // unless -quiet.
 func (l *LoadFlags) Options(env Env) (Options, error) {
 	o := Options{
-		URL: l.url, Latency: l.latency, Warmup: l.warmup, Window: l.window,
+		URL: l.url, AdminURL: l.adminURL, Latency: l.latency, Warmup: l.warmup, Window: l.window,
 		ConnectTimeout: l.connectTimeout, ServerPID: l.serverPID, PerProcess: l.perProcess,
 		DialConcurrency: l.dialConcurrency, ConnectRate: l.connectRate, Workers: l.workers,
 	}

@@ -44,7 +44,7 @@ func WithServer(path string, args []string, o Options, fn func(Options) error) e
 	if err != nil {
 		return err
 	}
-	o.URL, o.ServerPID = srv.URL, srv.PID
+	o.URL, o.AdminURL, o.ServerPID = srv.URL, srv.Admin, srv.PID
 	err = fn(o)
 	return errors.Join(err, srv.End())
 }

@@ -113,7 +113,7 @@ func (s *Suite) Run(ctx context.Context, env Env) (*report.Report, error) {
 // one once the previous scenario's connections are gone.
 func (r *suiteRun) start(ctx context.Context) (Options, error) {
 	if r.srv != nil && r.oneServer {
-		settle(ctx, r.srv.Base+"debug/stats")
+		settle(ctx, r.srv.Admin+"debug/stats")
 	} else {
 		r.stop()
 		srv, err := target.Start(r.server)
@@ -123,7 +123,7 @@ func (r *suiteRun) start(ctx context.Context) (Options, error) {
 		r.srv = srv
 	}
 	o := r.o
-	o.URL, o.ServerPID = r.srv.URL, r.srv.PID
+	o.URL, o.AdminURL, o.ServerPID = r.srv.URL, r.srv.Admin, r.srv.PID
 	return o, nil
 }
 

@@ -1,5 +1,6 @@
 // Package target starts the server under test: a Skirmish binary on a
-// loopback port, its output kept, stopped with SIGTERM.
+// loopback port with its admin listener on another, its output kept,
+// stopped with SIGINT.
 package target
 
 import (
@@ -17,10 +18,11 @@ import (
 
 // Server is a Skirmish server binary started on a random loopback port.
 type Server struct {
-	cmd  *exec.Cmd
-	URL  string // ws://127.0.0.1:PORT/ws
-	Base string // http://127.0.0.1:PORT/
-	PID  int
+	cmd   *exec.Cmd
+	URL   string // ws://127.0.0.1:PORT/ws
+	Base  string // http://127.0.0.1:PORT/
+	Admin string // http://127.0.0.1:PORT/ of the admin listener
+	PID   int
 
 	logMu sync.Mutex
 	log   []byte // last logKeep bytes of its stdout and stderr
@@ -29,12 +31,20 @@ type Server struct {
 
 const logKeep = 64 << 10
 
-var listenLine = regexp.MustCompile(`http://(127\.0\.0\.1:[0-9]+)/`)
+var (
+	listenLine = regexp.MustCompile(`serving http://(127\.0\.0\.1:[0-9]+)/`)
+	adminLine  = regexp.MustCompile(`admin http://(127\.0\.0\.1:[0-9]+)/`)
+)
 
-// Start runs path -addr 127.0.0.1:0 (plus args) and waits for the line
-// that tells where it listens.
+// loadArgs are the flags every server under test gets before args: both
+// listeners on free loopback ports, and no per-address caps, since every
+// bot connects from loopback.
+var loadArgs = []string{"-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0", "-max-conns-per-ip", "0", "-max-rooms-per-ip", "0"}
+
+// Start runs path with loadArgs and args, and waits for the lines that
+// tell where it listens.
 func Start(path string, args ...string) (*Server, error) {
-	cmd := exec.Command(path, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(path, append(append([]string(nil), loadArgs...), args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("server: stdout: %w", err)
@@ -47,32 +57,42 @@ func Start(path string, args ...string) (*Server, error) {
 		return nil, fmt.Errorf("server: start %s: %w", path, err)
 	}
 	s := &Server{cmd: cmd, PID: cmd.Process.Pid}
-	found := make(chan string, 1)
+	found, admin := make(chan string, 1), make(chan string, 1)
 	s.wg.Add(2)
-	go s.pump(stdout, found) // both end when the process closes its pipes
-	go s.pump(stderr, found)
-	select {
-	case hp := <-found:
-		s.URL = "ws://" + hp + "/ws"
-		s.Base = "http://" + hp + "/"
-		return s, nil
-	case <-time.After(20 * time.Second):
-		s.Stop()
-		return nil, fmt.Errorf("server: no listening line after 20s; output:\n%s", s.Logs())
+	go s.pump(stdout, found, admin) // both end when the process closes its pipes
+	go s.pump(stderr, found, admin)
+	timeout := time.After(20 * time.Second)
+	for s.URL == "" || s.Admin == "" {
+		select {
+		case hp := <-found:
+			s.URL = "ws://" + hp + "/ws"
+			s.Base = "http://" + hp + "/"
+		case hp := <-admin:
+			s.Admin = "http://" + hp + "/"
+		case <-timeout:
+			s.Stop()
+			return nil, fmt.Errorf("server: no serving and admin lines after 20s; output:\n%s", s.Logs())
+		}
 	}
+	return s, nil
 }
 
 // pump keeps the tail of an output stream and reports the listen address.
-func (s *Server) pump(r io.Reader, found chan<- string) {
+func (s *Server) pump(r io.Reader, found, admin chan<- string) {
 	defer s.wg.Done()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Bytes()
-		if m := listenLine.FindSubmatch(line); m != nil {
-			select {
-			case found <- string(m[1]):
-			default:
+		for _, l := range []struct {
+			re *regexp.Regexp
+			to chan<- string
+		}{{listenLine, found}, {adminLine, admin}} {
+			if m := l.re.FindSubmatch(line); m != nil {
+				select {
+				case l.to <- string(m[1]):
+				default:
+				}
 			}
 		}
 		s.logMu.Lock()
@@ -97,9 +117,10 @@ func (s *Server) Alive() bool {
 	return s.cmd.Process.Signal(syscall.Signal(0)) == nil
 }
 
-// Stop sends SIGTERM, then SIGKILL after 5 s, and waits.
+// Stop sends SIGINT (stop now; SIGTERM would drain, waiting for the
+// players' rooms to empty), then SIGKILL after 5 s, and waits.
 func (s *Server) Stop() error {
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	if err := s.cmd.Process.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("server: signal: %w", err)
 	}
 	done := make(chan error, 1)
@@ -112,7 +133,7 @@ func (s *Server) Stop() error {
 		s.cmd.Process.Kill()
 		err := <-done
 		s.wg.Wait()
-		return fmt.Errorf("server: did not stop within 5s of SIGTERM (killed): %w", exitErr(err))
+		return fmt.Errorf("server: did not stop within 5s of SIGINT (killed): %w", exitErr(err))
 	}
 }
 
@@ -134,11 +155,11 @@ func Tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// exitErr ignores the exit caused by our own SIGTERM.
+// exitErr ignores the exit caused by our own SIGINT.
 func exitErr(err error) error {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGINT {
 			return nil
 		}
 	}

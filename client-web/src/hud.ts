@@ -9,7 +9,7 @@ import type { Session } from "./session";
  * is the browser's own: the connection ended without a close frame). */
 const CLOSE_MEANINGS: Record<number, string> = {
   1000: "closed normally",
-  1001: "server shutting down",
+  1001: "server shutting down or restarting",
   1002: "protocol error",
   1003: "text frame refused",
   1006: "connection lost (no close frame)",

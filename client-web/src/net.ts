@@ -15,6 +15,8 @@ import {
 export const PROTOCOL_VERSION = 1;
 export const CLIENT_NAME = "skirmish-web/0.1";
 const PING_INTERVAL_MS = 1000;
+/** A due Ping that no Input has carried within this long goes alone. */
+const PING_ALONE_AFTER_MS = 100;
 /**
  * A connection that has answered nothing (no pong, no snapshot, nothing)
  * for this long after a Ping is taken for dead. A dead network path often
@@ -64,6 +66,9 @@ export class Connection {
 
   private readonly ws: WebSocket;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pingFallback: ReturnType<typeof setTimeout> | undefined;
+  /** A Ping is to go out with the next Input. */
+  private pingDue = false;
   /** Set by abandon(): no handler is called any more. */
   private abandoned = false;
   /** When the first Ping since the last received frame was sent; null if
@@ -84,6 +89,7 @@ export class Connection {
     // An "error" event is always followed by "close", which carries the code.
     this.ws.onclose = (ev: CloseEvent) => {
       clearInterval(this.pingTimer);
+      clearTimeout(this.pingFallback);
       if (!this.abandoned) this.handlers.onClose(ev.code, ev.reason);
     };
   }
@@ -93,6 +99,7 @@ export class Connection {
   send(msg: ClientPayload): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(encodeClientMessage(msg));
+    if (msg?.case === "input" && this.pingDue) this.sendPing();
   }
 
   /** Closes the socket; onClose follows when the server has answered. */
@@ -109,6 +116,7 @@ export class Connection {
   abandon(code = 4000, reason = "abandoned"): void {
     this.abandoned = true;
     clearInterval(this.pingTimer);
+    clearTimeout(this.pingFallback);
     // CONNECTING sockets may be closed too (the browser then gives up the
     // handshake).
     if (this.ws.readyState === WebSocket.CONNECTING || this.ws.readyState === WebSocket.OPEN) {
@@ -140,13 +148,23 @@ export class Connection {
         this.startPinging();
         this.handlers.onHello(msg.msg.value);
         return;
-      case "pong":
-        this.rttMs = nowUs() / 1000 - Number(msg.msg.value.clientTimeUs) / 1000;
+      case "pong": {
+        // A player's Ping waits for its room's next tick; the server says
+        // how long (holdUs), which is not network time.
+        const p = msg.msg.value;
+        this.rttMs = Math.max(0, (nowUs() - Number(p.clientTimeUs) - p.holdUs) / 1000);
         this.handlers.onPong(this.rttMs);
         return;
+      }
       default:
         this.handlers.onMessage(msg);
     }
+  }
+
+  private sendPing(): void {
+    this.pingDue = false;
+    clearTimeout(this.pingFallback);
+    this.send({ case: "ping", value: { clientTimeUs: BigInt(nowUs()) } });
   }
 
   private startPinging(): void {
@@ -162,7 +180,14 @@ export class Connection {
         this.handlers.onSilent?.();
         return;
       }
-      this.send({ case: "ping", value: { clientTimeUs: BigInt(nowUs()) } });
+      // Sent right after the next Input, in the same read on the server,
+      // so that the hold it reports is exact; alone if none follows soon
+      // (in the lobby).
+      this.pingDue = true;
+      clearTimeout(this.pingFallback);
+      this.pingFallback = setTimeout(() => {
+        if (this.pingDue) this.sendPing();
+      }, PING_ALONE_AFTER_MS);
     };
     ping(); // measure at once rather than a second from now
     this.pingTimer = setInterval(ping, PING_INTERVAL_MS);

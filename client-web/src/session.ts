@@ -145,6 +145,9 @@ export class Session {
   inputSeq = 0;
   /** The latest Error from the server, readable; "" if none. */
   error = "";
+  /** The server said it is restarting (ERROR_CODE_SERVER_RESTARTING) and
+   * has not been reconnected to since. */
+  restarting = false;
   /** When `notice` was last set (performance.now()). */
   noticeAtMs = 0;
   closeCode: number | null = null;
@@ -406,6 +409,7 @@ export class Session {
       case "lobby":
         this.reconnect = null;
         this.droppedAtMs = null;
+        this.restarting = false;
         if (recovering) this.notice = "Reconnected.";
         this.setStatus("lobby");
         break;
@@ -446,6 +450,13 @@ export class Session {
 
   private handleError(code: ErrorCode, message: string): void {
     const name = ErrorCode[code] ?? String(code);
+    if (code === ErrorCode.SERVER_RESTARTING) {
+      // A notice, not the answer to a request: the server closes us (1001)
+      // shortly, and we reconnect as after any drop.
+      this.restarting = true;
+      this.notice = `Server restarting (${message}); you will be reconnected.`;
+      return;
+    }
     this.error = `${name}: ${message}`;
     if (this.resuming) {
       // The resume was refused (SESSION_EXPIRED, SESSION_INVALID, or the
@@ -539,6 +550,7 @@ export class Session {
     this.resuming = false;
     this.rejoining = false;
     this.joining = false;
+    this.restarting = false;
     this.droppedAtMs = null;
     this.reconnect = null;
     this.error = "";
@@ -652,7 +664,7 @@ export class Session {
       }
       this.dropCode = code;
       this.reconnect = { attempt: 0, droppedAtMs: this.droppedAtMs, nextAtMs: null, giveUpAtMs: 0 };
-      this.notice = "Connection lost; reconnecting…";
+      this.notice = this.restarting ? "Server restarting; reconnecting…" : "Connection lost; reconnecting…";
       this.setStatus("reconnecting");
     } else if (this.reconnect) {
       this.reconnect.attempt++;

@@ -40,9 +40,11 @@ const SERVER_START_MS = 15_000;
 const STATE_TIMEOUT_MS = 5_000;
 
 /**
- * Starts the server (on a free port unless `addr` names one) and resolves
- * with its base URL once it prints it. The process is stopped by the
- * returned stop(), which is safe to call twice.
+ * Starts the server (on a free port unless `addr` names one; its admin
+ * listener on another) and resolves with its base URL once it prints it.
+ * The returned stop() stops the process at once (SIGINT) and is safe to
+ * call twice; terminate() sends SIGTERM, which drains first, and resolves
+ * when the process has exited.
  */
 async function startServer(extraArgs = [], addr = "127.0.0.1:0") {
   if (!existsSync(SERVER_BIN)) {
@@ -51,7 +53,7 @@ async function startServer(extraArgs = [], addr = "127.0.0.1:0") {
         "`go build -o bin/skirmish ./server/cmd/skirmish` or set SKIRMISH_BIN",
     );
   }
-  const proc = spawn(SERVER_BIN, ["-addr", addr, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(SERVER_BIN, ["-addr", addr, "-admin-addr", "127.0.0.1:0", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
   let output = ""; // both streams, for the error message if it never listens
   const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
   const url = await new Promise((resolve, reject) => {
@@ -86,24 +88,27 @@ async function startServer(extraArgs = [], addr = "127.0.0.1:0") {
   // Keep draining the pipes so the server never blocks on a full one.
   proc.stdout.resume();
   proc.stderr.resume();
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill("SIGTERM");
-    const killer = setTimeout(() => proc.kill("SIGKILL"), 3000);
-    await exited;
+  const end = async (signal, ms) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+    proc.kill(signal);
+    const killer = setTimeout(() => proc.kill("SIGKILL"), ms);
+    const how = await exited;
     clearTimeout(killer);
+    return how;
   };
-  return { url, stop };
+  const stop = () => end("SIGINT", 3000);
+  const terminate = () => end("SIGTERM", 15_000);
+  return { url, stop, terminate };
 }
 
 /** Starts the server again on the address a stopped one had. The kernel
  * gave that server a free port; until this one listens, another process
  * may take it, so a bind that fails is retried a few times. */
-async function restartServer(url) {
+async function restartServer(url, args = []) {
   const addr = new URL(url).host;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startServer([], addr);
+      return await startServer(args, addr);
     } catch (err) {
       if (attempt === 10 || !/address already in use/.test(err.message)) throw err;
       await sleep(200);
@@ -419,8 +424,8 @@ test("a closed connection shows its close code", async () => {
     await own.stop();
     const s = await waitForState(page, "the client to give up", (st) => st.status === "closed", 30_000);
     assert.ok(s.statusLog.includes("reconnecting"), `tried to reconnect first: ${s.statusLog}`);
-    // SIGTERM closes every connection with 1001 (going away); the
-    // reconnect attempts that follow find nobody (1006).
+    // Stopping the server closes every connection with 1001 (going
+    // away); the reconnect attempts that follow find nobody (1006).
     assert.match(s.notice, /lost with close code 1001\)/, `notice: ${s.notice}`);
     assert.ok(await page.locator("#closed").isVisible(), "disconnected overlay shown");
     assert.ok(await page.locator("#reconnecting").isHidden(), "reconnecting banner gone");
@@ -664,16 +669,22 @@ test("a network that goes silent is noticed, and the session resumes when it is 
   }
 });
 
-test("a server restart: the session cannot resume, so the client rejoins the same room and says so", async () => {
-  let own = await startServer();
+test("a server restart: the client says so, then cannot resume, so it rejoins the same room and says so", async () => {
+  // A drain that ends 2 s after SIGTERM, warning the players 1 s before.
+  const drainArgs = ["-drain-timeout", "2s", "-drain-warning", "1s"];
+  let own = await startServer(drainArgs);
   try {
     const room = uniqueRoom("restart");
     const page = await openPage(browser.context, `${own.url}?name=hal&autojoin=1&room=${room}`);
     await waitForState(page, "hal to play", (s) => s.status === "playing" && player(s, "hal"));
-    await own.stop();
+    const ended = own.terminate(); // SIGTERM: hal stays, so the drain runs out
+    await waitForState(page, "the restart warning", (s) => s.status === "playing" && /Server restarting/.test(s.notice));
+    assert.match(await page.locator("#hud-notice").textContent(), /Server restarting/, "the HUD says the server restarts");
     await waitForState(page, "hal to be reconnecting", (s) => s.status === "reconnecting");
+    assert.equal((await state(page)).notice, "Server restarting; reconnecting…");
+    assert.deepEqual(await ended, { code: 0, signal: null }, "the server exits 0 after its drain");
     // A new process: a new session key, no rooms.
-    own = await restartServer(own.url);
+    own = await restartServer(own.url, drainArgs);
     const s = await waitForState(page, "hal to play again", (st) => st.status === "playing" && player(st, "hal"), 20_000);
     assert.equal(s.room, room, "the same room id");
     assert.equal(s.resumes, 0, "not a resume");

@@ -255,7 +255,7 @@ func flagsOf(t *testing.T, name string) map[string]bool {
 // Each command's -h lists its own flags: the load flags for the load
 // commands, and only the flags it reads.
 func TestHelpListsOnlyTheCommandsFlags(t *testing.T) {
-	load := []string{"url", "latency", "warmup", "window", "connect-timeout", "server-pid", "per-process",
+	load := []string{"url", "admin-url", "latency", "warmup", "window", "connect-timeout", "server-pid", "per-process",
 		"dial-concurrency", "connect-rate", "workers", "src-addrs", "quiet"}
 	own := map[string][]string{
 		"idle":      {"n"},

@@ -178,6 +178,38 @@ test("a dropped connection reconnects after the backoff and resumes the same pla
   assert.deepEqual(handshake(2).sentOf("join").map((j) => j.resumeToken), ["tok-2"]);
 });
 
+test("a server restart is announced, then the client reconnects and resumes", () => {
+  const { session, ws } = playing();
+  const joinsBefore = ws.sentOf("join").length;
+  ws.deliver({ case: "error", value: { code: pb.ErrorCode.SERVER_RESTARTING, message: "the server restarts in 5s" } });
+  assert.equal(session.status, "playing", "the game goes on until the close");
+  assert.match(session.notice, /Server restarting \(the server restarts in 5s\)/);
+  assert.equal(session.error, "", "a notice, not an error");
+  assert.equal(ws.sentOf("join").length, joinsBefore, "not taken for the answer to a join");
+  ws.drop(1001, "server shutting down");
+  assert.equal(session.status, "reconnecting");
+  assert.equal(session.notice, "Server restarting; reconnecting…");
+  advance(250);
+  const ws2 = handshake(1);
+  assert.deepEqual(ws2.sentOf("join").map((j) => j.resumeToken), ["tok-1"]);
+  ws2.deliver(welcome({ resumed: true, sessionToken: "tok-2" }));
+  assert.equal(session.status, "playing");
+  assert.equal(session.restarting, false);
+  // The next drop is an ordinary one again.
+  ws2.drop(1006);
+  assert.equal(session.notice, "Connection lost; reconnecting…");
+});
+
+test("a Join refused because the server drains leaves the player in the lobby, saying so", () => {
+  const { session } = newSession();
+  session.join({ name: "zed", room: "" });
+  const ws = handshake(0);
+  ws.deliver({ case: "error", value: { code: pb.ErrorCode.DRAINING, message: "draining" } });
+  assert.equal(session.status, "lobby");
+  assert.equal(session.joining, false);
+  assert.match(session.error, /^DRAINING: /);
+});
+
 test("attempts back off 250, 500, 1000 ms ... and stop when the grace period is over", () => {
   const { session, ws } = playing();
   ws.deliver(welcome({ resumeGraceMs: 3000 })); // a shorter grace for this test

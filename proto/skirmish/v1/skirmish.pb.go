@@ -156,10 +156,23 @@ const (
 	// The session was resumed on another connection; this one is closed
 	// (4001).
 	ErrorCode_ERROR_CODE_SESSION_TAKEN_OVER ErrorCode = 12
+	// A request over a per-connection limit was dropped (too many Joins in a
+	// short time, say); retry later. A client that keeps exceeding its limits
+	// is closed with 1008 (see docs/security.md).
+	ErrorCode_ERROR_CODE_RATE_LIMITED ErrorCode = 13
 	// The Join would open a room, and the server already holds its most
 	// rooms, or the client's address has its most rooms open. Join an
 	// existing room, or try again later; the connection stays open.
 	ErrorCode_ERROR_CODE_TOO_MANY_ROOMS ErrorCode = 14
+	// The server is draining before a restart: it takes no new players (a
+	// Join, including a spectator's, is refused) but its rooms play on and
+	// sessions still resume. Join another server (or retry later); the
+	// connection stays open.
+	ErrorCode_ERROR_CODE_DRAINING ErrorCode = 15
+	// The server is about to close every connection (1001) for a restart;
+	// the message says when. A client may tell its player ("server
+	// restarting") and reconnect after the close.
+	ErrorCode_ERROR_CODE_SERVER_RESTARTING ErrorCode = 16
 )
 
 // Enum value maps for ErrorCode.
@@ -178,7 +191,10 @@ var (
 		10: "ERROR_CODE_ROOM_FAILED",
 		11: "ERROR_CODE_SPECTATOR",
 		12: "ERROR_CODE_SESSION_TAKEN_OVER",
+		13: "ERROR_CODE_RATE_LIMITED",
 		14: "ERROR_CODE_TOO_MANY_ROOMS",
+		15: "ERROR_CODE_DRAINING",
+		16: "ERROR_CODE_SERVER_RESTARTING",
 	}
 	ErrorCode_value = map[string]int32{
 		"ERROR_CODE_UNSPECIFIED":        0,
@@ -194,7 +210,10 @@ var (
 		"ERROR_CODE_ROOM_FAILED":        10,
 		"ERROR_CODE_SPECTATOR":          11,
 		"ERROR_CODE_SESSION_TAKEN_OVER": 12,
+		"ERROR_CODE_RATE_LIMITED":       13,
 		"ERROR_CODE_TOO_MANY_ROOMS":     14,
+		"ERROR_CODE_DRAINING":           15,
+		"ERROR_CODE_SERVER_RESTARTING":  16,
 	}
 )
 
@@ -1437,7 +1456,13 @@ type Pong struct {
 	// Server wall clock, Unix microseconds.
 	ServerTimeUs uint64 `protobuf:"varint,2,opt,name=server_time_us,json=serverTimeUs,proto3" json:"server_time_us,omitempty"`
 	// The room tick when the pong was sent (0 outside a room).
-	Tick          uint32 `protobuf:"varint,3,opt,name=tick,proto3" json:"tick,omitempty"`
+	Tick uint32 `protobuf:"varint,3,opt,name=tick,proto3" json:"tick,omitempty"`
+	// Microseconds the server held the Ping before answering: a player's
+	// messages are read at the start of its room's next tick. Subtract it
+	// from the measured round trip. It is counted from the arrival of the
+	// newest bytes read with the Ping, so send a Ping together with (right
+	// after) an Input, or alone, for an exact figure.
+	HoldUs        uint32 `protobuf:"varint,4,opt,name=hold_us,json=holdUs,proto3" json:"hold_us,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1489,6 +1514,13 @@ func (x *Pong) GetServerTimeUs() uint64 {
 func (x *Pong) GetTick() uint32 {
 	if x != nil {
 		return x.Tick
+	}
+	return 0
+}
+
+func (x *Pong) GetHoldUs() uint32 {
+	if x != nil {
+		return x.HoldUs
 	}
 	return 0
 }
@@ -1633,11 +1665,12 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x02hp\x18\n" +
 	" \x03(\x11R\x02hp\x12\x14\n" +
 	"\x05score\x18\v \x03(\x11R\x05score\x12\x18\n" +
-	"\aremoved\x18\f \x03(\rR\aremoved\"f\n" +
+	"\aremoved\x18\f \x03(\rR\aremoved\"\x7f\n" +
 	"\x04Pong\x12$\n" +
 	"\x0eclient_time_us\x18\x01 \x01(\x04R\fclientTimeUs\x12$\n" +
 	"\x0eserver_time_us\x18\x02 \x01(\x04R\fserverTimeUs\x12\x12\n" +
-	"\x04tick\x18\x03 \x01(\rR\x04tick\"M\n" +
+	"\x04tick\x18\x03 \x01(\rR\x04tick\x12\x17\n" +
+	"\ahold_us\x18\x04 \x01(\rR\x06holdUs\"M\n" +
 	"\x05Error\x12*\n" +
 	"\x04code\x18\x01 \x01(\x0e2\x16.skirmish.v1.ErrorCodeR\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage*1\n" +
@@ -1649,7 +1682,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x17ENTITY_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENTITY_KIND_PLAYER\x10\x01\x12\x1a\n" +
 	"\x16ENTITY_KIND_PROJECTILE\x10\x02\x12\x16\n" +
-	"\x12ENTITY_KIND_PICKUP\x10\x03*\x9c\x03\n" +
+	"\x12ENTITY_KIND_PICKUP\x10\x03*\xf4\x03\n" +
 	"\tErrorCode\x12\x1a\n" +
 	"\x16ERROR_CODE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ERROR_CODE_BAD_REQUEST\x10\x01\x12\x17\n" +
@@ -1664,8 +1697,11 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\x16ERROR_CODE_ROOM_FAILED\x10\n" +
 	"\x12\x18\n" +
 	"\x14ERROR_CODE_SPECTATOR\x10\v\x12!\n" +
-	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\f\x12\x1d\n" +
-	"\x19ERROR_CODE_TOO_MANY_ROOMS\x10\x0eB=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
+	"\x1dERROR_CODE_SESSION_TAKEN_OVER\x10\f\x12\x1b\n" +
+	"\x17ERROR_CODE_RATE_LIMITED\x10\r\x12\x1d\n" +
+	"\x19ERROR_CODE_TOO_MANY_ROOMS\x10\x0e\x12\x17\n" +
+	"\x13ERROR_CODE_DRAINING\x10\x0f\x12 \n" +
+	"\x1cERROR_CODE_SERVER_RESTARTING\x10\x10B=Z;github.com/skirmishgg/skirmish/proto/skirmish/v1;skirmishv1b\x06proto3"
 
 var (
 	file_skirmish_v1_skirmish_proto_rawDescOnce sync.Once
