@@ -17,26 +17,6 @@ import (
 	"github.com/skirmishgg/skirmish/server"
 )
 
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %v", what, d)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func pingMsg(t *testing.T, us uint64) []byte {
-	b, err := proto.Marshal(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Ping{Ping: &skirmishv1.Ping{ClientTimeUs: us}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // TestFloodingConnectionDoesNotStarveOthers floods the server from one
 // connection as fast as the socket takes it, with limits high enough that
 // the flood is never cut off, and a single worker: a second client must
@@ -306,38 +286,6 @@ func TestUnansweredPingCloses(t *testing.T) {
 	if st := ts.srv.Stats(); st.PingTimeouts != 1 {
 		t.Fatalf("ping_timeouts %d pings_sent %d", st.PingTimeouts, st.PingsSent)
 	}
-}
-
-func helloMsg(t *testing.T) []byte {
-	b, err := proto.Marshal(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Hello{Hello: &skirmishv1.Hello{ProtocolVersion: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// upgradeRaw upgrades a raw connection with optional extra headers and
-// returns a reader positioned after the 101 response.
-func upgradeRaw(t *testing.T, c net.Conn, headers ...string) *bufio.Reader {
-	t.Helper()
-	req := "GET /ws HTTP/1.1\r\nHost: " + c.RemoteAddr().String() + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-	for _, h := range headers {
-		req += h + "\r\n"
-	}
-	if _, err := c.Write([]byte(req + "\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %s", resp.Status)
-	}
-	return br
 }
 
 // TestOriginChecked refuses a browser page of another origin with 403 and

@@ -10,51 +10,6 @@ import (
 	"github.com/skirmishgg/skirmish/server"
 )
 
-// frame reads the next raw frame from the server within d, unmasked as
-// it came: control frames too, which recv answers and skips.
-func (c *client) frame(d time.Duration) ws.Frame {
-	c.t.Helper()
-	_ = c.conn.SetReadDeadline(time.Now().Add(d))
-	f, err := ws.ReadFrame(c.r)
-	if err != nil {
-		c.t.Fatalf("reading a frame: %v", err)
-	}
-	return f
-}
-
-// pongs reads frames until a pong carrying want arrives within d. Every
-// pong must be unmasked (a server frame) and carry the payload of one of
-// the pings sent (RFC 6455 §5.5.3 lets a server answer only the newest of
-// several).
-func (c *client) pongs(d time.Duration, want string, sent ...string) {
-	c.t.Helper()
-	deadline := time.Now().Add(d)
-	for {
-		f := c.frame(time.Until(deadline))
-		switch f.Header.OpCode {
-		case ws.OpPong:
-		case ws.OpClose:
-			c.t.Fatalf("closed while waiting for a pong: %v", f.Payload)
-		default:
-			continue
-		}
-		if f.Header.Masked {
-			c.t.Fatal("the server's pong is masked")
-		}
-		got := string(f.Payload)
-		if got == want {
-			return
-		}
-		known := false
-		for _, s := range sent {
-			known = known || s == got
-		}
-		if !known {
-			c.t.Fatalf("pong carries %q, which no ping sent", got)
-		}
-	}
-}
-
 // TestWebSocketPingAnswered: a WebSocket ping gets a pong with its
 // payload; of several pings sent together, the newest is answered.
 func TestWebSocketPingAnswered(t *testing.T) {

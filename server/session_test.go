@@ -15,14 +15,6 @@ import (
 	"github.com/skirmishgg/skirmish/server"
 )
 
-func (c *client) joinWith(j *skirmishv1.Join) *skirmishv1.ServerMessage {
-	c.t.Helper()
-	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Join{Join: j}})
-	return c.until(5*time.Second, "welcome or error", func(m *skirmishv1.ServerMessage) bool {
-		return m.GetWelcome() != nil || m.GetError() != nil
-	})
-}
-
 func TestResumeAfterDroppedConnection(t *testing.T) {
 	ts := startServer(t, server.Config{})
 	alice, bob := dial(t, ts.addr), dial(t, ts.addr)
