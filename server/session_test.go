@@ -235,13 +235,7 @@ func TestResumeRefusesTokenOfEarlierRoom(t *testing.T) {
 	a.hello()
 	wa := a.join("a", "movers", "friday")
 	a.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Leave{Leave: &skirmishv1.Leave{}}})
-	deadline := time.Now().Add(10 * time.Second)
-	for ts.hub.Stats().RoomsClosed == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the emptied room did not close")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitFor(t, 10*time.Second, "the emptied room to close", func() bool { return ts.hub.Stats().RoomsClosed > 0 })
 
 	b := dial(t, ts.addr)
 	b.hello()

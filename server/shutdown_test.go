@@ -75,13 +75,7 @@ func TestRefusedAtMaxConns(t *testing.T) {
 		t.Fatalf("rejected %d, want 1", got)
 	}
 	a.conn.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for ts.srv.Conns() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server still counts %d connections after one closed", ts.srv.Conns())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, 10*time.Second, "the closed connection's slot freed", func() bool { return ts.srv.Conns() == 1 })
 	c := dial(t, ts.addr)
 	c.hello()
 	c.send(&skirmishv1.ClientMessage{Msg: &skirmishv1.ClientMessage_Ping{Ping: &skirmishv1.Ping{ClientTimeUs: 7}}})
