@@ -88,3 +88,13 @@ func parseProcStatusRSS(status []byte) (int64, error) {
 	}
 	return 0, fmt.Errorf("proc status: no VmRSS")
 }
+
+// CountFDs counts the open file descriptors of process pid, now: the
+// server's own /debug/stats figure may be up to a second old.
+func CountFDs(pid int) (int64, error) {
+	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0, fmt.Errorf("count fds: %w", err)
+	}
+	return int64(len(entries)), nil
+}

@@ -134,7 +134,8 @@ type serverLevel struct {
 	HasStats                            bool
 }
 
-// readLevel reads /debug/stats and, with a pid, /proc.
+// readLevel reads /debug/stats and, with a pid, /proc: then the fds are
+// counted there, since the server's figure may be a second old.
 func readLevel(ctx context.Context, statsURL string, pid int) (serverLevel, error) {
 	var l serverLevel
 	var errs []error
@@ -148,6 +149,11 @@ func readLevel(ctx context.Context, statsURL string, pid int) (serverLevel, erro
 	if pid != 0 {
 		if ps, err := measure.ReadProc(pid); err == nil {
 			l.RSS = ps.RSS
+		} else {
+			errs = append(errs, err)
+		}
+		if n, err := measure.CountFDs(pid); err == nil {
+			l.FDs = n
 		} else {
 			errs = append(errs, err)
 		}
@@ -234,13 +240,13 @@ func runChurn(ctx context.Context, o scenario.Options, cc churnConfig) ([]any, *
 		if wres.Stats.Cycles == 0 {
 			return nil, nil, fmt.Errorf("churn: no warmup cycle succeeded (%s)", measure.CountsString(wres.Stats.FailReasons))
 		}
-		lv.start, _, _ = settle(ctx, statsURL, o.ServerPID, lv.cold, cc.Settle)
+		lv.start, _, _ = settle(ctx, statsURL, o.ServerPID, lv.cold, cc.Settle, false)
 	}
 	res, n, err := churnPhase(ctx, o, cc, cc.Total, "churn")
 	if err != nil {
 		return nil, nil, err
 	}
-	lv.after, lv.settled, lv.afterErr = settle(ctx, statsURL, o.ServerPID, lv.start, cc.Settle)
+	lv.after, lv.settled, lv.afterErr = settle(ctx, statsURL, o.ServerPID, lv.start, cc.Settle, true)
 	if ctx.Err() != nil {
 		return nil, nil, ctx.Err()
 	}
@@ -250,19 +256,28 @@ func runChurn(ctx context.Context, o scenario.Options, cc churnConfig) ([]any, *
 	return churnFigures(cc, n, res, &lv), churnVerdict(cc, o.ServerPID != 0, res, &lv), nil
 }
 
-// settle reads the server's level every 100 ms until its connections and
-// fds are back at ref's, or wait passes, and returns the last level read
-// and how long it took. The server closes a connection's fd when it sees
-// the peer go, which can take a moment after the bots are done: a fixed
-// pause would read a level that depends on the machine's load.
-func settle(ctx context.Context, statsURL string, pid int, ref serverLevel, wait time.Duration) (serverLevel, time.Duration, error) {
+// settle reads the server's level every 100 ms until its connections
+// are back at ref's and its fds too (sameFDs) or unchanged since the
+// previous read, or until wait passes; it returns the last level read and
+// how long it took. The server closes a connection's fd when it sees the
+// peer go, which can take a moment after the bots are done: a fixed pause
+// would read a level that depends on the machine's load. (After a
+// warmup, fds need not come back: each room that had members keeps its
+// own epoll.)
+func settle(ctx context.Context, statsURL string, pid int, ref serverLevel, wait time.Duration, sameFDs bool) (serverLevel, time.Duration, error) {
 	t0 := time.Now()
+	prev := serverLevel{FDs: -1}
 	for {
 		l, err := readLevel(ctx, statsURL, pid)
-		back := err == nil && l.HasStats && ref.HasStats && l.Connections == ref.Connections && l.FDs == ref.FDs
+		fdsOK := l.FDs == prev.FDs
+		if sameFDs {
+			fdsOK = l.FDs == ref.FDs
+		}
+		back := err == nil && l.HasStats && ref.HasStats && l.Connections == ref.Connections && fdsOK
 		if back || time.Since(t0) >= wait || ctx.Err() != nil {
 			return l, time.Since(t0), err
 		}
+		prev = l
 		scenario.Pause(ctx, 100*time.Millisecond)
 	}
 }

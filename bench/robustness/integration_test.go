@@ -88,7 +88,9 @@ func TestIntegrationStall(t *testing.T) {
 }
 
 func TestIntegrationChurn(t *testing.T) {
-	s := benchtest.Start(t)
+	// The pool's rooms outlive the test's pauses (empty rooms close after
+	// the room idle timeout).
+	s := benchtest.Start(t, "-room-idle-timeout", "1m")
 	o := testOptions(s)
 	parts, v, err := runChurn(t.Context(), o, churnConfig{Total: 60, Rate: 40, Cycles: 2, Hold: 100 * time.Millisecond,
 		Rooms: 3, WarmupCycles: 10})
