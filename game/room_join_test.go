@@ -76,6 +76,8 @@ func TestRoomJoinSendsWelcomeThenRoster(t *testing.T) {
 				WorldHeight:   md.h,
 				PositionScale: wire.PositionScale,
 				Capacity:      16,
+				TickPeriodNs:  50_000_000,
+				Movement:      md.movement,
 			}
 			if !proto.Equal(w, want) {
 				t.Errorf("Welcome = %v\nwant      %v", w, want)

@@ -1000,7 +1000,15 @@ type Welcome struct {
 	Resumed bool `protobuf:"varint,13,opt,name=resumed,proto3" json:"resumed,omitempty"`
 	// The highest Input.seq applied for this player so far (0 for a new
 	// player): after a resume, continue numbering inputs after it.
-	InputSeq      uint32 `protobuf:"varint,14,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
+	InputSeq uint32 `protobuf:"varint,14,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
+	// The simulated time of one tick, in nanoseconds: 1e9 / tick_rate
+	// rounded down to whole nanoseconds (33333333 at 30 Hz). Client-side
+	// prediction steps by it; dead reckoning in delta snapshots uses
+	// tick_rate.
+	TickPeriodNs uint32 `protobuf:"varint,15,opt,name=tick_period_ns,json=tickPeriodNs,proto3" json:"tick_period_ns,omitempty"`
+	// How the room's mode moves a player, for client-side prediction;
+	// absent when its players do not move by this rule.
+	Movement      *Movement `protobuf:"bytes,16,opt,name=movement,proto3" json:"movement,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1133,6 +1141,100 @@ func (x *Welcome) GetInputSeq() uint32 {
 	return 0
 }
 
+func (x *Welcome) GetTickPeriodNs() uint32 {
+	if x != nil {
+		return x.TickPeriodNs
+	}
+	return 0
+}
+
+func (x *Welcome) GetMovement() *Movement {
+	if x != nil {
+		return x.Movement
+	}
+	return nil
+}
+
+// Movement is the rule by which a mode moves a player entity in each
+// tick, from the controls of the player's newest applied Input (the
+// previous ones when no new Input came). docs/protocol.md states it in
+// full ("Movement"); in short, with dt = Welcome.tick_period_ns / 1e9:
+//
+//	dx, dy = Input.dx, Input.dy, each clamped to [-1, 1] (NaN as 0)
+//	if normalize_diagonal and dx*dx + dy*dy > 1: divide both by the length
+//	vx, vy = dx * speed, dy * speed
+//	for x (and y, with world_height): x' = x + vx * dt;
+//	  if x' < radius: x' = radius and vx = 0
+//	  if x' > world_width - radius: x' = world_width - radius and vx = 0
+//
+// in double precision, in world units. A player with hp 0 does not move.
+// The snapshot's vx, vy are this tick's vx, vy: 0 on an axis where a wall
+// stopped the player, so dead reckoning stays inside the world.
+type Movement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// World units per second at full input.
+	Speed float32 `protobuf:"fixed32,1,opt,name=speed,proto3" json:"speed,omitempty"`
+	// The player's centre stays at least this far from every wall.
+	Radius float32 `protobuf:"fixed32,2,opt,name=radius,proto3" json:"radius,omitempty"`
+	// True: a direction longer than 1 (a diagonal) is scaled to length 1,
+	// so diagonals are no faster than straight moves. False: each axis
+	// moves on its own, and a diagonal is sqrt(2) times faster.
+	NormalizeDiagonal bool `protobuf:"varint,3,opt,name=normalize_diagonal,json=normalizeDiagonal,proto3" json:"normalize_diagonal,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Movement) Reset() {
+	*x = Movement{}
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Movement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Movement) ProtoMessage() {}
+
+func (x *Movement) ProtoReflect() protoreflect.Message {
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Movement.ProtoReflect.Descriptor instead.
+func (*Movement) Descriptor() ([]byte, []int) {
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Movement) GetSpeed() float32 {
+	if x != nil {
+		return x.Speed
+	}
+	return 0
+}
+
+func (x *Movement) GetRadius() float32 {
+	if x != nil {
+		return x.Radius
+	}
+	return 0
+}
+
+func (x *Movement) GetNormalizeDiagonal() bool {
+	if x != nil {
+		return x.NormalizeDiagonal
+	}
+	return false
+}
+
 // Roster lists the players of the room. It is sent once, right after each
 // Welcome; later changes come as RosterUpdate. Names are not repeated in
 // snapshots.
@@ -1145,7 +1247,7 @@ type Roster struct {
 
 func (x *Roster) Reset() {
 	*x = Roster{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1259,7 @@ func (x *Roster) String() string {
 func (*Roster) ProtoMessage() {}
 
 func (x *Roster) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1272,7 @@ func (x *Roster) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Roster.ProtoReflect.Descriptor instead.
 func (*Roster) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{9}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Roster) GetPlayers() []*RosterEntry {
@@ -1198,7 +1300,7 @@ type RosterUpdate struct {
 
 func (x *RosterUpdate) Reset() {
 	*x = RosterUpdate{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1210,7 +1312,7 @@ func (x *RosterUpdate) String() string {
 func (*RosterUpdate) ProtoMessage() {}
 
 func (x *RosterUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1223,7 +1325,7 @@ func (x *RosterUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RosterUpdate.ProtoReflect.Descriptor instead.
 func (*RosterUpdate) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{10}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RosterUpdate) GetJoined() []*RosterEntry {
@@ -1251,7 +1353,7 @@ type RosterEntry struct {
 
 func (x *RosterEntry) Reset() {
 	*x = RosterEntry{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1263,7 +1365,7 @@ func (x *RosterEntry) String() string {
 func (*RosterEntry) ProtoMessage() {}
 
 func (x *RosterEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1276,7 +1378,7 @@ func (x *RosterEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RosterEntry.ProtoReflect.Descriptor instead.
 func (*RosterEntry) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{11}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RosterEntry) GetId() uint32 {
@@ -1337,7 +1439,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1349,7 +1451,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1362,7 +1464,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{12}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Snapshot) GetTick() uint32 {
@@ -1469,7 +1571,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +1583,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +1596,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{13}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Pong) GetClientTimeUs() uint64 {
@@ -1537,7 +1639,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1651,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1562,7 +1664,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{14}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1626,7 +1728,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\vServerHello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
 	"\x06server\x18\x02 \x01(\tR\x06server\x12*\n" +
-	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\xa8\x03\n" +
+	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\x81\x04\n" +
 	"\aWelcome\x12\x1b\n" +
 	"\tplayer_id\x18\x01 \x01(\rR\bplayerId\x12\x12\n" +
 	"\x04room\x18\x02 \x01(\tR\x04room\x12\x12\n" +
@@ -1643,7 +1745,13 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\tspectator\x18\v \x01(\bR\tspectator\x12\x1a\n" +
 	"\bcapacity\x18\f \x01(\rR\bcapacity\x12\x18\n" +
 	"\aresumed\x18\r \x01(\bR\aresumed\x12\x1b\n" +
-	"\tinput_seq\x18\x0e \x01(\rR\binputSeq\"<\n" +
+	"\tinput_seq\x18\x0e \x01(\rR\binputSeq\x12$\n" +
+	"\x0etick_period_ns\x18\x0f \x01(\rR\ftickPeriodNs\x121\n" +
+	"\bmovement\x18\x10 \x01(\v2\x15.skirmish.v1.MovementR\bmovement\"g\n" +
+	"\bMovement\x12\x14\n" +
+	"\x05speed\x18\x01 \x01(\x02R\x05speed\x12\x16\n" +
+	"\x06radius\x18\x02 \x01(\x02R\x06radius\x12-\n" +
+	"\x12normalize_diagonal\x18\x03 \x01(\bR\x11normalizeDiagonal\"<\n" +
 	"\x06Roster\x122\n" +
 	"\aplayers\x18\x01 \x03(\v2\x18.skirmish.v1.RosterEntryR\aplayers\"T\n" +
 	"\fRosterUpdate\x120\n" +
@@ -1716,7 +1824,7 @@ func file_skirmish_v1_skirmish_proto_rawDescGZIP() []byte {
 }
 
 var file_skirmish_v1_skirmish_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_skirmish_v1_skirmish_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_skirmish_v1_skirmish_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_skirmish_v1_skirmish_proto_goTypes = []any{
 	(Button)(0),           // 0: skirmish.v1.Button
 	(EntityKind)(0),       // 1: skirmish.v1.EntityKind
@@ -1730,12 +1838,13 @@ var file_skirmish_v1_skirmish_proto_goTypes = []any{
 	(*ServerMessage)(nil), // 9: skirmish.v1.ServerMessage
 	(*ServerHello)(nil),   // 10: skirmish.v1.ServerHello
 	(*Welcome)(nil),       // 11: skirmish.v1.Welcome
-	(*Roster)(nil),        // 12: skirmish.v1.Roster
-	(*RosterUpdate)(nil),  // 13: skirmish.v1.RosterUpdate
-	(*RosterEntry)(nil),   // 14: skirmish.v1.RosterEntry
-	(*Snapshot)(nil),      // 15: skirmish.v1.Snapshot
-	(*Pong)(nil),          // 16: skirmish.v1.Pong
-	(*Error)(nil),         // 17: skirmish.v1.Error
+	(*Movement)(nil),      // 12: skirmish.v1.Movement
+	(*Roster)(nil),        // 13: skirmish.v1.Roster
+	(*RosterUpdate)(nil),  // 14: skirmish.v1.RosterUpdate
+	(*RosterEntry)(nil),   // 15: skirmish.v1.RosterEntry
+	(*Snapshot)(nil),      // 16: skirmish.v1.Snapshot
+	(*Pong)(nil),          // 17: skirmish.v1.Pong
+	(*Error)(nil),         // 18: skirmish.v1.Error
 }
 var file_skirmish_v1_skirmish_proto_depIdxs = []int32{
 	4,  // 0: skirmish.v1.ClientMessage.hello:type_name -> skirmish.v1.Hello
@@ -1745,19 +1854,20 @@ var file_skirmish_v1_skirmish_proto_depIdxs = []int32{
 	6,  // 4: skirmish.v1.ClientMessage.leave:type_name -> skirmish.v1.Leave
 	10, // 5: skirmish.v1.ServerMessage.hello:type_name -> skirmish.v1.ServerHello
 	11, // 6: skirmish.v1.ServerMessage.welcome:type_name -> skirmish.v1.Welcome
-	15, // 7: skirmish.v1.ServerMessage.snapshot:type_name -> skirmish.v1.Snapshot
-	16, // 8: skirmish.v1.ServerMessage.pong:type_name -> skirmish.v1.Pong
-	17, // 9: skirmish.v1.ServerMessage.error:type_name -> skirmish.v1.Error
-	12, // 10: skirmish.v1.ServerMessage.roster:type_name -> skirmish.v1.Roster
-	13, // 11: skirmish.v1.ServerMessage.roster_update:type_name -> skirmish.v1.RosterUpdate
-	14, // 12: skirmish.v1.Roster.players:type_name -> skirmish.v1.RosterEntry
-	14, // 13: skirmish.v1.RosterUpdate.joined:type_name -> skirmish.v1.RosterEntry
-	2,  // 14: skirmish.v1.Error.code:type_name -> skirmish.v1.ErrorCode
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	16, // 7: skirmish.v1.ServerMessage.snapshot:type_name -> skirmish.v1.Snapshot
+	17, // 8: skirmish.v1.ServerMessage.pong:type_name -> skirmish.v1.Pong
+	18, // 9: skirmish.v1.ServerMessage.error:type_name -> skirmish.v1.Error
+	13, // 10: skirmish.v1.ServerMessage.roster:type_name -> skirmish.v1.Roster
+	14, // 11: skirmish.v1.ServerMessage.roster_update:type_name -> skirmish.v1.RosterUpdate
+	12, // 12: skirmish.v1.Welcome.movement:type_name -> skirmish.v1.Movement
+	15, // 13: skirmish.v1.Roster.players:type_name -> skirmish.v1.RosterEntry
+	15, // 14: skirmish.v1.RosterUpdate.joined:type_name -> skirmish.v1.RosterEntry
+	2,  // 15: skirmish.v1.Error.code:type_name -> skirmish.v1.ErrorCode
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_skirmish_v1_skirmish_proto_init() }
@@ -1787,7 +1897,7 @@ func file_skirmish_v1_skirmish_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_skirmish_v1_skirmish_proto_rawDesc), len(file_skirmish_v1_skirmish_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
