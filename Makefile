@@ -12,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: run build test check gotest webtest proto web bench metrics-cost robust interest bandwidth resume match match-away fuzz clean
+.PHONY: run build test check gotest webtest proto vectors web bench metrics-cost robust interest bandwidth resume match match-away fuzz clean
 
 ## run: build everything and start the server with the web client embedded
 run: build
@@ -31,10 +31,17 @@ $(NPM_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## proto: regenerate Go and TypeScript code from proto/
+## proto: regenerate Go and TypeScript code from proto/, and the golden
+## vectors (proto/testdata/vectors.json)
 proto: $(NPM_STAMP)
 	$(BUF) lint
 	$(BUF) generate
+	$(MAKE) -s vectors
+
+## vectors: write the contract's golden vectors (proto/testdata/vectors.json)
+## from the Go reference code
+vectors:
+	$(GO) generate ./game/vectors
 
 ## test: every check and test (formatting, vet, tidy go.mod, lint, stale
 ## generated code, Go tests with the race detector, fuzz smoke runs, browser

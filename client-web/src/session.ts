@@ -20,6 +20,7 @@ import { Interpolator } from "./interp";
 import { NetStats, snapshotDropper } from "./netstats";
 import { movementOf, type MovementRule } from "./movement";
 import { Predictor } from "./predict";
+import { applyRosterUpdate, rosterNames } from "./roster";
 import {
   afterHello,
   backoffDelay,
@@ -580,19 +581,15 @@ export class Session {
 
   /** The full Roster that follows each Welcome: the room as it is. */
   private handleRoster(players: ReadonlyArray<{ id: number; name: string }>): void {
-    this.names = new Map(players.map((p) => [p.id, p.name]));
+    this.names = rosterNames(players);
     this.rosterUpdates++;
   }
 
   /** A RosterUpdate: who joined and who left since the last one. */
   private handleRosterUpdate(joined: ReadonlyArray<{ id: number; name: string }>, left: ReadonlyArray<number>): void {
-    for (const id of left) {
-      const name = this.names.get(id);
-      if (name === undefined) continue;
-      this.names.delete(id);
+    for (const { id, name } of applyRosterUpdate(this.names, joined, left)) {
       if (this.room) this.recordLeave({ id, name, room: this.room.room });
     }
-    for (const p of joined) this.names.set(p.id, p.name);
     this.rosterUpdates++;
   }
 
