@@ -151,7 +151,7 @@ const (
 	ErrorCode_ERROR_CODE_SESSION_EXPIRED ErrorCode = 9
 	// The room ended on an internal error; the connection is closed (1011).
 	ErrorCode_ERROR_CODE_ROOM_FAILED ErrorCode = 10
-	// A spectator sent an input.
+	// A spectator sent an input (only the first one is answered).
 	ErrorCode_ERROR_CODE_SPECTATOR ErrorCode = 11
 	// The session was resumed on another connection; this one is closed
 	// (4001).
@@ -244,7 +244,10 @@ func (ErrorCode) EnumDescriptor() ([]byte, []int) {
 	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{2}
 }
 
-// ClientMessage is every frame a client sends.
+// ClientMessage is every frame a client sends. One that holds no member
+// this server knows (an empty message, or a member of a newer client)
+// answers Error{ERROR_CODE_BAD_REQUEST} and the connection stays open;
+// bytes that do not parse as a ClientMessage close it with 1007.
 type ClientMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Msg:
@@ -438,10 +441,16 @@ func (x *Hello) GetClient() string {
 // go); or Error.
 type Join struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Display name, 1 to 16 characters after trimming; empty picks a default.
+	// Display name. Control, format and private-use characters are dropped,
+	// each run of spaces becomes one space, and the rest is cut to 16
+	// characters (code points), without an error; an empty result becomes
+	// "player". The Roster carries the name as the server kept it.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Game mode: "arena" (the demo game) or "movers" (the benchmark workload).
-	// Empty means "arena".
+	// Game mode: "arena" (the demo game), "movers" or "movers-large" (the
+	// benchmark workloads). Empty means: whatever an existing named room
+	// runs, and "arena" for a room this Join opens. A mode that differs from
+	// the one an existing room runs is refused (ERROR_CODE_BAD_REQUEST),
+	// except for a spectator, who watches whatever the room runs.
 	Mode string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
 	// Room to join. Empty means quick-match into a public room of the mode
 	// (unless private is set). A room that does not exist yet is created.
@@ -449,7 +458,9 @@ type Join struct {
 	// Create a new private room with a random 10-character code (returned in
 	// Welcome.room) instead of quick-matching. Ignored when room is set.
 	Private bool `protobuf:"varint,4,opt,name=private,proto3" json:"private,omitempty"`
-	// Watch instead of play: snapshots, no entity, no inputs.
+	// Watch an existing room (ERROR_CODE_BAD_REQUEST for a room that does
+	// not exist) instead of playing: no entity, no inputs, and full
+	// snapshots only (a spectator acknowledges nothing).
 	Spectate bool `protobuf:"varint,5,opt,name=spectate,proto3" json:"spectate,omitempty"`
 	// For a private or named room this Join creates: players it holds (0:
 	// the mode's default, at most the mode's maximum) and ticks per second
@@ -552,7 +563,11 @@ func (x *Join) GetResumeToken() string {
 	return ""
 }
 
-// Leave gives up the current room; the connection stays open.
+// Leave gives up the current room at once (the others see the player
+// go, and its session token is spent); the connection stays open. Only
+// Leave leaves: a connection that closes without it, even with close code
+// 1000, is a disconnect, and the player waits in the room for a resume
+// (Welcome.resume_grace_ms).
 type Leave struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -603,8 +618,11 @@ type Input struct {
 	Aim float32 `protobuf:"fixed32,4,opt,name=aim,proto3" json:"aim,omitempty"`
 	// Button bit set: see Button.
 	Buttons uint32 `protobuf:"varint,5,opt,name=buttons,proto3" json:"buttons,omitempty"`
-	// The newest snapshot tick the client has reconstructed (0 if none yet);
-	// the server uses it as the baseline for delta snapshots, and the arena
+	// The newest snapshot tick the client has reconstructed since the latest
+	// Welcome (0 if none yet): ticks count per room, and every Welcome
+	// starts a new baseline history. The server uses it as the baseline for
+	// delta snapshots (and takes only ticks it sent since that Welcome), and
+	// the arena
 	// judges this input's shots against the world of that tick (lag
 	// compensation, at most 200 ms back, and no further than the round trip
 	// the server measured allows).
@@ -969,7 +987,9 @@ func (x *ServerHello) GetMaxMessageBytes() uint32 {
 	return 0
 }
 
-// Welcome confirms a Join.
+// Welcome confirms a Join (or a resume). Every Welcome starts a new
+// baseline history: drop the worlds kept so far, and acknowledge only
+// ticks reconstructed from the snapshots that follow it.
 type Welcome struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The entity id of the player's own entity.
@@ -1397,7 +1417,9 @@ func (x *RosterEntry) GetName() string {
 
 // Snapshot is the world at one server tick, as parallel columns: index i of
 // every non-empty column describes the same entity. An empty column means
-// "all zero". Entities are listed in ascending id order.
+// "all zero". Entities are listed in ascending id order. Entity ids are
+// per room: they count from 1, all kinds share them, and the room never
+// hands one out again. Values are int32 and their sums wrap as int32.
 //
 // Ticks start at 1. A full snapshot (base_tick == 0) lists every entity with
 // its values. A delta snapshot (base_tick != 0) is relative to the world of
@@ -1423,7 +1445,8 @@ type Snapshot struct {
 	// Position, in world units times Welcome.position_scale.
 	X []int32 `protobuf:"zigzag32,5,rep,packed,name=x,proto3" json:"x,omitempty"`
 	Y []int32 `protobuf:"zigzag32,6,rep,packed,name=y,proto3" json:"y,omitempty"`
-	// Velocity, in world units times position_scale per second.
+	// Velocity the entity moved with in its last tick, in world units times
+	// position_scale per second: 0 on an axis where a wall stopped it.
 	Vx []int32 `protobuf:"zigzag32,7,rep,packed,name=vx,proto3" json:"vx,omitempty"`
 	Vy []int32 `protobuf:"zigzag32,8,rep,packed,name=vy,proto3" json:"vy,omitempty"`
 	// Facing, in 1/256 of a turn (0..255), 0 along +x, counter-clockwise.
@@ -1431,7 +1454,10 @@ type Snapshot struct {
 	// Health points; a player with 0 is dead and waiting to respawn.
 	Hp    []int32 `protobuf:"zigzag32,10,rep,packed,name=hp,proto3" json:"hp,omitempty"`
 	Score []int32 `protobuf:"zigzag32,11,rep,packed,name=score,proto3" json:"score,omitempty"`
-	// Ids of entities removed since the baseline (deltas only), ascending.
+	// Ids of entities removed since the baseline (deltas only: a full
+	// snapshot ignores it), strictly ascending, plain (not gap-coded like
+	// id). An id is never both listed and removed; an id the baseline does
+	// not hold is ignored. A snapshot that breaks these rules is refused.
 	Removed       []uint32 `protobuf:"varint,12,rep,packed,name=removed,proto3" json:"removed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
