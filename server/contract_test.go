@@ -10,8 +10,8 @@ import (
 	"github.com/gobwas/httphead"
 	"github.com/gobwas/ws"
 
-	"github.com/skirmishgg/skirmish/server"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
+	"github.com/skirmishgg/skirmish/server"
 )
 
 // The tests of this file pin behaviour that docs/protocol.md states and

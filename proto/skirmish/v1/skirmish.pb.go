@@ -622,10 +622,9 @@ type Input struct {
 	// Welcome (0 if none yet): ticks count per room, and every Welcome
 	// starts a new baseline history. The server uses it as the baseline for
 	// delta snapshots (and takes only ticks it sent since that Welcome), and
-	// the arena
-	// judges this input's shots against the world of that tick (lag
-	// compensation, at most 200 ms back, and no further than the round trip
-	// the server measured allows).
+	// the arena judges this input's shots against the world of that tick
+	// (lag compensation, at most 200 ms back, and no further than the round
+	// trip the server measured allows).
 	AckTick       uint32 `protobuf:"varint,6,opt,name=ack_tick,json=ackTick,proto3" json:"ack_tick,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

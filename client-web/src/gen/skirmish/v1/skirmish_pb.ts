@@ -255,10 +255,9 @@ export type Input = Message<"skirmish.v1.Input"> & {
    * Welcome (0 if none yet): ticks count per room, and every Welcome
    * starts a new baseline history. The server uses it as the baseline for
    * delta snapshots (and takes only ticks it sent since that Welcome), and
-   * the arena
-   * judges this input's shots against the world of that tick (lag
-   * compensation, at most 200 ms back, and no further than the round trip
-   * the server measured allows).
+   * the arena judges this input's shots against the world of that tick
+   * (lag compensation, at most 200 ms back, and no further than the round
+   * trip the server measured allows).
    *
    * @generated from field: uint32 ack_tick = 6;
    */
