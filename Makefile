@@ -59,8 +59,8 @@ proto-python proto-cpp proto-csharp: proto-%: $(NPM_STAMP)
 ## test: every check and test (formatting, vet, tidy go.mod, lint, breaking
 ## changes of the contract, stale generated code, Go tests with the race
 ## detector, fuzz smoke runs, browser tests, the Python client, the
-## generated C++)
-test: check gotest fuzz webtest pytest cpptest
+## generated C++ and C#)
+test: check gotest fuzz webtest pytest cpptest proto-csharp
 
 ## check: the static checks: gofmt, go vet, go.mod and go.sum tidy, buf lint,
 ## no breaking change of the contract, generated code, golden vectors and
