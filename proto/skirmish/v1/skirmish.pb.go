@@ -447,10 +447,11 @@ type Join struct {
 	// "player". The Roster carries the name as the server kept it.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Game mode: "arena" (the demo game), "movers" or "movers-large" (the
-	// benchmark workloads). Empty means: whatever an existing named room
-	// runs, and "arena" for a room this Join opens. A mode that differs from
-	// the one an existing room runs is refused (ERROR_CODE_BAD_REQUEST),
-	// except for a spectator, who watches whatever the room runs.
+	// benchmark workloads). Empty means whatever an existing named room
+	// runs, and "arena" otherwise (quick-match, a room this Join opens). A
+	// mode that differs from the one an existing room runs is refused
+	// (ERROR_CODE_BAD_REQUEST), except for a spectator, who watches whatever
+	// the room runs.
 	Mode string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
 	// Room to join. Empty means quick-match into a public room of the mode
 	// (unless private is set). A room that does not exist yet is created.

@@ -123,10 +123,11 @@ export type Join = Message<"skirmish.v1.Join"> & {
 
   /**
    * Game mode: "arena" (the demo game), "movers" or "movers-large" (the
-   * benchmark workloads). Empty means: whatever an existing named room
-   * runs, and "arena" for a room this Join opens. A mode that differs from
-   * the one an existing room runs is refused (ERROR_CODE_BAD_REQUEST),
-   * except for a spectator, who watches whatever the room runs.
+   * benchmark workloads). Empty means whatever an existing named room
+   * runs, and "arena" otherwise (quick-match, a room this Join opens). A
+   * mode that differs from the one an existing room runs is refused
+   * (ERROR_CODE_BAD_REQUEST), except for a spectator, who watches whatever
+   * the room runs.
    *
    * @generated from field: string mode = 2;
    */
