@@ -5,6 +5,13 @@ ADDR  ?= :8080
 WEB   := client-web
 BIN   := bin
 BUF   := $(WEB)/node_modules/.bin/buf
+# Debian's python3, which has python3-protobuf and python3-websockets
+# (another python3 may come first on PATH without them).
+PYTHON ?= /usr/bin/python3
+# Generated code for clients in other languages: not committed (see
+# docs/clients.md), written here by make proto-python, proto-cpp and
+# proto-csharp.
+GEN   := build/gen
 # The build's name in `skirmish -version`, its logs and skirmish_build_info.
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 COMMIT  := $(shell git rev-parse HEAD 2>/dev/null)
@@ -12,7 +19,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # npm ci writes this file; it is newer than the lock file once installed.
 NPM_STAMP := $(WEB)/node_modules/.package-lock.json
 
-.PHONY: run build test test-stress check gotest webtest proto web bench metrics-cost robust interest bandwidth resume match match-away fuzz clean
+.PHONY: run build test test-stress check gotest webtest pytest cpptest proto vectors proto-python proto-cpp proto-csharp web bench metrics-cost robust interest bandwidth resume match match-away fuzz clean
 
 ## run: build everything and start the server with the web client embedded
 run: build
@@ -31,15 +38,29 @@ $(NPM_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## proto: regenerate Go and TypeScript code from proto/
+## proto: regenerate Go and TypeScript code from proto/, and the golden
+## vectors (proto/testdata/vectors.json)
 proto: $(NPM_STAMP)
 	$(BUF) lint
 	$(BUF) generate
+	$(MAKE) -s vectors
 
-## test: every check and test (formatting, vet, tidy go.mod, lint, stale
-## generated code, Go tests with the race detector, fuzz smoke runs, browser
-## tests)
-test: check gotest fuzz webtest
+## vectors: write the contract's golden vectors (proto/testdata/vectors.json)
+## from the Go reference code
+vectors:
+	$(GO) generate ./game/vectors
+
+## proto-python, proto-cpp, proto-csharp: generate the message code of
+## other languages into build/gen/LANG (buf with protoc's built-in
+## generators: Debian's protobuf-compiler)
+proto-python proto-cpp proto-csharp: proto-%: $(NPM_STAMP)
+	$(BUF) generate --template buf.gen.$*.yaml
+
+## test: every check and test (formatting, vet, tidy go.mod, lint, breaking
+## changes of the contract, stale generated code, Go tests with the race
+## detector, fuzz smoke runs, browser tests, the Python client, the
+## generated C++ and C#)
+test: check gotest fuzz webtest pytest cpptest proto-csharp
 
 ## test-stress: make test STRESS_RUNS times in a row (10 by default) with
 ## one core kept busy; stops at the first failure or a run over 15 minutes
@@ -48,13 +69,15 @@ test-stress:
 	bash .ci/stress $(STRESS_RUNS)
 
 ## check: the static checks: gofmt, go vet, go.mod and go.sum tidy, buf lint,
-## generated code and the web bundle current
+## no breaking change of the contract, generated code, golden vectors and
+## the web bundle current
 check: $(NPM_STAMP)
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
 	  if [ -n "$$fmt" ]; then echo "gofmt needed: $$fmt"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
 	$(BUF) lint
+	bash .ci/check-breaking
 	bash .ci/check-generated
 
 ## gotest: the Go tests with the race detector (a real /metrics scrape
@@ -75,6 +98,20 @@ fuzz:
 webtest: build
 	cd $(WEB) && npm run --silent typecheck
 	cd $(WEB) && SKIRMISH_BIN=$(abspath $(BIN)/skirmish) npm test
+
+## pytest: the Python reference client: the golden vectors, then playing
+## against the built server
+pytest: build proto-python
+	PYTHONPATH=$(GEN)/python:client-python SKIRMISH_BIN=$(abspath $(BIN)/skirmish) \
+	  $(PYTHON) -m unittest discover -s client-python/tests -t client-python -v
+
+## cpptest: the generated C++ compiles and links against Debian's
+## libprotobuf, and round-trips a message
+cpptest: proto-cpp
+	@mkdir -p build/cpp
+	g++ -std=c++17 -I$(GEN)/cpp -o build/cpp/roundtrip proto/examples/cpp/roundtrip.cc \
+	  $(GEN)/cpp/skirmish/v1/skirmish.pb.cc -lprotobuf -pthread
+	build/cpp/roundtrip
 
 ## bench: start a server and measure it with the bots (docs/performance.md)
 bench: build
@@ -112,6 +149,7 @@ match: build
 match-away: build
 	$(BIN)/skirmish-bots match -server $(BIN)/skirmish -away -json bench/results/match-away.json
 
-## clean: remove the binaries and the browser tests' screenshots
+## clean: remove the binaries, generated code of other languages and the
+## browser tests' screenshots
 clean:
-	rm -rf $(BIN) test-output
+	rm -rf $(BIN) build test-output

@@ -127,6 +127,10 @@ func (r *Room) welcome(m *member) []byte {
 		Capacity:      uint32(r.cfg.Capacity),
 		Resumed:       m.resumed,
 		InputSeq:      m.lastSeq,
+		TickPeriodNs:  uint32(r.period.Nanoseconds()),
+	}
+	if rule := r.mode.Movement(); rule != (Movement{}) {
+		wm.Movement = &skirmishv1.Movement{Speed: float32(rule.Speed), Radius: float32(rule.Radius), NormalizeDiagonal: rule.NormalizeDiagonal}
 	}
 	if m.spectator {
 		wm.PlayerId = 0

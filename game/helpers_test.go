@@ -340,13 +340,14 @@ func welcomeOf(t *testing.T, msgs []*skirmishv1.ServerMessage) *skirmishv1.Welco
 }
 
 var modes = []struct {
-	name  string
-	new   game.NewModeFunc
-	w, h  uint32
-	extra int // non-player entities the mode creates on its own at start
+	name     string
+	new      game.NewModeFunc
+	w, h     uint32
+	extra    int // non-player entities the mode creates on its own at start
+	movement *skirmishv1.Movement
 }{
-	{movers.Name, movers.New, 1000, 1000, 0},
-	{arena.Name, arena.New, 1600, 1000, 4}, // four health pickups
+	{movers.Name, movers.New, 1000, 1000, 0, &skirmishv1.Movement{Speed: 100}},
+	{arena.Name, arena.New, 1600, 1000, 4, &skirmishv1.Movement{Speed: 220, Radius: 20, NormalizeDiagonal: true}}, // four health pickups
 }
 
 // waitFor polls cond until it holds, failing after a generous timeout.

@@ -21,7 +21,8 @@ func (r *Room) applyInputs() {
 			// A client can only acknowledge ticks already sent to it, and
 			// only ticks sent to its current connection: after a resume,
 			// an ack from before it names a baseline the new connection
-			// never had; after a join, one from before it names nothing.
+			// never had; after a join, one from before it names nothing
+			// (ticks count per room: it was a tick of the previous room).
 			if in.AckTick > m.ackTick && in.AckTick < r.tick && in.AckTick >= m.since {
 				m.ackTick = in.AckTick
 			}

@@ -25,6 +25,10 @@ type Mode interface {
 	// AppendEntities appends every entity of the world to dst, in ascending
 	// id order, and returns the extended slice.
 	AppendEntities(dst []wire.Entity) []wire.Entity
+	// Movement is the rule its Step moves players by, which Welcome tells
+	// clients for their prediction; the zero Movement when its players do
+	// not move by that rule.
+	Movement() Movement
 }
 
 // ModeConfig is what a room gives the mode it creates.

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/skirmishgg/skirmish/game"
+	"github.com/skirmishgg/skirmish/game/arena"
 	"github.com/skirmishgg/skirmish/game/movers"
 	skirmishv1 "github.com/skirmishgg/skirmish/proto/skirmish/v1"
 	"github.com/skirmishgg/skirmish/proto/wire"
@@ -76,6 +77,8 @@ func TestRoomJoinSendsWelcomeThenRoster(t *testing.T) {
 				WorldHeight:   md.h,
 				PositionScale: wire.PositionScale,
 				Capacity:      16,
+				TickPeriodNs:  50_000_000,
+				Movement:      md.movement,
 			}
 			if !proto.Equal(w, want) {
 				t.Errorf("Welcome = %v\nwant      %v", w, want)
@@ -402,5 +405,28 @@ func TestSpectatorWatchesOnly(t *testing.T) {
 	}
 	if !got {
 		t.Fatal("spectator receives no snapshots")
+	}
+}
+
+// TestEntityIdsArePerRoomAndNeverReused: ids count from 1 in every room,
+// players and the mode's own entities share them, and an id is never
+// handed out again in the room, not even after its entity is gone.
+func TestEntityIdsArePerRoomAndNeverReused(t *testing.T) {
+	r := newRoom(t, arena.New, game.RoomConfig{ID: "ids"})
+	pickups := len(r.entities()) // the arena places its pickups first: ids 1..4
+	a := r.join(t, &fakePeer{name: "a"})
+	if a != uint32(pickups)+1 {
+		t.Fatalf("first player id %d, want %d after the %d pickups", a, pickups+1, pickups)
+	}
+	r.Step()
+	r.Leave(a)
+	r.Step()
+	b := r.join(t, &fakePeer{name: "b"})
+	if b <= a {
+		t.Fatalf("id %d after %d left: ids are reused", b, a)
+	}
+	other := newRoom(t, movers.New, game.RoomConfig{ID: "other"})
+	if id := other.join(t, &fakePeer{name: "c"}); id != 1 {
+		t.Fatalf("first id of another room %d, want 1", id)
 	}
 }

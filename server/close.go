@@ -106,7 +106,8 @@ func (c *Conn) detach() (*game.Room, uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	room, player := c.room, c.player
-	c.room, c.player, c.spectator = nil, 0, false
+	// Back in the lobby: the first refused Input there gets its Error.
+	c.room, c.player, c.spectator, c.warnedInput = nil, 0, false, false
 	c.leaveLinkLocked()
 	if room != nil && c.state == stateOpen {
 		c.srv.wheel.armEarlier(c, c.lastMessage.Load()+int64(c.srv.cfg.LobbyTimeout))

@@ -16,6 +16,7 @@ await esbuild.build({
       'export * from "./src/clock.ts";',
       'export * from "./src/movement.ts";',
       'export * from "./src/predict.ts";',
+      'export * from "./src/roster.ts";',
       'export * from "./src/netstats.ts";',
       'export * from "./src/view.ts";',
       'export { moveVector, aimAngle } from "./src/input.ts";',

@@ -16,7 +16,7 @@
 
 import { TickClock } from "./clock";
 import { EntityKind } from "./gen/skirmish/v1/skirmish_pb";
-import { PLAYER_RADIUS, type WorldSize } from "./movement";
+import type { WorldSize } from "./movement";
 import type { Entity, World } from "./world";
 
 /** The render delay without jitter: two snapshot intervals, so that one
@@ -147,6 +147,8 @@ export interface InterpolatorOptions {
   delayMs?: number;
   /** World size in world units; extrapolation stays inside it. */
   world?: WorldSize;
+  /** How far inside the walls players stay (Welcome.movement.radius). */
+  playerRadius?: number;
 }
 
 export class Interpolator {
@@ -157,6 +159,7 @@ export class Interpolator {
   private readonly positionScale: number;
   private readonly fixedDelayMs: number | undefined;
   private readonly world: WorldSize | undefined;
+  private readonly playerRadius: number;
   private worlds: World[] = []; // ascending tick
   // The render clock: the fractional tick drawn at local time playAtMs.
   private playTick: number | undefined;
@@ -168,6 +171,7 @@ export class Interpolator {
     this.positionScale = opts.positionScale;
     this.fixedDelayMs = opts.delayMs;
     this.world = opts.world;
+    this.playerRadius = opts.playerRadius ?? 0;
     this.clock = new TickClock(opts.tickRate);
     this.jitter = new JitterMeter(opts.tickRate);
   }
@@ -284,7 +288,7 @@ export class Interpolator {
    * walls), where it could be. */
   private inWorld(e: RenderEntity): RenderEntity {
     if (!this.world) return e;
-    const m = e.kind === EntityKind.PLAYER ? PLAYER_RADIUS : 0;
+    const m = e.kind === EntityKind.PLAYER ? this.playerRadius : 0;
     return {
       ...e,
       x: Math.min(Math.max(e.x, m), this.world.width - m),

@@ -1,19 +1,22 @@
-// The arena's movement rules, for predicting our own player.
+// The movement rule of the room's mode, for predicting our own player.
 //
-// The protocol does not carry movement rules, so these mirror the server's
-// (game/arena/rules.go and game/arena/movement.go); update them together.
-// Pure: prediction (predict.ts) and the unit tests share it.
+// Welcome carries it (Welcome.movement and Welcome.tick_period_ns; the
+// rule is stated in docs/protocol.md, "Movement"), so nothing here is a
+// copy of the server's numbers. Pure: prediction (predict.ts), the
+// interpolator and the unit tests share it.
 
-/** Player speed at full input, world units per second (playerSpeed). */
-export const PLAYER_SPEED = 220;
-/** Player radius, world units: the centre stays this far from the walls
- * (playerRadius). */
-export const PLAYER_RADIUS = 20;
+import type { Welcome } from "./gen/skirmish/v1/skirmish_pb";
 
 /** Where a player is, in world units. */
 export interface Position {
   readonly x: number;
   readonly y: number;
+}
+
+/** A position with the velocity it moved with, world units (per second). */
+export interface Motion extends Position {
+  readonly vx: number;
+  readonly vy: number;
 }
 
 /** Movement controls as an Input carries them. */
@@ -27,17 +30,36 @@ export interface WorldSize {
   readonly height: number;
 }
 
+/** Welcome.movement: how the mode moves a player. */
+export interface MovementRule {
+  /** World units per second at full input. */
+  readonly speed: number;
+  /** The player's centre stays this far from every wall. */
+  readonly radius: number;
+  /** Directions longer than 1 are scaled to length 1. */
+  readonly normalizeDiagonal: boolean;
+}
+
+/** The room's rule from its Welcome; null when the mode announces none
+ * (then there is nothing to predict with). */
+export function movementOf(w: Pick<Welcome, "movement">): MovementRule | null {
+  const m = w.movement;
+  if (!m || !(m.speed > 0)) return null;
+  return { speed: m.speed, radius: m.radius, normalizeDiagonal: m.normalizeDiagonal };
+}
+
 /**
- * The seconds one server tick simulates. The server steps by its tick
- * period as a Go time.Duration (whole nanoseconds), which for 30 Hz is
- * 0.033333333 s rather than 1/30; we copy that.
+ * The seconds one server tick simulates: Welcome.tick_period_ns. A server
+ * that does not send it steps by 1e9 / tick_rate whole nanoseconds, which
+ * for 30 Hz is 0.033333333 s rather than 1/30.
  */
-export function tickSeconds(tickRate: number): number {
+export function tickSeconds(tickRate: number, tickPeriodNs = 0): number {
+  if (tickPeriodNs > 0) return tickPeriodNs / 1e9;
   return Math.floor(1e9 / tickRate) / 1e9;
 }
 
 /** One input axis as the server reads it: float32 on the wire, clamped to
- * [-1, 1], NaN as 0 (game.ClampAxis). */
+ * [-1, 1], NaN as 0. */
 export function clampAxis(v: number): number {
   const f = Math.fround(v);
   if (Number.isNaN(f)) return 0;
@@ -45,34 +67,36 @@ export function clampAxis(v: number): number {
 }
 
 /**
- * Moves a living player by `move` for `dt` seconds, as the server's
- * movePlayers does: the direction is normalized if longer than 1, the
- * velocity is that times PLAYER_SPEED, and each axis stops at the wall
- * (PLAYER_RADIUS from the world's edge).
+ * Moves a living player by `move` for `dt` seconds by the rule: the axes
+ * clamped, the direction normalized if the rule says so and it is longer
+ * than 1, the velocity that times the speed, and each axis stopped (its
+ * velocity zeroed) at the wall, `radius` inside the world's edge.
  */
-export function stepPlayer(p: Position, move: Move, dt: number, world: WorldSize): Position {
+export function stepPlayer(p: Position, move: Move, dt: number, world: WorldSize, rule: MovementRule): Motion {
   let dx = clampAxis(move.dx);
   let dy = clampAxis(move.dy);
   const l2 = dx * dx + dy * dy;
-  if (l2 > 1) {
+  if (rule.normalizeDiagonal && l2 > 1) {
     const l = Math.sqrt(l2);
     dx /= l;
     dy /= l;
   }
-  return {
-    x: clampMove(p.x, dx * PLAYER_SPEED, dt, PLAYER_RADIUS, world.width - PLAYER_RADIUS),
-    y: clampMove(p.y, dy * PLAYER_SPEED, dt, PLAYER_RADIUS, world.height - PLAYER_RADIUS),
-  };
+  const [x, vx] = clampMove(p.x, dx * rule.speed, dt, rule.radius, world.width - rule.radius);
+  const [y, vy] = clampMove(p.y, dy * rule.speed, dt, rule.radius, world.height - rule.radius);
+  return { x, y, vx, vy };
 }
 
-function clampMove(pos: number, v: number, dt: number, lo: number, hi: number): number {
-  return Math.min(Math.max(pos + v * dt, lo), hi);
+function clampMove(pos: number, v: number, dt: number, lo: number, hi: number): [number, number] {
+  const next = pos + v * dt;
+  if (next < lo) return [lo, 0];
+  if (next > hi) return [hi, 0];
+  return [next, v];
 }
 
 /** Keeps a player's centre inside the walls. */
-export function clampToWorld(p: Position, world: WorldSize): Position {
+export function clampToWorld(p: Position, world: WorldSize, radius: number): Position {
   return {
-    x: Math.min(Math.max(p.x, PLAYER_RADIUS), world.width - PLAYER_RADIUS),
-    y: Math.min(Math.max(p.y, PLAYER_RADIUS), world.height - PLAYER_RADIUS),
+    x: Math.min(Math.max(p.x, radius), world.width - radius),
+    y: Math.min(Math.max(p.y, radius), world.height - radius),
   };
 }

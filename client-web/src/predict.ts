@@ -11,7 +11,7 @@
 //     sent (at most a tick), so that a key press moves us on the very next
 //     frame, before any input carrying it has even left
 //
-// using the server's movement rules (movement.ts). Every snapshot replaces
+// using the room's movement rule from Welcome (movement.ts). Every snapshot replaces
 // the authoritative position and drops the inputs it acknowledges; where the
 // replay disagrees with what we drew (the server merged two inputs into one
 // tick, a wall, a hit), the difference is kept as an offset that fades out
@@ -20,7 +20,15 @@
 //
 // Pure: no DOM, no clock; times are passed in (performance.now() ms).
 
-import { clampToWorld, stepPlayer, tickSeconds, type Move, type Position, type WorldSize } from "./movement";
+import {
+  clampToWorld,
+  stepPlayer,
+  tickSeconds,
+  type Move,
+  type MovementRule,
+  type Position,
+  type WorldSize,
+} from "./movement";
 
 /** An input we sent: its seq and movement. */
 export interface SentInput {
@@ -42,12 +50,17 @@ export const MAX_PENDING = 128;
 
 export interface PredictorConfig {
   tickRate: number;
+  /** Welcome.tick_period_ns; derived from tickRate when absent or 0. */
+  tickPeriodNs?: number;
   world: WorldSize;
+  /** Welcome.movement. */
+  rule: MovementRule;
 }
 
 export class Predictor {
   private readonly tickS: number;
   private readonly world: WorldSize;
+  private readonly rule: MovementRule;
   private pending: SentInput[] = [];
   /** Authoritative position and whether we are alive, from the newest
    * snapshot; null before the first. */
@@ -60,8 +73,9 @@ export class Predictor {
   private ack = 0;
 
   constructor(config: PredictorConfig) {
-    this.tickS = tickSeconds(config.tickRate);
+    this.tickS = tickSeconds(config.tickRate, config.tickPeriodNs);
     this.world = config.world;
+    this.rule = config.rule;
   }
 
   /** Inputs sent and not yet acknowledged, oldest first. */
@@ -80,7 +94,7 @@ export class Predictor {
     if (this.pending.length > MAX_PENDING) this.pending.shift();
     this.lastSentAtMs = atMs;
     if (this.replayed && this.auth?.alive) {
-      this.replayed = stepPlayer(this.replayed, input, this.tickS, this.world);
+      this.replayed = this.step(this.replayed, input, this.tickS);
     }
   }
 
@@ -105,7 +119,7 @@ export class Predictor {
       return;
     }
     let p = pos;
-    for (const input of this.pending) p = stepPlayer(p, input, this.tickS, this.world);
+    for (const input of this.pending) p = this.step(p, input, this.tickS);
     this.replayed = p;
     if (before === null) {
       this.offset = { x: 0, y: 0 };
@@ -128,9 +142,14 @@ export class Predictor {
     let p = this.replayed;
     if (this.lastSentAtMs !== undefined) {
       const partialS = Math.min(Math.max(nowMs - this.lastSentAtMs, 0) / 1000, this.tickS);
-      if (partialS > 0) p = stepPlayer(p, held, partialS, this.world);
+      if (partialS > 0) p = this.step(p, held, partialS);
     }
-    return clampToWorld(this.withOffset(p, nowMs), this.world);
+    return clampToWorld(this.withOffset(p, nowMs), this.world, this.rule.radius);
+  }
+
+  private step(p: Position, move: Move, dt: number): Position {
+    const m = stepPlayer(p, move, dt, this.world, this.rule);
+    return { x: m.x, y: m.y };
   }
 
   /** The correction still to fade out at nowMs, world units. */

@@ -10,10 +10,10 @@ import type { RenderEntity } from "./interp";
 import type { Scene } from "./scene";
 import { Viewport } from "./view";
 
-// Entity sizes in world units. The protocol does not carry sizes, so these
-// copy the arena's collision radii (game/arena/rules.go) so that what
-// players see is what they hit; update them together.
-const PLAYER_RADIUS = 20;
+// Entity sizes in world units. A player's radius comes with the room's
+// movement rule (Scene.playerRadius); the protocol does not carry the
+// others, so these copy the arena's collision radii (game/arena/rules.go)
+// so that what players see is what they hit; update them together.
 const PROJECTILE_RADIUS = 5;
 const PICKUP_HALF = 12;
 // Lower bounds in CSS pixels, so that a big world on a small screen still
@@ -81,7 +81,7 @@ export class Renderer {
           this.drawProjectile(e);
           break;
         case EntityKind.PLAYER:
-          this.drawPlayer(e, e.id === scene.own?.id, scene.names.get(e.id) ?? `#${e.id}`, scene.maxHp);
+          this.drawPlayer(e, e.id === scene.own?.id, scene.names.get(e.id) ?? `#${e.id}`, scene.maxHp, scene.playerRadius);
           break;
         default:
           // An entity kind newer than this client: draw nothing rather than
@@ -133,10 +133,10 @@ export class Renderer {
     ctx.strokeRect(tl.x, tl.y, w, h);
   }
 
-  private drawPlayer(e: RenderEntity, own: boolean, name: string, maxHp: number): void {
+  private drawPlayer(e: RenderEntity, own: boolean, name: string, maxHp: number, radius: number): void {
     const ctx = this.ctx;
     const p = this.view.toScreen(e.x, e.y);
-    const r = Math.max(PLAYER_RADIUS * this.view.scale, MIN_PLAYER_PX);
+    const r = Math.max(radius * this.view.scale, MIN_PLAYER_PX);
     ctx.save();
     if (e.hp <= 0) ctx.globalAlpha = 0.3; // dead, waiting to respawn
 

@@ -12,6 +12,9 @@ import type { Session } from "./session";
 export interface Scene {
   worldWidth: number;
   worldHeight: number;
+  /** Players' radius in world units (Welcome.movement.radius); 0 when the
+   * mode gives players no size. */
+  playerRadius: number;
   entities: RenderEntity[];
   /** Our own entity as drawn (also in `entities`); null while absent. */
   own: RenderEntity | null;
@@ -57,6 +60,7 @@ export class SceneBuilder {
     return {
       worldWidth: room.worldWidth,
       worldHeight: room.worldHeight,
+      playerRadius: room.movement?.radius ?? 0,
       entities,
       own,
       names: session.names,

@@ -18,7 +18,9 @@ import { Connection, DEAD_AFTER_MS, type ClientPayload, type ConnectionHandlers 
 import { ErrorCode, type ServerMessage, type Snapshot, type Welcome } from "./gen/skirmish/v1/skirmish_pb";
 import { Interpolator } from "./interp";
 import { NetStats, snapshotDropper } from "./netstats";
+import { movementOf, type MovementRule } from "./movement";
 import { Predictor } from "./predict";
+import { applyRosterUpdate, rosterNames } from "./roster";
 import {
   afterHello,
   backoffDelay,
@@ -40,6 +42,12 @@ export interface RoomInfo {
   room: string;
   mode: string;
   tickRate: number;
+  /** Simulated nanoseconds per tick (Welcome.tick_period_ns; 0 if the
+   * server does not say). */
+  tickPeriodNs: number;
+  /** How the mode moves players; null if the server does not say (then
+   * our own player is drawn like the others, without prediction). */
+  movement: MovementRule | null;
   worldWidth: number;
   worldHeight: number;
   positionScale: number;
@@ -508,6 +516,8 @@ export class Session {
       room: w.room,
       mode: w.mode,
       tickRate: w.tickRate,
+      tickPeriodNs: w.tickPeriodNs,
+      movement: movementOf(w),
       worldWidth: w.worldWidth,
       worldHeight: w.worldHeight,
       // A zero scale would divide by zero everywhere; 1 is the neutral guess.
@@ -516,8 +526,9 @@ export class Session {
       capacity: w.capacity,
       private: wasPrivate,
     };
-    // A new room (or a new connection to the same one) means a new tick
-    // sequence and no baseline: the first snapshot is full.
+    // Every Welcome starts a new baseline history: a new room counts its
+    // own ticks, and a new connection (or membership) has acknowledged
+    // nothing yet, so the first snapshot is full.
     this.history = new SnapshotHistory(w.tickRate);
     this.latest = null;
     this.names = new Map();
@@ -535,8 +546,15 @@ export class Session {
       if (!this.rejoining) this.notice = "";
     }
     const world = { width: w.worldWidth, height: w.worldHeight };
-    this.interpolator = new Interpolator({ tickRate: w.tickRate, positionScale: this.room.positionScale, world });
-    this.predictor = w.spectator ? null : new Predictor({ tickRate: w.tickRate, world });
+    const rule = this.room.movement;
+    this.interpolator = new Interpolator({
+      tickRate: w.tickRate,
+      positionScale: this.room.positionScale,
+      world,
+      playerRadius: rule?.radius ?? 0,
+    });
+    this.predictor =
+      w.spectator || !rule ? null : new Predictor({ tickRate: w.tickRate, tickPeriodNs: w.tickPeriodNs, world, rule });
 
     const name = this.intent?.name ?? "";
     this.intent = { name, room: w.room, spectate: w.spectator };
@@ -563,19 +581,15 @@ export class Session {
 
   /** The full Roster that follows each Welcome: the room as it is. */
   private handleRoster(players: ReadonlyArray<{ id: number; name: string }>): void {
-    this.names = new Map(players.map((p) => [p.id, p.name]));
+    this.names = rosterNames(players);
     this.rosterUpdates++;
   }
 
   /** A RosterUpdate: who joined and who left since the last one. */
   private handleRosterUpdate(joined: ReadonlyArray<{ id: number; name: string }>, left: ReadonlyArray<number>): void {
-    for (const id of left) {
-      const name = this.names.get(id);
-      if (name === undefined) continue;
-      this.names.delete(id);
+    for (const { id, name } of applyRosterUpdate(this.names, joined, left)) {
       if (this.room) this.recordLeave({ id, name, room: this.room.room });
     }
-    for (const p of joined) this.names.set(p.id, p.name);
     this.rosterUpdates++;
   }
 

@@ -7,8 +7,8 @@
 // Conversion to world units happens when drawing or exporting state.
 //
 // Delta snapshots use dead reckoning (see the Snapshot comment in
-// skirmish.proto; game/predict.go and game/snapshot_apply.go are the Go
-// reference): every baseline entity is first moved along its velocity over
+// skirmish.proto; wire.Predict and wire.ApplySnapshot in proto/wire are
+// the Go reference): every baseline entity is first moved along its velocity over
 // the ticks between baseline and snapshot, with integer rounding the server
 // reproduces exactly, and the delta carries only the differences from that
 // prediction.
@@ -254,11 +254,22 @@ function applyDelta(base: World, snap: SnapshotColumns, ids: readonly number[], 
   for (const [id, e] of base.entities) {
     entities.set(id, predictEntity(e, ticks, tickRate));
   }
-  // Removals before the listed values: an id both removed and listed (the
-  // server never sends that) then ends up as listed, as in the Go
-  // reference, game.ApplySnapshot.
-  for (const id of snap.removed) {
+  // Removed ids ascend strictly and are never listed too (the Go
+  // reference, wire.ApplySnapshot, refuses the same); ids the baseline
+  // does not hold are ignored.
+  let r = 0;
+  for (let i = 0; i < snap.removed.length; i++) {
+    const id = snap.removed[i];
+    if (i > 0 && id <= snap.removed[i - 1]) {
+      throw new SnapshotError(`tick ${snap.tick}: removed ids do not ascend at index ${i}`);
+    }
     entities.delete(id);
+  }
+  for (const id of ids) {
+    while (r < snap.removed.length && snap.removed[r] < id) r++;
+    if (r < snap.removed.length && snap.removed[r] === id) {
+      throw new SnapshotError(`tick ${snap.tick}: id ${id} is both listed and removed`);
+    }
   }
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];

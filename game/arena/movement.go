@@ -1,6 +1,6 @@
 package arena
 
-import "math"
+import "github.com/skirmishgg/skirmish/game"
 
 // movePlayers brings back players whose respawn time is up and moves the
 // living ones by their input. Dead players stay where they fell.
@@ -14,30 +14,16 @@ func (w *world) movePlayers(dt float64) {
 			}
 			w.respawn(p)
 		}
-		dx, dy := p.dx, p.dy
-		// Diagonals would otherwise be √2 faster than straight moves.
-		if l2 := dx*dx + dy*dy; l2 > 1 {
-			l := math.Sqrt(l2)
-			dx, dy = dx/l, dy/l
-		}
-		p.vx, p.vy = dx*playerSpeed, dy*playerSpeed
-		p.x, p.vx = clampMove(p.x, p.vx, dt, playerRadius, worldWidth-playerRadius)
-		p.y, p.vy = clampMove(p.y, p.vy, dt, playerRadius, worldHeight-playerRadius)
+		p.x, p.y, p.vx, p.vy = movement.Move(p.x, p.y, p.dx, p.dy, dt, worldWidth, worldHeight)
 	}
 }
 
-// clampMove moves pos by v·dt within [lo, hi]. A move stopped by a wall
-// reports zero velocity, so that clients do not extrapolate into the wall.
-func clampMove(pos, v, dt, lo, hi float64) (float64, float64) {
-	next := pos + v*dt
-	switch {
-	case next < lo:
-		return lo, 0
-	case next > hi:
-		return hi, 0
-	}
-	return next, v
-}
+// movement is how arena players move: diagonals no faster than straight
+// moves, walls a player's radius inside the world's edge.
+var movement = game.Movement{Speed: playerSpeed, Radius: playerRadius, NormalizeDiagonal: true}
+
+// Movement returns the arena's movement rule, for Welcome.
+func (w *world) Movement() game.Movement { return movement }
 
 // respawn brings a dead player back with full health at a free spot. The
 // new life starts this tick: shots judged before it do not see it.

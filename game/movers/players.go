@@ -5,12 +5,14 @@ import (
 	"slices"
 )
 
-// player is one mover. Velocity is kept from the previous tick because the
-// score rule compares against it.
+// player is one mover.
 type player struct {
 	id     uint32
 	x, y   float64
-	vx, vy float64
+	vx, vy float64 // velocity of the last tick, for snapshots: 0 against a wall
+	// cx, cy is the commanded velocity of the last tick (input times
+	// speed), which the score rule compares against.
+	cx, cy float64
 	dx, dy float32 // latest input, in force until replaced
 	seq    uint32  // Seq of the latest input
 	score  int32

@@ -81,3 +81,32 @@ func TestStepIgnoresBrokenDt(t *testing.T) {
 		}
 	}
 }
+
+// TestStepReportsVelocityAfterWalls: the velocity in a snapshot is the one
+// the player moved with, zero on an axis where the world's edge stopped
+// it, so that dead reckoning does not run out of the world. The score rule
+// still compares the commanded velocity: pushing into a wall scores once.
+func TestStepReportsVelocityAfterWalls(t *testing.T) {
+	m := newWorld(1)
+	m.AddPlayer(1, "a")
+	parkAtOrigin(t, m, 1, 1)
+	before := entity(t, m, 1).Score
+	m.ApplyInput(1, wire.Input{Seq: 10, DX: -1, DY: 1})
+	for range 3 {
+		m.Step(0.1)
+	}
+	e := entity(t, m, 1)
+	if e.X != 0 || e.Y != q(30) || e.VX != 0 || e.VY != q(100) {
+		t.Errorf("sliding along the x = 0 wall: %+v, want at (0, 30) with velocity (0, 100)", e)
+	}
+	if e.Score != before+1 {
+		t.Errorf("score %d after one change of input, want %d", e.Score, before+1)
+	}
+	// Reaching a wall within a tick: the player stops at it.
+	m.ApplyInput(1, wire.Input{Seq: 11, DX: 0, DY: 1})
+	m.Step(9.75) // 975 units: 5 short of the far wall
+	m.Step(0.1)  // 10 units: the wall stops it after 5
+	if e := entity(t, m, 1); e.Y != q(1000) || e.VY != 0 {
+		t.Errorf("at the far wall: y %d vy %d, want %d 0", e.Y, e.VY, q(1000))
+	}
+}

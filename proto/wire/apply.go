@@ -11,7 +11,11 @@ import (
 // does: base is the world of s.BaseTick (ignored for a full snapshot) and
 // tickRate the room's (from Welcome). It appends the result to dst in
 // ascending id order. It is the reference for the rules documented in the
-// .proto: the tests check every encoding against it.
+// .proto: the tests check every encoding against it, and it refuses what
+// the rules forbid (a baseline not older than the snapshot, columns of the
+// wrong length, ids or removed ids that do not ascend, an id both listed
+// and removed). Ids in removed that the baseline does not hold are
+// ignored.
 func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot, tickRate int) ([]Entity, error) {
 	if s.BaseTick == 0 {
 		base = nil
@@ -30,14 +34,29 @@ func ApplySnapshot(dst, base []Entity, s *skirmishv1.Snapshot, tickRate int) ([]
 			return dst, fmt.Errorf("snapshot %d: column %d has %d values for %d ids", s.Tick, columns[i].field, len(c), n)
 		}
 	}
+	removed := s.Removed // a full snapshot is the whole truth: removed means nothing
+	if s.BaseTick == 0 {
+		removed = nil
+	}
+	for i := 1; i < len(removed); i++ {
+		if removed[i] <= removed[i-1] {
+			return dst, fmt.Errorf("snapshot %d: removed ids not ascending at %d", s.Tick, i)
+		}
+	}
+	listedRemoved := removed
 	start := len(dst)
-	bi := 0
-	removed := s.Removed
+	bi, ri := 0, 0
 	var id uint32
 	for k := 0; k < n; k++ {
 		id += s.Id[k]
 		if k > 0 && s.Id[k] == 0 {
 			return dst, fmt.Errorf("snapshot %d: ids not ascending at %d", s.Tick, k)
+		}
+		for ri < len(listedRemoved) && listedRemoved[ri] < id {
+			ri++
+		}
+		if ri < len(listedRemoved) && listedRemoved[ri] == id {
+			return dst, fmt.Errorf("snapshot %d: id %d both listed and removed", s.Tick, id)
 		}
 		// Carry over unchanged base entities that come before id.
 		for bi < len(base) && base[bi].ID < id {

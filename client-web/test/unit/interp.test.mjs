@@ -71,7 +71,7 @@ test("entities appear and vanish with the later snapshot", () => {
 });
 
 test("a dry buffer extrapolates along the velocity briefly, then holds, inside the world", () => {
-  const ip = new Interpolator({ tickRate: 20, positionScale: SCALE, delayMs: 100, world: { width: 200, height: 100 } });
+  const ip = new Interpolator({ tickRate: 20, positionScale: SCALE, delayMs: 100, world: { width: 200, height: 100 }, playerRadius: 20 });
   // 100 world units per second to the right; a second player runs into the
   // wall at x 180 (radius 20).
   ip.push(world(1, ent(1, { x: 4 * 95, vx: 400 }), ent(2, { x: 4 * 170, vx: 400 })), 50);

@@ -1,13 +1,14 @@
 // Prediction of our own player and reconciliation (src/predict.ts) with
-// the arena's movement rules (src/movement.ts).
+// the movement rule a room announces in Welcome (src/movement.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   CORRECTION_MS,
   MAX_PENDING,
-  PLAYER_RADIUS,
-  PLAYER_SPEED,
   Predictor,
+  create,
+  movementOf,
+  pb,
   stepPlayer,
   tickSeconds,
 } from "../../.test-build/unit.mjs";
@@ -16,6 +17,12 @@ const RATE = 30;
 const TICK_S = tickSeconds(RATE);
 const TICK_MS = 1000 / RATE;
 const WORLD = { width: 1600, height: 1000 };
+// The arena's rule, as its Welcome carries it.
+const ARENA = movementOf(create(pb.WelcomeSchema, { movement: { speed: 220, radius: 20, normalizeDiagonal: true } }));
+const PLAYER_SPEED = ARENA.speed;
+const PLAYER_RADIUS = ARENA.radius;
+const CONFIG = { tickRate: RATE, world: WORLD, rule: ARENA };
+const at = (m) => ({ x: m.x, y: m.y });
 const STILL = { dx: 0, dy: 0 };
 const RIGHT = { dx: 1, dy: 0 };
 
@@ -23,21 +30,28 @@ function close(a, b, eps = 1e-9) {
   return Math.abs(a - b) <= eps;
 }
 
-test("movement follows the arena rules: speed, normalized diagonals, walls", () => {
+test("movement follows the rule from Welcome: speed, normalized diagonals, walls", () => {
   assert.equal(TICK_S, 0.033333333, "the server's tick period in whole nanoseconds");
-  const p = stepPlayer({ x: 100, y: 100 }, RIGHT, 0.5, WORLD);
-  assert.deepEqual(p, { x: 100 + PLAYER_SPEED / 2, y: 100 });
-  const d = stepPlayer({ x: 500, y: 500 }, { dx: 1, dy: 1 }, 1, WORLD);
+  assert.equal(tickSeconds(RATE, 33333333), 0.033333333, "Welcome.tick_period_ns");
+  assert.equal(tickSeconds(7, 5e8), 0.5, "tick_period_ns wins over the rate");
+  const p = stepPlayer({ x: 100, y: 100 }, RIGHT, 0.5, WORLD, ARENA);
+  assert.deepEqual(p, { x: 100 + PLAYER_SPEED / 2, y: 100, vx: PLAYER_SPEED, vy: 0 });
+  const d = stepPlayer({ x: 500, y: 500 }, { dx: 1, dy: 1 }, 1, WORLD, ARENA);
   assert.ok(close(Math.hypot(d.x - 500, d.y - 500), PLAYER_SPEED, 1e-9), "diagonals are not faster");
-  const half = stepPlayer({ x: 500, y: 500 }, { dx: 0.5, dy: 0 }, 1, WORLD);
+  const half = stepPlayer({ x: 500, y: 500 }, { dx: 0.5, dy: 0 }, 1, WORLD, ARENA);
   assert.equal(half.x, 500 + PLAYER_SPEED / 2, "partial input is slower");
-  const wall = stepPlayer({ x: 1570, y: 30 }, { dx: 1, dy: -1 }, 1, WORLD);
-  assert.deepEqual(wall, { x: 1600 - PLAYER_RADIUS, y: PLAYER_RADIUS });
-  assert.deepEqual(stepPlayer({ x: 10, y: 10 }, { dx: 5, dy: NaN }, 0, WORLD), { x: PLAYER_RADIUS, y: PLAYER_RADIUS });
+  const wall = stepPlayer({ x: 1570, y: 30 }, { dx: 1, dy: -1 }, 1, WORLD, ARENA);
+  assert.deepEqual(wall, { x: 1600 - PLAYER_RADIUS, y: PLAYER_RADIUS, vx: 0, vy: 0 }, "walls stop the player and its velocity");
+  assert.deepEqual(at(stepPlayer({ x: 10, y: 10 }, { dx: 5, dy: NaN }, 0, WORLD, ARENA)), { x: PLAYER_RADIUS, y: PLAYER_RADIUS });
+  // The movers' rule: no radius, and each axis on its own.
+  const movers = { speed: 100, radius: 0, normalizeDiagonal: false };
+  assert.deepEqual(stepPlayer({ x: 10, y: 10 }, { dx: 1, dy: 1 }, 1, WORLD, movers), { x: 110, y: 110, vx: 100, vy: 100 });
+  assert.deepEqual(stepPlayer({ x: 10, y: 10 }, { dx: -1, dy: 1 }, 1, WORLD, movers), { x: 0, y: 110, vx: 0, vy: 100 });
+  assert.equal(movementOf(create(pb.WelcomeSchema, {})), null, "no rule, no prediction");
 });
 
 test("a key press moves the prediction at once, before any input is sent", () => {
-  const pr = new Predictor({ tickRate: RATE, world: WORLD });
+  const pr = new Predictor(CONFIG);
   assert.equal(pr.view(0, STILL), null, "nothing before the first snapshot");
   pr.sent({ seq: 1, dx: 0, dy: 0 }, 1000);
   pr.reconcile({ x: 400, y: 300 }, true, 1, 1005);
@@ -67,13 +81,13 @@ class FakeServer {
       this.ack = input.seq;
     }
     this.inbox = [];
-    this.pos = stepPlayer(this.pos, this.move, TICK_S, WORLD);
+    this.pos = at(stepPlayer(this.pos, this.move, TICK_S, WORLD, ARENA));
     return { pos: { ...this.pos }, ack: this.ack };
   }
 }
 
 test("replaying unacknowledged inputs over each snapshot converges on the server's position", () => {
-  const pr = new Predictor({ tickRate: RATE, world: WORLD });
+  const pr = new Predictor(CONFIG);
   const server = new FakeServer({ x: 300, y: 500 });
   const latencyTicks = 3; // inputs reach the server, and snapshots us, this late
   const toServer = [];
@@ -112,7 +126,7 @@ test("replaying unacknowledged inputs over each snapshot converges on the server
 });
 
 test("a disagreement is smoothed out, not snapped; a teleport snaps", () => {
-  const pr = new Predictor({ tickRate: RATE, world: WORLD });
+  const pr = new Predictor(CONFIG);
   pr.reconcile({ x: 400, y: 400 }, true, 0, 0);
   pr.sent({ seq: 1, ...RIGHT }, 10);
   const predicted = pr.view(10, RIGHT);
@@ -130,14 +144,14 @@ test("a disagreement is smoothed out, not snapped; a teleport snaps", () => {
 });
 
 test("the dead are drawn where the server has them and do not move", () => {
-  const pr = new Predictor({ tickRate: RATE, world: WORLD });
+  const pr = new Predictor(CONFIG);
   pr.reconcile({ x: 400, y: 400 }, false, 0, 0);
   pr.sent({ seq: 1, ...RIGHT }, 10);
   assert.deepEqual(pr.view(30, RIGHT), { x: 400, y: 400 });
 });
 
 test("unacknowledged inputs are bounded", () => {
-  const pr = new Predictor({ tickRate: RATE, world: WORLD });
+  const pr = new Predictor(CONFIG);
   for (let s = 1; s <= MAX_PENDING + 10; s++) pr.sent({ seq: s, dx: 0, dy: 0 }, s);
   assert.equal(pr.unacknowledged.length, MAX_PENDING);
   assert.equal(pr.unacknowledged[0].seq, 11);

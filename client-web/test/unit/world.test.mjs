@@ -221,11 +221,15 @@ test("a new entity in a delta counts from zero, not from a prediction", () => {
   assert.deepEqual(entities(w), [ent(1, { kind: 1, x: 30, vx: 300 }), ent(4, { kind: 2, x: 50, vx: 300 })]);
 });
 
-test("an id both removed and listed ends up as listed, as in game.ApplySnapshot", () => {
+test("an id both removed and listed, or removed ids out of order, are refused, as in wire.ApplySnapshot", () => {
   const h = new SnapshotHistory(RATE);
   h.apply(snap({ tick: 1, id: [1, 1], kind: [1, 1], x: [10, 20], vx: [30, 30] }));
-  const w = h.apply(snap({ tick: 2, baseTick: 1, id: [2], hp: [5], removed: [1, 2] }));
-  assert.deepEqual(entities(w), [ent(2, { kind: 1, x: 21, vx: 30, hp: 5 })]);
+  assert.throws(() => h.apply(snap({ tick: 2, baseTick: 1, id: [2], hp: [5], removed: [1, 2] })), /both listed and removed/);
+  assert.throws(() => h.apply(snap({ tick: 2, baseTick: 1, removed: [2, 1] })), /do not ascend/);
+  assert.equal(h.newest.tick, 1, "nothing remembered");
+  // Ids the baseline does not hold are ignored.
+  const w = h.apply(snap({ tick: 2, baseTick: 1, removed: [1, 7] }));
+  assert.deepEqual(entities(w), [ent(2, { kind: 1, x: 21, vx: 30 })]);
 });
 
 test("a delta whose baseline is not older, or without a tick rate, is refused", () => {

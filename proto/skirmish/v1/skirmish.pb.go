@@ -151,7 +151,7 @@ const (
 	ErrorCode_ERROR_CODE_SESSION_EXPIRED ErrorCode = 9
 	// The room ended on an internal error; the connection is closed (1011).
 	ErrorCode_ERROR_CODE_ROOM_FAILED ErrorCode = 10
-	// A spectator sent an input.
+	// A spectator sent an input (only the first one is answered).
 	ErrorCode_ERROR_CODE_SPECTATOR ErrorCode = 11
 	// The session was resumed on another connection; this one is closed
 	// (4001).
@@ -244,7 +244,10 @@ func (ErrorCode) EnumDescriptor() ([]byte, []int) {
 	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{2}
 }
 
-// ClientMessage is every frame a client sends.
+// ClientMessage is every frame a client sends. One that holds no member
+// this server knows (an empty message, or a member of a newer client)
+// answers Error{ERROR_CODE_BAD_REQUEST} and the connection stays open;
+// bytes that do not parse as a ClientMessage close it with 1007.
 type ClientMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Msg:
@@ -438,10 +441,17 @@ func (x *Hello) GetClient() string {
 // go); or Error.
 type Join struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Display name, 1 to 16 characters after trimming; empty picks a default.
+	// Display name. Control, format and private-use characters are dropped,
+	// each run of spaces becomes one space, and the rest is cut to 16
+	// characters (code points), without an error; an empty result becomes
+	// "player". The Roster carries the name as the server kept it.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Game mode: "arena" (the demo game) or "movers" (the benchmark workload).
-	// Empty means "arena".
+	// Game mode: "arena" (the demo game), "movers" or "movers-large" (the
+	// benchmark workloads). Empty means whatever an existing named room
+	// runs, and "arena" otherwise (quick-match, a room this Join opens). A
+	// mode that differs from the one an existing room runs is refused
+	// (ERROR_CODE_BAD_REQUEST), except for a spectator, who watches whatever
+	// the room runs.
 	Mode string `protobuf:"bytes,2,opt,name=mode,proto3" json:"mode,omitempty"`
 	// Room to join. Empty means quick-match into a public room of the mode
 	// (unless private is set). A room that does not exist yet is created.
@@ -449,7 +459,9 @@ type Join struct {
 	// Create a new private room with a random 10-character code (returned in
 	// Welcome.room) instead of quick-matching. Ignored when room is set.
 	Private bool `protobuf:"varint,4,opt,name=private,proto3" json:"private,omitempty"`
-	// Watch instead of play: snapshots, no entity, no inputs.
+	// Watch an existing room (ERROR_CODE_BAD_REQUEST for a room that does
+	// not exist) instead of playing: no entity, no inputs, and full
+	// snapshots only (a spectator acknowledges nothing).
 	Spectate bool `protobuf:"varint,5,opt,name=spectate,proto3" json:"spectate,omitempty"`
 	// For a private or named room this Join creates: players it holds (0:
 	// the mode's default, at most the mode's maximum) and ticks per second
@@ -552,7 +564,11 @@ func (x *Join) GetResumeToken() string {
 	return ""
 }
 
-// Leave gives up the current room; the connection stays open.
+// Leave gives up the current room at once (the others see the player
+// go, and its session token is spent); the connection stays open. Only
+// Leave leaves: a connection that closes without it, even with close code
+// 1000, is a disconnect, and the player waits in the room for a resume
+// (Welcome.resume_grace_ms).
 type Leave struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -603,11 +619,13 @@ type Input struct {
 	Aim float32 `protobuf:"fixed32,4,opt,name=aim,proto3" json:"aim,omitempty"`
 	// Button bit set: see Button.
 	Buttons uint32 `protobuf:"varint,5,opt,name=buttons,proto3" json:"buttons,omitempty"`
-	// The newest snapshot tick the client has reconstructed (0 if none yet);
-	// the server uses it as the baseline for delta snapshots, and the arena
-	// judges this input's shots against the world of that tick (lag
-	// compensation, at most 200 ms back, and no further than the round trip
-	// the server measured allows).
+	// The newest snapshot tick the client has reconstructed since the latest
+	// Welcome (0 if none yet): ticks count per room, and every Welcome
+	// starts a new baseline history. The server uses it as the baseline for
+	// delta snapshots (and takes only ticks it sent since that Welcome), and
+	// the arena judges this input's shots against the world of that tick
+	// (lag compensation, at most 200 ms back, and no further than the round
+	// trip the server measured allows).
 	AckTick       uint32 `protobuf:"varint,6,opt,name=ack_tick,json=ackTick,proto3" json:"ack_tick,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -969,7 +987,9 @@ func (x *ServerHello) GetMaxMessageBytes() uint32 {
 	return 0
 }
 
-// Welcome confirms a Join.
+// Welcome confirms a Join (or a resume). Every Welcome starts a new
+// baseline history: drop the worlds kept so far, and acknowledge only
+// ticks reconstructed from the snapshots that follow it.
 type Welcome struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The entity id of the player's own entity.
@@ -1000,7 +1020,15 @@ type Welcome struct {
 	Resumed bool `protobuf:"varint,13,opt,name=resumed,proto3" json:"resumed,omitempty"`
 	// The highest Input.seq applied for this player so far (0 for a new
 	// player): after a resume, continue numbering inputs after it.
-	InputSeq      uint32 `protobuf:"varint,14,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
+	InputSeq uint32 `protobuf:"varint,14,opt,name=input_seq,json=inputSeq,proto3" json:"input_seq,omitempty"`
+	// The simulated time of one tick, in nanoseconds: 1e9 / tick_rate
+	// rounded down to whole nanoseconds (33333333 at 30 Hz). Client-side
+	// prediction steps by it; dead reckoning in delta snapshots uses
+	// tick_rate.
+	TickPeriodNs uint32 `protobuf:"varint,15,opt,name=tick_period_ns,json=tickPeriodNs,proto3" json:"tick_period_ns,omitempty"`
+	// How the room's mode moves a player, for client-side prediction;
+	// absent when its players do not move by this rule.
+	Movement      *Movement `protobuf:"bytes,16,opt,name=movement,proto3" json:"movement,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1133,6 +1161,100 @@ func (x *Welcome) GetInputSeq() uint32 {
 	return 0
 }
 
+func (x *Welcome) GetTickPeriodNs() uint32 {
+	if x != nil {
+		return x.TickPeriodNs
+	}
+	return 0
+}
+
+func (x *Welcome) GetMovement() *Movement {
+	if x != nil {
+		return x.Movement
+	}
+	return nil
+}
+
+// Movement is the rule by which a mode moves a player entity in each
+// tick, from the controls of the player's newest applied Input (the
+// previous ones when no new Input came). docs/protocol.md states it in
+// full ("Movement"); in short, with dt = Welcome.tick_period_ns / 1e9:
+//
+//	dx, dy = Input.dx, Input.dy, each clamped to [-1, 1] (NaN as 0)
+//	if normalize_diagonal and dx*dx + dy*dy > 1: divide both by the length
+//	vx, vy = dx * speed, dy * speed
+//	for x (and y, with world_height): x' = x + vx * dt;
+//	  if x' < radius: x' = radius and vx = 0
+//	  if x' > world_width - radius: x' = world_width - radius and vx = 0
+//
+// in double precision, in world units. A player with hp 0 does not move.
+// The snapshot's vx, vy are this tick's vx, vy: 0 on an axis where a wall
+// stopped the player, so dead reckoning stays inside the world.
+type Movement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// World units per second at full input.
+	Speed float32 `protobuf:"fixed32,1,opt,name=speed,proto3" json:"speed,omitempty"`
+	// The player's centre stays at least this far from every wall.
+	Radius float32 `protobuf:"fixed32,2,opt,name=radius,proto3" json:"radius,omitempty"`
+	// True: a direction longer than 1 (a diagonal) is scaled to length 1,
+	// so diagonals are no faster than straight moves. False: each axis
+	// moves on its own, and a diagonal is sqrt(2) times faster.
+	NormalizeDiagonal bool `protobuf:"varint,3,opt,name=normalize_diagonal,json=normalizeDiagonal,proto3" json:"normalize_diagonal,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *Movement) Reset() {
+	*x = Movement{}
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Movement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Movement) ProtoMessage() {}
+
+func (x *Movement) ProtoReflect() protoreflect.Message {
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Movement.ProtoReflect.Descriptor instead.
+func (*Movement) Descriptor() ([]byte, []int) {
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Movement) GetSpeed() float32 {
+	if x != nil {
+		return x.Speed
+	}
+	return 0
+}
+
+func (x *Movement) GetRadius() float32 {
+	if x != nil {
+		return x.Radius
+	}
+	return 0
+}
+
+func (x *Movement) GetNormalizeDiagonal() bool {
+	if x != nil {
+		return x.NormalizeDiagonal
+	}
+	return false
+}
+
 // Roster lists the players of the room. It is sent once, right after each
 // Welcome; later changes come as RosterUpdate. Names are not repeated in
 // snapshots.
@@ -1145,7 +1267,7 @@ type Roster struct {
 
 func (x *Roster) Reset() {
 	*x = Roster{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1279,7 @@ func (x *Roster) String() string {
 func (*Roster) ProtoMessage() {}
 
 func (x *Roster) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[9]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1292,7 @@ func (x *Roster) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Roster.ProtoReflect.Descriptor instead.
 func (*Roster) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{9}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Roster) GetPlayers() []*RosterEntry {
@@ -1198,7 +1320,7 @@ type RosterUpdate struct {
 
 func (x *RosterUpdate) Reset() {
 	*x = RosterUpdate{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1210,7 +1332,7 @@ func (x *RosterUpdate) String() string {
 func (*RosterUpdate) ProtoMessage() {}
 
 func (x *RosterUpdate) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[10]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1223,7 +1345,7 @@ func (x *RosterUpdate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RosterUpdate.ProtoReflect.Descriptor instead.
 func (*RosterUpdate) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{10}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RosterUpdate) GetJoined() []*RosterEntry {
@@ -1251,7 +1373,7 @@ type RosterEntry struct {
 
 func (x *RosterEntry) Reset() {
 	*x = RosterEntry{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1263,7 +1385,7 @@ func (x *RosterEntry) String() string {
 func (*RosterEntry) ProtoMessage() {}
 
 func (x *RosterEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[11]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1276,7 +1398,7 @@ func (x *RosterEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RosterEntry.ProtoReflect.Descriptor instead.
 func (*RosterEntry) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{11}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RosterEntry) GetId() uint32 {
@@ -1295,7 +1417,9 @@ func (x *RosterEntry) GetName() string {
 
 // Snapshot is the world at one server tick, as parallel columns: index i of
 // every non-empty column describes the same entity. An empty column means
-// "all zero". Entities are listed in ascending id order.
+// "all zero". Entities are listed in ascending id order. Entity ids are
+// per room: they count from 1, all kinds share them, and the room never
+// hands one out again. Values are int32 and their sums wrap as int32.
 //
 // Ticks start at 1. A full snapshot (base_tick == 0) lists every entity with
 // its values. A delta snapshot (base_tick != 0) is relative to the world of
@@ -1321,7 +1445,8 @@ type Snapshot struct {
 	// Position, in world units times Welcome.position_scale.
 	X []int32 `protobuf:"zigzag32,5,rep,packed,name=x,proto3" json:"x,omitempty"`
 	Y []int32 `protobuf:"zigzag32,6,rep,packed,name=y,proto3" json:"y,omitempty"`
-	// Velocity, in world units times position_scale per second.
+	// Velocity the entity moved with in its last tick, in world units times
+	// position_scale per second: 0 on an axis where a wall stopped it.
 	Vx []int32 `protobuf:"zigzag32,7,rep,packed,name=vx,proto3" json:"vx,omitempty"`
 	Vy []int32 `protobuf:"zigzag32,8,rep,packed,name=vy,proto3" json:"vy,omitempty"`
 	// Facing, in 1/256 of a turn (0..255), 0 along +x, counter-clockwise.
@@ -1329,7 +1454,10 @@ type Snapshot struct {
 	// Health points; a player with 0 is dead and waiting to respawn.
 	Hp    []int32 `protobuf:"zigzag32,10,rep,packed,name=hp,proto3" json:"hp,omitempty"`
 	Score []int32 `protobuf:"zigzag32,11,rep,packed,name=score,proto3" json:"score,omitempty"`
-	// Ids of entities removed since the baseline (deltas only), ascending.
+	// Ids of entities removed since the baseline (deltas only: a full
+	// snapshot ignores it), strictly ascending, plain (not gap-coded like
+	// id). An id is never both listed and removed; an id the baseline does
+	// not hold is ignored. A snapshot that breaks these rules is refused.
 	Removed       []uint32 `protobuf:"varint,12,rep,packed,name=removed,proto3" json:"removed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1337,7 +1465,7 @@ type Snapshot struct {
 
 func (x *Snapshot) Reset() {
 	*x = Snapshot{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1349,7 +1477,7 @@ func (x *Snapshot) String() string {
 func (*Snapshot) ProtoMessage() {}
 
 func (x *Snapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[12]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1362,7 +1490,7 @@ func (x *Snapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Snapshot.ProtoReflect.Descriptor instead.
 func (*Snapshot) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{12}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Snapshot) GetTick() uint32 {
@@ -1469,7 +1597,7 @@ type Pong struct {
 
 func (x *Pong) Reset() {
 	*x = Pong{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +1609,7 @@ func (x *Pong) String() string {
 func (*Pong) ProtoMessage() {}
 
 func (x *Pong) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[13]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +1622,7 @@ func (x *Pong) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Pong.ProtoReflect.Descriptor instead.
 func (*Pong) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{13}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Pong) GetClientTimeUs() uint64 {
@@ -1537,7 +1665,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1677,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_skirmish_v1_skirmish_proto_msgTypes[14]
+	mi := &file_skirmish_v1_skirmish_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1562,7 +1690,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{14}
+	return file_skirmish_v1_skirmish_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Error) GetCode() ErrorCode {
@@ -1626,7 +1754,7 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\vServerHello\x12)\n" +
 	"\x10protocol_version\x18\x01 \x01(\rR\x0fprotocolVersion\x12\x16\n" +
 	"\x06server\x18\x02 \x01(\tR\x06server\x12*\n" +
-	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\xa8\x03\n" +
+	"\x11max_message_bytes\x18\x03 \x01(\rR\x0fmaxMessageBytes\"\x81\x04\n" +
 	"\aWelcome\x12\x1b\n" +
 	"\tplayer_id\x18\x01 \x01(\rR\bplayerId\x12\x12\n" +
 	"\x04room\x18\x02 \x01(\tR\x04room\x12\x12\n" +
@@ -1643,7 +1771,13 @@ const file_skirmish_v1_skirmish_proto_rawDesc = "" +
 	"\tspectator\x18\v \x01(\bR\tspectator\x12\x1a\n" +
 	"\bcapacity\x18\f \x01(\rR\bcapacity\x12\x18\n" +
 	"\aresumed\x18\r \x01(\bR\aresumed\x12\x1b\n" +
-	"\tinput_seq\x18\x0e \x01(\rR\binputSeq\"<\n" +
+	"\tinput_seq\x18\x0e \x01(\rR\binputSeq\x12$\n" +
+	"\x0etick_period_ns\x18\x0f \x01(\rR\ftickPeriodNs\x121\n" +
+	"\bmovement\x18\x10 \x01(\v2\x15.skirmish.v1.MovementR\bmovement\"g\n" +
+	"\bMovement\x12\x14\n" +
+	"\x05speed\x18\x01 \x01(\x02R\x05speed\x12\x16\n" +
+	"\x06radius\x18\x02 \x01(\x02R\x06radius\x12-\n" +
+	"\x12normalize_diagonal\x18\x03 \x01(\bR\x11normalizeDiagonal\"<\n" +
 	"\x06Roster\x122\n" +
 	"\aplayers\x18\x01 \x03(\v2\x18.skirmish.v1.RosterEntryR\aplayers\"T\n" +
 	"\fRosterUpdate\x120\n" +
@@ -1716,7 +1850,7 @@ func file_skirmish_v1_skirmish_proto_rawDescGZIP() []byte {
 }
 
 var file_skirmish_v1_skirmish_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_skirmish_v1_skirmish_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_skirmish_v1_skirmish_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_skirmish_v1_skirmish_proto_goTypes = []any{
 	(Button)(0),           // 0: skirmish.v1.Button
 	(EntityKind)(0),       // 1: skirmish.v1.EntityKind
@@ -1730,12 +1864,13 @@ var file_skirmish_v1_skirmish_proto_goTypes = []any{
 	(*ServerMessage)(nil), // 9: skirmish.v1.ServerMessage
 	(*ServerHello)(nil),   // 10: skirmish.v1.ServerHello
 	(*Welcome)(nil),       // 11: skirmish.v1.Welcome
-	(*Roster)(nil),        // 12: skirmish.v1.Roster
-	(*RosterUpdate)(nil),  // 13: skirmish.v1.RosterUpdate
-	(*RosterEntry)(nil),   // 14: skirmish.v1.RosterEntry
-	(*Snapshot)(nil),      // 15: skirmish.v1.Snapshot
-	(*Pong)(nil),          // 16: skirmish.v1.Pong
-	(*Error)(nil),         // 17: skirmish.v1.Error
+	(*Movement)(nil),      // 12: skirmish.v1.Movement
+	(*Roster)(nil),        // 13: skirmish.v1.Roster
+	(*RosterUpdate)(nil),  // 14: skirmish.v1.RosterUpdate
+	(*RosterEntry)(nil),   // 15: skirmish.v1.RosterEntry
+	(*Snapshot)(nil),      // 16: skirmish.v1.Snapshot
+	(*Pong)(nil),          // 17: skirmish.v1.Pong
+	(*Error)(nil),         // 18: skirmish.v1.Error
 }
 var file_skirmish_v1_skirmish_proto_depIdxs = []int32{
 	4,  // 0: skirmish.v1.ClientMessage.hello:type_name -> skirmish.v1.Hello
@@ -1745,19 +1880,20 @@ var file_skirmish_v1_skirmish_proto_depIdxs = []int32{
 	6,  // 4: skirmish.v1.ClientMessage.leave:type_name -> skirmish.v1.Leave
 	10, // 5: skirmish.v1.ServerMessage.hello:type_name -> skirmish.v1.ServerHello
 	11, // 6: skirmish.v1.ServerMessage.welcome:type_name -> skirmish.v1.Welcome
-	15, // 7: skirmish.v1.ServerMessage.snapshot:type_name -> skirmish.v1.Snapshot
-	16, // 8: skirmish.v1.ServerMessage.pong:type_name -> skirmish.v1.Pong
-	17, // 9: skirmish.v1.ServerMessage.error:type_name -> skirmish.v1.Error
-	12, // 10: skirmish.v1.ServerMessage.roster:type_name -> skirmish.v1.Roster
-	13, // 11: skirmish.v1.ServerMessage.roster_update:type_name -> skirmish.v1.RosterUpdate
-	14, // 12: skirmish.v1.Roster.players:type_name -> skirmish.v1.RosterEntry
-	14, // 13: skirmish.v1.RosterUpdate.joined:type_name -> skirmish.v1.RosterEntry
-	2,  // 14: skirmish.v1.Error.code:type_name -> skirmish.v1.ErrorCode
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	16, // 7: skirmish.v1.ServerMessage.snapshot:type_name -> skirmish.v1.Snapshot
+	17, // 8: skirmish.v1.ServerMessage.pong:type_name -> skirmish.v1.Pong
+	18, // 9: skirmish.v1.ServerMessage.error:type_name -> skirmish.v1.Error
+	13, // 10: skirmish.v1.ServerMessage.roster:type_name -> skirmish.v1.Roster
+	14, // 11: skirmish.v1.ServerMessage.roster_update:type_name -> skirmish.v1.RosterUpdate
+	12, // 12: skirmish.v1.Welcome.movement:type_name -> skirmish.v1.Movement
+	15, // 13: skirmish.v1.Roster.players:type_name -> skirmish.v1.RosterEntry
+	15, // 14: skirmish.v1.RosterUpdate.joined:type_name -> skirmish.v1.RosterEntry
+	2,  // 15: skirmish.v1.Error.code:type_name -> skirmish.v1.ErrorCode
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_skirmish_v1_skirmish_proto_init() }
@@ -1787,7 +1923,7 @@ func file_skirmish_v1_skirmish_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_skirmish_v1_skirmish_proto_rawDesc), len(file_skirmish_v1_skirmish_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -18,10 +18,13 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file skirmish/v1/skirmish.proto.
  */
 export const file_skirmish_v1_skirmish: GenFile = /*@__PURE__*/
-  fileDesc("Chpza2lybWlzaC92MS9za2lybWlzaC5wcm90bxILc2tpcm1pc2gudjEiywEKDUNsaWVudE1lc3NhZ2USIwoFaGVsbG8YASABKAsyEi5za2lybWlzaC52MS5IZWxsb0gAEiEKBGpvaW4YAiABKAsyES5za2lybWlzaC52MS5Kb2luSAASIwoFaW5wdXQYAyABKAsyEi5za2lybWlzaC52MS5JbnB1dEgAEiEKBHBpbmcYBCABKAsyES5za2lybWlzaC52MS5QaW5nSAASIwoFbGVhdmUYBSABKAsyEi5za2lybWlzaC52MS5MZWF2ZUgAQgUKA21zZyIxCgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEg4KBmNsaWVudBgCIAEoCSKOAQoESm9pbhIMCgRuYW1lGAEgASgJEgwKBG1vZGUYAiABKAkSDAoEcm9vbRgDIAEoCRIPCgdwcml2YXRlGAQgASgIEhAKCHNwZWN0YXRlGAUgASgIEhAKCGNhcGFjaXR5GAYgASgNEhEKCXRpY2tfcmF0ZRgHIAEoDRIUCgxyZXN1bWVfdG9rZW4YCCABKAkiBwoFTGVhdmUiXAoFSW5wdXQSCwoDc2VxGAEgASgNEgoKAmR4GAIgASgCEgoKAmR5GAMgASgCEgsKA2FpbRgEIAEoAhIPCgdidXR0b25zGAUgASgNEhAKCGFja190aWNrGAYgASgNIh4KBFBpbmcSFgoOY2xpZW50X3RpbWVfdXMYASABKAQiywIKDVNlcnZlck1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5za2lybWlzaC52MS5TZXJ2ZXJIZWxsb0gAEicKB3dlbGNvbWUYAiABKAsyFC5za2lybWlzaC52MS5XZWxjb21lSAASKQoIc25hcHNob3QYAyABKAsyFS5za2lybWlzaC52MS5TbmFwc2hvdEgAEiEKBHBvbmcYBCABKAsyES5za2lybWlzaC52MS5Qb25nSAASIwoFZXJyb3IYBSABKAsyEi5za2lybWlzaC52MS5FcnJvckgAEiUKBnJvc3RlchgGIAEoCzITLnNraXJtaXNoLnYxLlJvc3RlckgAEjIKDXJvc3Rlcl91cGRhdGUYByABKAsyGS5za2lybWlzaC52MS5Sb3N0ZXJVcGRhdGVIABIRCglpbnB1dF9hY2sYDyABKAdCBQoDbXNnIlIKC1NlcnZlckhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDgoGc2VydmVyGAIgASgJEhkKEW1heF9tZXNzYWdlX2J5dGVzGAMgASgNIpUCCgdXZWxjb21lEhEKCXBsYXllcl9pZBgBIAEoDRIMCgRyb29tGAIgASgJEgwKBG1vZGUYAyABKAkSEQoJdGlja19yYXRlGAQgASgNEgwKBHRpY2sYBSABKA0SEwoLd29ybGRfd2lkdGgYBiABKA0SFAoMd29ybGRfaGVpZ2h0GAcgASgNEhYKDnBvc2l0aW9uX3NjYWxlGAggASgNEhUKDXNlc3Npb25fdG9rZW4YCSABKAkSFwoPcmVzdW1lX2dyYWNlX21zGAogASgNEhEKCXNwZWN0YXRvchgLIAEoCBIQCghjYXBhY2l0eRgMIAEoDRIPCgdyZXN1bWVkGA0gASgIEhEKCWlucHV0X3NlcRgOIAEoDSIzCgZSb3N0ZXISKQoHcGxheWVycxgBIAMoCzIYLnNraXJtaXNoLnYxLlJvc3RlckVudHJ5IkYKDFJvc3RlclVwZGF0ZRIoCgZqb2luZWQYASADKAsyGC5za2lybWlzaC52MS5Sb3N0ZXJFbnRyeRIMCgRsZWZ0GAIgAygNIicKC1Jvc3RlckVudHJ5EgoKAmlkGAEgASgNEgwKBG5hbWUYAiABKAkirgEKCFNuYXBzaG90EgwKBHRpY2sYASABKA0SEQoJYmFzZV90aWNrGAIgASgNEgoKAmlkGAMgAygNEgwKBGtpbmQYBCADKBESCQoBeBgFIAMoERIJCgF5GAYgAygREgoKAnZ4GAcgAygREgoKAnZ5GAggAygREg0KBWFuZ2xlGAkgAygREgoKAmhwGAogAygREg0KBXNjb3JlGAsgAygREg8KB3JlbW92ZWQYDCADKA0iVQoEUG9uZxIWCg5jbGllbnRfdGltZV91cxgBIAEoBBIWCg5zZXJ2ZXJfdGltZV91cxgCIAEoBBIMCgR0aWNrGAMgASgNEg8KB2hvbGRfdXMYBCABKA0iPgoFRXJyb3ISJAoEY29kZRgBIAEoDjIWLnNraXJtaXNoLnYxLkVycm9yQ29kZRIPCgdtZXNzYWdlGAIgASgJKjEKBkJ1dHRvbhIWChJCVVRUT05fVU5TUEVDSUZJRUQQABIPCgtCVVRUT05fRklSRRABKnUKCkVudGl0eUtpbmQSGwoXRU5USVRZX0tJTkRfVU5TUEVDSUZJRUQQABIWChJFTlRJVFlfS0lORF9QTEFZRVIQARIaChZFTlRJVFlfS0lORF9QUk9KRUNUSUxFEAISFgoSRU5USVRZX0tJTkRfUElDS1VQEAMq9AMKCUVycm9yQ29kZRIaChZFUlJPUl9DT0RFX1VOU1BFQ0lGSUVEEAASGgoWRVJST1JfQ09ERV9CQURfUkVRVUVTVBABEhcKE0VSUk9SX0NPREVfUFJPVE9DT0wQAhIbChdFUlJPUl9DT0RFX1VOS05PV05fTU9ERRADEhgKFEVSUk9SX0NPREVfUk9PTV9GVUxMEAQSGgoWRVJST1JfQ09ERV9TRVJWRVJfRlVMTBAFEhcKE0VSUk9SX0NPREVfSU5URVJOQUwQBhIaChZFUlJPUl9DT0RFX1JPT01fQ0xPU0VEEAcSHgoaRVJST1JfQ09ERV9TRVNTSU9OX0lOVkFMSUQQCBIeChpFUlJPUl9DT0RFX1NFU1NJT05fRVhQSVJFRBAJEhoKFkVSUk9SX0NPREVfUk9PTV9GQUlMRUQQChIYChRFUlJPUl9DT0RFX1NQRUNUQVRPUhALEiEKHUVSUk9SX0NPREVfU0VTU0lPTl9UQUtFTl9PVkVSEAwSGwoXRVJST1JfQ09ERV9SQVRFX0xJTUlURUQQDRIdChlFUlJPUl9DT0RFX1RPT19NQU5ZX1JPT01TEA4SFwoTRVJST1JfQ09ERV9EUkFJTklORxAPEiAKHEVSUk9SX0NPREVfU0VSVkVSX1JFU1RBUlRJTkcQEEI9WjtnaXRodWIuY29tL3NraXJtaXNoZ2cvc2tpcm1pc2gvcHJvdG8vc2tpcm1pc2gvdjE7c2tpcm1pc2h2MWIGcHJvdG8z");
+  fileDesc("Chpza2lybWlzaC92MS9za2lybWlzaC5wcm90bxILc2tpcm1pc2gudjEiywEKDUNsaWVudE1lc3NhZ2USIwoFaGVsbG8YASABKAsyEi5za2lybWlzaC52MS5IZWxsb0gAEiEKBGpvaW4YAiABKAsyES5za2lybWlzaC52MS5Kb2luSAASIwoFaW5wdXQYAyABKAsyEi5za2lybWlzaC52MS5JbnB1dEgAEiEKBHBpbmcYBCABKAsyES5za2lybWlzaC52MS5QaW5nSAASIwoFbGVhdmUYBSABKAsyEi5za2lybWlzaC52MS5MZWF2ZUgAQgUKA21zZyIxCgVIZWxsbxIYChBwcm90b2NvbF92ZXJzaW9uGAEgASgNEg4KBmNsaWVudBgCIAEoCSKOAQoESm9pbhIMCgRuYW1lGAEgASgJEgwKBG1vZGUYAiABKAkSDAoEcm9vbRgDIAEoCRIPCgdwcml2YXRlGAQgASgIEhAKCHNwZWN0YXRlGAUgASgIEhAKCGNhcGFjaXR5GAYgASgNEhEKCXRpY2tfcmF0ZRgHIAEoDRIUCgxyZXN1bWVfdG9rZW4YCCABKAkiBwoFTGVhdmUiXAoFSW5wdXQSCwoDc2VxGAEgASgNEgoKAmR4GAIgASgCEgoKAmR5GAMgASgCEgsKA2FpbRgEIAEoAhIPCgdidXR0b25zGAUgASgNEhAKCGFja190aWNrGAYgASgNIh4KBFBpbmcSFgoOY2xpZW50X3RpbWVfdXMYASABKAQiywIKDVNlcnZlck1lc3NhZ2USKQoFaGVsbG8YASABKAsyGC5za2lybWlzaC52MS5TZXJ2ZXJIZWxsb0gAEicKB3dlbGNvbWUYAiABKAsyFC5za2lybWlzaC52MS5XZWxjb21lSAASKQoIc25hcHNob3QYAyABKAsyFS5za2lybWlzaC52MS5TbmFwc2hvdEgAEiEKBHBvbmcYBCABKAsyES5za2lybWlzaC52MS5Qb25nSAASIwoFZXJyb3IYBSABKAsyEi5za2lybWlzaC52MS5FcnJvckgAEiUKBnJvc3RlchgGIAEoCzITLnNraXJtaXNoLnYxLlJvc3RlckgAEjIKDXJvc3Rlcl91cGRhdGUYByABKAsyGS5za2lybWlzaC52MS5Sb3N0ZXJVcGRhdGVIABIRCglpbnB1dF9hY2sYDyABKAdCBQoDbXNnIlIKC1NlcnZlckhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDgoGc2VydmVyGAIgASgJEhkKEW1heF9tZXNzYWdlX2J5dGVzGAMgASgNItYCCgdXZWxjb21lEhEKCXBsYXllcl9pZBgBIAEoDRIMCgRyb29tGAIgASgJEgwKBG1vZGUYAyABKAkSEQoJdGlja19yYXRlGAQgASgNEgwKBHRpY2sYBSABKA0SEwoLd29ybGRfd2lkdGgYBiABKA0SFAoMd29ybGRfaGVpZ2h0GAcgASgNEhYKDnBvc2l0aW9uX3NjYWxlGAggASgNEhUKDXNlc3Npb25fdG9rZW4YCSABKAkSFwoPcmVzdW1lX2dyYWNlX21zGAogASgNEhEKCXNwZWN0YXRvchgLIAEoCBIQCghjYXBhY2l0eRgMIAEoDRIPCgdyZXN1bWVkGA0gASgIEhEKCWlucHV0X3NlcRgOIAEoDRIWCg50aWNrX3BlcmlvZF9ucxgPIAEoDRInCghtb3ZlbWVudBgQIAEoCzIVLnNraXJtaXNoLnYxLk1vdmVtZW50IkUKCE1vdmVtZW50Eg0KBXNwZWVkGAEgASgCEg4KBnJhZGl1cxgCIAEoAhIaChJub3JtYWxpemVfZGlhZ29uYWwYAyABKAgiMwoGUm9zdGVyEikKB3BsYXllcnMYASADKAsyGC5za2lybWlzaC52MS5Sb3N0ZXJFbnRyeSJGCgxSb3N0ZXJVcGRhdGUSKAoGam9pbmVkGAEgAygLMhguc2tpcm1pc2gudjEuUm9zdGVyRW50cnkSDAoEbGVmdBgCIAMoDSInCgtSb3N0ZXJFbnRyeRIKCgJpZBgBIAEoDRIMCgRuYW1lGAIgASgJIq4BCghTbmFwc2hvdBIMCgR0aWNrGAEgASgNEhEKCWJhc2VfdGljaxgCIAEoDRIKCgJpZBgDIAMoDRIMCgRraW5kGAQgAygREgkKAXgYBSADKBESCQoBeRgGIAMoERIKCgJ2eBgHIAMoERIKCgJ2eRgIIAMoERINCgVhbmdsZRgJIAMoERIKCgJocBgKIAMoERINCgVzY29yZRgLIAMoERIPCgdyZW1vdmVkGAwgAygNIlUKBFBvbmcSFgoOY2xpZW50X3RpbWVfdXMYASABKAQSFgoOc2VydmVyX3RpbWVfdXMYAiABKAQSDAoEdGljaxgDIAEoDRIPCgdob2xkX3VzGAQgASgNIj4KBUVycm9yEiQKBGNvZGUYASABKA4yFi5za2lybWlzaC52MS5FcnJvckNvZGUSDwoHbWVzc2FnZRgCIAEoCSoxCgZCdXR0b24SFgoSQlVUVE9OX1VOU1BFQ0lGSUVEEAASDwoLQlVUVE9OX0ZJUkUQASp1CgpFbnRpdHlLaW5kEhsKF0VOVElUWV9LSU5EX1VOU1BFQ0lGSUVEEAASFgoSRU5USVRZX0tJTkRfUExBWUVSEAESGgoWRU5USVRZX0tJTkRfUFJPSkVDVElMRRACEhYKEkVOVElUWV9LSU5EX1BJQ0tVUBADKvQDCglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhoKFkVSUk9SX0NPREVfQkFEX1JFUVVFU1QQARIXChNFUlJPUl9DT0RFX1BST1RPQ09MEAISGwoXRVJST1JfQ09ERV9VTktOT1dOX01PREUQAxIYChRFUlJPUl9DT0RFX1JPT01fRlVMTBAEEhoKFkVSUk9SX0NPREVfU0VSVkVSX0ZVTEwQBRIXChNFUlJPUl9DT0RFX0lOVEVSTkFMEAYSGgoWRVJST1JfQ09ERV9ST09NX0NMT1NFRBAHEh4KGkVSUk9SX0NPREVfU0VTU0lPTl9JTlZBTElEEAgSHgoaRVJST1JfQ09ERV9TRVNTSU9OX0VYUElSRUQQCRIaChZFUlJPUl9DT0RFX1JPT01fRkFJTEVEEAoSGAoURVJST1JfQ09ERV9TUEVDVEFUT1IQCxIhCh1FUlJPUl9DT0RFX1NFU1NJT05fVEFLRU5fT1ZFUhAMEhsKF0VSUk9SX0NPREVfUkFURV9MSU1JVEVEEA0SHQoZRVJST1JfQ09ERV9UT09fTUFOWV9ST09NUxAOEhcKE0VSUk9SX0NPREVfRFJBSU5JTkcQDxIgChxFUlJPUl9DT0RFX1NFUlZFUl9SRVNUQVJUSU5HEBBCPVo7Z2l0aHViLmNvbS9za2lybWlzaGdnL3NraXJtaXNoL3Byb3RvL3NraXJtaXNoL3YxO3NraXJtaXNodjFiBnByb3RvMw");
 
 /**
- * ClientMessage is every frame a client sends.
+ * ClientMessage is every frame a client sends. One that holds no member
+ * this server knows (an empty message, or a member of a newer client)
+ * answers Error{ERROR_CODE_BAD_REQUEST} and the connection stays open;
+ * bytes that do not parse as a ClientMessage close it with 1007.
  *
  * @generated from message skirmish.v1.ClientMessage
  */
@@ -109,15 +112,22 @@ export const HelloSchema: GenMessage<Hello> = /*@__PURE__*/
  */
 export type Join = Message<"skirmish.v1.Join"> & {
   /**
-   * Display name, 1 to 16 characters after trimming; empty picks a default.
+   * Display name. Control, format and private-use characters are dropped,
+   * each run of spaces becomes one space, and the rest is cut to 16
+   * characters (code points), without an error; an empty result becomes
+   * "player". The Roster carries the name as the server kept it.
    *
    * @generated from field: string name = 1;
    */
   name: string;
 
   /**
-   * Game mode: "arena" (the demo game) or "movers" (the benchmark workload).
-   * Empty means "arena".
+   * Game mode: "arena" (the demo game), "movers" or "movers-large" (the
+   * benchmark workloads). Empty means whatever an existing named room
+   * runs, and "arena" otherwise (quick-match, a room this Join opens). A
+   * mode that differs from the one an existing room runs is refused
+   * (ERROR_CODE_BAD_REQUEST), except for a spectator, who watches whatever
+   * the room runs.
    *
    * @generated from field: string mode = 2;
    */
@@ -140,7 +150,9 @@ export type Join = Message<"skirmish.v1.Join"> & {
   private: boolean;
 
   /**
-   * Watch instead of play: snapshots, no entity, no inputs.
+   * Watch an existing room (ERROR_CODE_BAD_REQUEST for a room that does
+   * not exist) instead of playing: no entity, no inputs, and full
+   * snapshots only (a spectator acknowledges nothing).
    *
    * @generated from field: bool spectate = 5;
    */
@@ -180,7 +192,11 @@ export const JoinSchema: GenMessage<Join> = /*@__PURE__*/
   messageDesc(file_skirmish_v1_skirmish, 2);
 
 /**
- * Leave gives up the current room; the connection stays open.
+ * Leave gives up the current room at once (the others see the player
+ * go, and its session token is spent); the connection stays open. Only
+ * Leave leaves: a connection that closes without it, even with close code
+ * 1000, is a disconnect, and the player waits in the room for a resume
+ * (Welcome.resume_grace_ms).
  *
  * @generated from message skirmish.v1.Leave
  */
@@ -236,11 +252,13 @@ export type Input = Message<"skirmish.v1.Input"> & {
   buttons: number;
 
   /**
-   * The newest snapshot tick the client has reconstructed (0 if none yet);
-   * the server uses it as the baseline for delta snapshots, and the arena
-   * judges this input's shots against the world of that tick (lag
-   * compensation, at most 200 ms back, and no further than the round trip
-   * the server measured allows).
+   * The newest snapshot tick the client has reconstructed since the latest
+   * Welcome (0 if none yet): ticks count per room, and every Welcome
+   * starts a new baseline history. The server uses it as the baseline for
+   * delta snapshots (and takes only ticks it sent since that Welcome), and
+   * the arena judges this input's shots against the world of that tick
+   * (lag compensation, at most 200 ms back, and no further than the round
+   * trip the server measured allows).
    *
    * @generated from field: uint32 ack_tick = 6;
    */
@@ -380,7 +398,9 @@ export const ServerHelloSchema: GenMessage<ServerHello> = /*@__PURE__*/
   messageDesc(file_skirmish_v1_skirmish, 7);
 
 /**
- * Welcome confirms a Join.
+ * Welcome confirms a Join (or a resume). Every Welcome starts a new
+ * baseline history: drop the worlds kept so far, and acknowledge only
+ * ticks reconstructed from the snapshots that follow it.
  *
  * @generated from message skirmish.v1.Welcome
  */
@@ -481,6 +501,24 @@ export type Welcome = Message<"skirmish.v1.Welcome"> & {
    * @generated from field: uint32 input_seq = 14;
    */
   inputSeq: number;
+
+  /**
+   * The simulated time of one tick, in nanoseconds: 1e9 / tick_rate
+   * rounded down to whole nanoseconds (33333333 at 30 Hz). Client-side
+   * prediction steps by it; dead reckoning in delta snapshots uses
+   * tick_rate.
+   *
+   * @generated from field: uint32 tick_period_ns = 15;
+   */
+  tickPeriodNs: number;
+
+  /**
+   * How the room's mode moves a player, for client-side prediction;
+   * absent when its players do not move by this rule.
+   *
+   * @generated from field: skirmish.v1.Movement movement = 16;
+   */
+  movement?: Movement | undefined;
 };
 
 /**
@@ -489,6 +527,57 @@ export type Welcome = Message<"skirmish.v1.Welcome"> & {
  */
 export const WelcomeSchema: GenMessage<Welcome> = /*@__PURE__*/
   messageDesc(file_skirmish_v1_skirmish, 8);
+
+/**
+ * Movement is the rule by which a mode moves a player entity in each
+ * tick, from the controls of the player's newest applied Input (the
+ * previous ones when no new Input came). docs/protocol.md states it in
+ * full ("Movement"); in short, with dt = Welcome.tick_period_ns / 1e9:
+ *
+ *   dx, dy = Input.dx, Input.dy, each clamped to [-1, 1] (NaN as 0)
+ *   if normalize_diagonal and dx*dx + dy*dy > 1: divide both by the length
+ *   vx, vy = dx * speed, dy * speed
+ *   for x (and y, with world_height): x' = x + vx * dt;
+ *     if x' < radius: x' = radius and vx = 0
+ *     if x' > world_width - radius: x' = world_width - radius and vx = 0
+ *
+ * in double precision, in world units. A player with hp 0 does not move.
+ * The snapshot's vx, vy are this tick's vx, vy: 0 on an axis where a wall
+ * stopped the player, so dead reckoning stays inside the world.
+ *
+ * @generated from message skirmish.v1.Movement
+ */
+export type Movement = Message<"skirmish.v1.Movement"> & {
+  /**
+   * World units per second at full input.
+   *
+   * @generated from field: float speed = 1;
+   */
+  speed: number;
+
+  /**
+   * The player's centre stays at least this far from every wall.
+   *
+   * @generated from field: float radius = 2;
+   */
+  radius: number;
+
+  /**
+   * True: a direction longer than 1 (a diagonal) is scaled to length 1,
+   * so diagonals are no faster than straight moves. False: each axis
+   * moves on its own, and a diagonal is sqrt(2) times faster.
+   *
+   * @generated from field: bool normalize_diagonal = 3;
+   */
+  normalizeDiagonal: boolean;
+};
+
+/**
+ * Describes the message skirmish.v1.Movement.
+ * Use `create(MovementSchema)` to create a new message.
+ */
+export const MovementSchema: GenMessage<Movement> = /*@__PURE__*/
+  messageDesc(file_skirmish_v1_skirmish, 9);
 
 /**
  * Roster lists the players of the room. It is sent once, right after each
@@ -509,7 +598,7 @@ export type Roster = Message<"skirmish.v1.Roster"> & {
  * Use `create(RosterSchema)` to create a new message.
  */
 export const RosterSchema: GenMessage<Roster> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 9);
+  messageDesc(file_skirmish_v1_skirmish, 10);
 
 /**
  * RosterUpdate is a change of the room's players since the Roster that
@@ -542,7 +631,7 @@ export type RosterUpdate = Message<"skirmish.v1.RosterUpdate"> & {
  * Use `create(RosterUpdateSchema)` to create a new message.
  */
 export const RosterUpdateSchema: GenMessage<RosterUpdate> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 10);
+  messageDesc(file_skirmish_v1_skirmish, 11);
 
 /**
  * RosterEntry names one player.
@@ -566,12 +655,14 @@ export type RosterEntry = Message<"skirmish.v1.RosterEntry"> & {
  * Use `create(RosterEntrySchema)` to create a new message.
  */
 export const RosterEntrySchema: GenMessage<RosterEntry> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 11);
+  messageDesc(file_skirmish_v1_skirmish, 12);
 
 /**
  * Snapshot is the world at one server tick, as parallel columns: index i of
  * every non-empty column describes the same entity. An empty column means
- * "all zero". Entities are listed in ascending id order.
+ * "all zero". Entities are listed in ascending id order. Entity ids are
+ * per room: they count from 1, all kinds share them, and the room never
+ * hands one out again. Values are int32 and their sums wrap as int32.
  *
  * Ticks start at 1. A full snapshot (base_tick == 0) lists every entity with
  * its values. A delta snapshot (base_tick != 0) is relative to the world of
@@ -625,7 +716,8 @@ export type Snapshot = Message<"skirmish.v1.Snapshot"> & {
   y: number[];
 
   /**
-   * Velocity, in world units times position_scale per second.
+   * Velocity the entity moved with in its last tick, in world units times
+   * position_scale per second: 0 on an axis where a wall stopped it.
    *
    * @generated from field: repeated sint32 vx = 7;
    */
@@ -656,7 +748,10 @@ export type Snapshot = Message<"skirmish.v1.Snapshot"> & {
   score: number[];
 
   /**
-   * Ids of entities removed since the baseline (deltas only), ascending.
+   * Ids of entities removed since the baseline (deltas only: a full
+   * snapshot ignores it), strictly ascending, plain (not gap-coded like
+   * id). An id is never both listed and removed; an id the baseline does
+   * not hold is ignored. A snapshot that breaks these rules is refused.
    *
    * @generated from field: repeated uint32 removed = 12;
    */
@@ -668,7 +763,7 @@ export type Snapshot = Message<"skirmish.v1.Snapshot"> & {
  * Use `create(SnapshotSchema)` to create a new message.
  */
 export const SnapshotSchema: GenMessage<Snapshot> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 12);
+  messageDesc(file_skirmish_v1_skirmish, 13);
 
 /**
  * Pong answers Ping.
@@ -712,7 +807,7 @@ export type Pong = Message<"skirmish.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 13);
+  messageDesc(file_skirmish_v1_skirmish, 14);
 
 /**
  * Error reports a refused request. Errors that end the connection are
@@ -737,7 +832,7 @@ export type Error = Message<"skirmish.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_skirmish_v1_skirmish, 14);
+  messageDesc(file_skirmish_v1_skirmish, 15);
 
 /**
  * Button bits of Input.buttons.
@@ -868,7 +963,7 @@ export enum ErrorCode {
   ROOM_FAILED = 10,
 
   /**
-   * A spectator sent an input.
+   * A spectator sent an input (only the first one is answered).
    *
    * @generated from enum value: ERROR_CODE_SPECTATOR = 11;
    */
